@@ -1,0 +1,49 @@
+# GridVeil: the two commands are `make demo` and `make test`.
+# Both install what they need first and can be run again at any time.
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/gridveil-target
+TOOLS_DIR ?= $(HOME)/.cache/gridveil-tools
+ZOMBIE_CLI_VERSION := 0.7.1
+NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
+CARGO := cargo
+
+.PHONY: demo test setup build node zombie-cli clean-chain-data
+
+## demo: build the node and start the 4-validator local network with zombienet.
+demo: setup node zombie-cli
+	@PATH="$(CARGO_TARGET_DIR)/release:$(TOOLS_DIR)/bin:$$PATH" zombienet/demo.sh
+
+## test: build everything once (release profile) and run all tests.
+test: setup build
+	$(CARGO) test --release --locked --workspace
+
+## setup: toolchain targets and system packages the build needs (idempotent).
+setup:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup target list --installed | grep -qx wasm32v1-none || rustup target add wasm32v1-none
+	@rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+	@missing=""; \
+	command -v protoc >/dev/null || missing="$$missing protobuf-compiler"; \
+	command -v clang >/dev/null || missing="$$missing clang"; \
+	ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing="$$missing libclang-dev"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## build: the node (with its wasm runtime) and all test binaries, in one profile.
+build: setup
+	$(CARGO) build --release --locked --workspace
+	$(CARGO) test --release --locked --workspace --no-run
+
+node: setup
+	$(CARGO) build --release --locked -p gridveil-node
+
+## zombie-cli: the Rust zombienet CLI, installed once into $(TOOLS_DIR).
+zombie-cli:
+	@if ! "$(TOOLS_DIR)/bin/zombie-cli" --version 2>/dev/null | grep -q "$(ZOMBIE_CLI_VERSION)"; then \
+		echo "installing zombie-cli $(ZOMBIE_CLI_VERSION) into $(TOOLS_DIR)"; \
+		$(CARGO) install --locked --root "$(TOOLS_DIR)" zombie-cli --version "$(ZOMBIE_CLI_VERSION)"; \
+	fi

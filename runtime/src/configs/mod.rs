@@ -1,0 +1,8 @@
+//! Pallet configurations, one file per concern.
+
+pub mod balances;
+pub mod consensus;
+pub mod governance;
+pub mod offchain;
+pub mod payment;
+pub mod system;

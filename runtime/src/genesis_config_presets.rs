@@ -1,0 +1,83 @@
+//! Named genesis states: `development` (one validator, Alice) and
+//! `local_testnet` (four validators: Alice, Bob, Charlie, Dave).
+
+use alloc::{vec, vec::Vec};
+
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+use crate::{
+	AccountId, AuraConfig, Balance, BalancesConfig, GrandpaConfig, RuntimeGenesisConfig,
+	SudoConfig, UNIT,
+};
+
+/// What each well-known development account starts with.
+const ENDOWMENT: Balance = 1_000_000 * UNIT;
+
+/// A validator's development keys: sr25519 for Aura, ed25519 for GRANDPA,
+/// both from the same well-known seed (`//Alice`, …).
+type Validator = (Sr25519Keyring, Ed25519Keyring);
+
+/// The validator of the `development` preset.
+pub const DEVELOPMENT_VALIDATORS: [Validator; 1] = [(Sr25519Keyring::Alice, Ed25519Keyring::Alice)];
+
+/// The validators of the `local_testnet` preset, in authoring order.
+pub const LOCAL_TESTNET_VALIDATORS: [Validator; 4] = [
+	(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+	(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+	(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+	(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+];
+
+/// A genesis state with the given validators, endowed accounts and sudo key.
+fn genesis(validators: &[Validator], endowed: Vec<AccountId>, root: AccountId) -> Value {
+	let (aura, grandpa): (Vec<AuraId>, Vec<(GrandpaId, u64)>) = validators
+		.iter()
+		.map(|(authoring, finality)| (authoring.public().into(), (finality.public().into(), 1)))
+		.unzip();
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.into_iter().map(|account| (account, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		aura: AuraConfig { authorities: aura },
+		grandpa: GrandpaConfig { authorities: grandpa },
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+/// Every well-known development account (Alice … Ferdie, One, Two and their stashes).
+fn well_known_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::iter().map(|account| account.to_account_id()).collect()
+}
+
+/// One validator (Alice), who is also sudo.
+pub fn development_config_genesis() -> Value {
+	genesis(&DEVELOPMENT_VALIDATORS, well_known_accounts(), Sr25519Keyring::Alice.to_account_id())
+}
+
+/// Four validators (Alice, Bob, Charlie, Dave); Alice is sudo.
+pub fn local_testnet_genesis() -> Value {
+	genesis(&LOCAL_TESTNET_VALIDATORS, well_known_accounts(), Sr25519Keyring::Alice.to_account_id())
+}
+
+/// The JSON patch of the preset named `id`, if there is one.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		_ => return None,
+	};
+	serde_json::to_vec(&patch).ok()
+}
+
+/// The names of the presets this runtime has.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

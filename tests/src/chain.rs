@@ -1,0 +1,120 @@
+//! Talking to a node with subxt 0.51: finality, peers, balance transfers.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use subxt::{
+	config::RpcConfigFor,
+	dynamic,
+	ext::scale_decode::{self, DecodeAsType},
+	rpcs::{methods::LegacyRpcMethods, RpcClient},
+	utils::AccountId32,
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// GridVeil's transaction format is Polkadot's: `MultiAddress<AccountId32, ()>`,
+/// `MultiSignature`, u32 nonces and the standard transaction extensions.
+pub type GridVeilConfig = PolkadotConfig;
+
+/// A subxt client of a GridVeil node.
+pub type Client = OnlineClient<GridVeilConfig>;
+
+/// The node's legacy JSON-RPC methods (health, finalized head, keystore).
+pub type Rpc = LegacyRpcMethods<RpcConfigFor<GridVeilConfig>>;
+
+/// Connects to a node over WebSocket on loopback (no TLS).
+pub async fn connect(url: &str) -> Result<Client> {
+	Client::from_insecure_url(url).await.with_context(|| format!("connecting subxt to {url}"))
+}
+
+/// The node's raw JSON-RPC methods.
+pub async fn rpc(url: &str) -> Result<Rpc> {
+	let client = RpcClient::from_insecure_url(url)
+		.await
+		.with_context(|| format!("connecting JSON-RPC to {url}"))?;
+	Ok(Rpc::new(client))
+}
+
+/// The number of the node's last finalized block.
+pub async fn finalized_number(rpc: &Rpc) -> Result<u32> {
+	let hash = rpc.chain_get_finalized_head().await?;
+	let header = rpc
+		.chain_get_header(Some(hash))
+		.await?
+		.ok_or_else(|| anyhow!("the finalized head {hash:?} has no header"))?;
+	Ok(header.number)
+}
+
+/// Waits until the node has finalized block `height`, returning the finalized number.
+pub async fn wait_for_finalized(rpc: &Rpc, height: u32, timeout: Duration) -> Result<u32> {
+	let deadline = Instant::now() + timeout;
+	loop {
+		let finalized = finalized_number(rpc).await?;
+		if finalized >= height {
+			return Ok(finalized);
+		}
+		if Instant::now() > deadline {
+			bail!("finality stalled at #{finalized}, expected #{height} within {timeout:?}");
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
+/// Waits until the node sees at least `peers` peers, returning how many it sees.
+pub async fn wait_for_peers(rpc: &Rpc, peers: usize, timeout: Duration) -> Result<usize> {
+	let deadline = Instant::now() + timeout;
+	loop {
+		let health = rpc.system_health().await?;
+		if health.peers >= peers {
+			return Ok(health.peers);
+		}
+		if Instant::now() > deadline {
+			bail!("only {} peers after {timeout:?}, expected {peers}", health.peers);
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
+/// The fields of `Balances::Transfer`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct Transfer {
+	/// Who sent.
+	pub from: AccountId32,
+	/// Who received.
+	pub to: AccountId32,
+	/// How much.
+	pub amount: u128,
+}
+
+/// Sends `amount` from `from` to `to` with `transfer_keep_alive`, waits until
+/// the block that includes it is finalized, and returns its `Transfer` event.
+pub async fn transfer(
+	client: &Client,
+	from: &Keypair,
+	to: AccountId32,
+	amount: u128,
+) -> Result<Transfer> {
+	let payload = dynamic::transaction(
+		"Balances",
+		"transfer_keep_alive",
+		(subxt::utils::MultiAddress::<AccountId32, ()>::Id(to), amount),
+	);
+	let events = client
+		.at_current_block()
+		.await?
+		.transactions()
+		.sign_and_submit_then_watch_default(&payload, from)
+		.await?
+		.wait_for_finalized_success()
+		.await
+		.context("the transfer did not succeed in a finalized block")?;
+	for event in events.iter() {
+		let event = event?;
+		if event.pallet_name() == "Balances" && event.event_name() == "Transfer" {
+			return Ok(event.decode_fields_unchecked_as::<Transfer>()?);
+		}
+	}
+	bail!("the finalized transfer emitted no Balances::Transfer event")
+}

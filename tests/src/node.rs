@@ -1,0 +1,298 @@
+//! Starts real `gridveil-node` processes on loopback and stops them again,
+//! also when a test fails or panics.
+
+use std::{
+	fs::File,
+	io::{Read, Seek, SeekFrom},
+	net::TcpListener,
+	os::unix::process::CommandExt,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+/// How much of a node's log an error message quotes.
+const LOG_TAIL_BYTES: u64 = 4_000;
+
+/// The `gridveil-node` binary: `$GRIDVEIL_NODE`, else the one built next to
+/// this test binary (`<target>/release/gridveil-node`).
+pub fn node_binary() -> Result<PathBuf> {
+	if let Ok(path) = std::env::var("GRIDVEIL_NODE") {
+		return Ok(PathBuf::from(path));
+	}
+	let test_binary = std::env::current_exe()?;
+	// <target>/<profile>/deps/<test> → <target>/<profile>/gridveil-node
+	let profile_dir = test_binary
+		.parent()
+		.and_then(Path::parent)
+		.ok_or_else(|| anyhow!("cannot locate the target directory from {test_binary:?}"))?;
+	let binary = profile_dir.join("gridveil-node");
+	if !binary.is_file() {
+		bail!(
+			"{} does not exist: build it first with `cargo build --release -p gridveil-node` \
+			 (or point GRIDVEIL_NODE at a binary)",
+			binary.display()
+		);
+	}
+	Ok(binary)
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> Result<u16> {
+	Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// What a finished `gridveil-node` run printed.
+#[derive(Debug)]
+pub struct Outcome {
+	/// Whether it exited with status 0.
+	pub success: bool,
+	/// Its standard output.
+	pub stdout: String,
+	/// Its standard error (the node's log).
+	pub stderr: String,
+}
+
+impl Outcome {
+	/// Standard output and standard error together.
+	pub fn text(&self) -> String {
+		format!("{}{}", self.stdout, self.stderr)
+	}
+}
+
+/// Runs `gridveil-node` with `args` to completion.
+pub fn run(args: &[&str]) -> Result<Outcome> {
+	let output = Command::new(node_binary()?).args(args).stdin(Stdio::null()).output()?;
+	Ok(Outcome {
+		success: output.status.success(),
+		stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+		stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+	})
+}
+
+/// Runs `gridveil-node` with `args` to completion; returns (success, all output).
+pub fn run_to_completion(args: &[&str]) -> Result<(bool, String)> {
+	let outcome = run(args)?;
+	Ok((outcome.success, outcome.text()))
+}
+
+/// The ports and identity of one node.
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+	/// Name shown in logs and telemetry.
+	pub name: String,
+	/// `--chain` value.
+	pub chain: String,
+	/// Extra arguments (`--alice`, `--validator`, `--bootnodes …`).
+	pub args: Vec<String>,
+	/// Libp2p port.
+	pub p2p_port: u16,
+	/// JSON-RPC (WebSocket and HTTP) port.
+	pub rpc_port: u16,
+}
+
+impl NodeSpec {
+	/// A node on fresh loopback ports.
+	pub fn new(name: &str, chain: &str) -> Result<Self> {
+		Ok(Self {
+			name: name.into(),
+			chain: chain.into(),
+			args: Vec::new(),
+			p2p_port: free_port()?,
+			rpc_port: free_port()?,
+		})
+	}
+
+	/// Adds command-line arguments.
+	pub fn with_args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+		self.args.extend(args.into_iter().map(Into::into));
+		self
+	}
+}
+
+/// A running `gridveil-node` process. Dropping it kills the process; the
+/// kernel also kills it if the test process itself dies (`PR_SET_PDEATHSIG`).
+pub struct Node {
+	/// What the node was started with.
+	pub spec: NodeSpec,
+	child: Child,
+	log_path: PathBuf,
+	base_path: tempfile::TempDir,
+}
+
+impl Node {
+	/// Starts a node with a fresh base path and waits until its RPC answers.
+	pub async fn start(spec: NodeSpec) -> Result<Self> {
+		let base_path = tempfile::Builder::new().prefix("gridveil-node-").tempdir()?;
+		Self::start_in(spec, base_path).await
+	}
+
+	/// Starts a node in `base_path` (whose keystore may already hold keys).
+	pub async fn start_in(spec: NodeSpec, base_path: tempfile::TempDir) -> Result<Self> {
+		let log_path = base_path.path().join("node.log");
+		let log = File::create(&log_path)?;
+		let mut command = Command::new(node_binary()?);
+		command
+			.arg("--chain")
+			.arg(&spec.chain)
+			.arg("--name")
+			.arg(&spec.name)
+			.arg("--base-path")
+			.arg(base_path.path())
+			.args(["--port", &spec.p2p_port.to_string()])
+			.args(["--rpc-port", &spec.rpc_port.to_string()])
+			.args(["--no-prometheus", "--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.args(["--rpc-methods", "unsafe", "--listen-addr"])
+			.arg(format!("/ip4/127.0.0.1/tcp/{}", spec.p2p_port))
+			.args(&spec.args)
+			.stdin(Stdio::null())
+			.stdout(log.try_clone()?)
+			.stderr(log);
+		// SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the
+		// node when the test process dies, so no node outlives a crashed test.
+		unsafe {
+			command.pre_exec(|| {
+				libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+				Ok(())
+			});
+		}
+		let child = command.spawn().context("spawning gridveil-node")?;
+		let mut node = Self { spec, child, log_path, base_path };
+		node.wait_for_rpc(Duration::from_secs(120)).await?;
+		Ok(node)
+	}
+
+	/// `ws://127.0.0.1:<rpc port>`.
+	pub fn ws_url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.spec.rpc_port)
+	}
+
+	/// This node's base path.
+	pub fn base_path(&self) -> &Path {
+		self.base_path.path()
+	}
+
+	/// The last few KiB of the node's log.
+	pub fn log_tail(&self) -> String {
+		log_tail(&self.log_path)
+	}
+
+	/// The whole log so far.
+	pub fn log(&self) -> String {
+		std::fs::read_to_string(&self.log_path).unwrap_or_default()
+	}
+
+	/// Errors (with the log tail) if the process has exited.
+	pub fn ensure_running(&mut self) -> Result<()> {
+		if let Some(status) = self.child.try_wait()? {
+			bail!(
+				"node `{}` exited with {status}; last lines of its log:\n{}",
+				self.spec.name,
+				self.log_tail()
+			);
+		}
+		Ok(())
+	}
+
+	async fn wait_for_rpc(&mut self, timeout: Duration) -> Result<()> {
+		let deadline = Instant::now() + timeout;
+		loop {
+			self.ensure_running()?;
+			if std::net::TcpStream::connect(("127.0.0.1", self.spec.rpc_port)).is_ok() {
+				return Ok(());
+			}
+			if Instant::now() > deadline {
+				bail!(
+					"node `{}` did not open its RPC port {} within {timeout:?}; last lines of its log:\n{}",
+					self.spec.name,
+					self.spec.rpc_port,
+					self.log_tail()
+				);
+			}
+			tokio::time::sleep(Duration::from_millis(200)).await;
+		}
+	}
+
+	/// Stops the node (SIGKILL) and waits for it.
+	pub fn kill(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		self.kill();
+	}
+}
+
+/// The last [`LOG_TAIL_BYTES`] of a log file.
+pub fn log_tail(path: &Path) -> String {
+	let Ok(mut file) = File::open(path) else { return format!("(no log at {path:?})") };
+	let length = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+	let _ = file.seek(SeekFrom::Start(length.saturating_sub(LOG_TAIL_BYTES)));
+	let mut tail = Vec::new();
+	let _ = file.read_to_end(&mut tail);
+	String::from_utf8_lossy(&tail).into_owned()
+}
+
+/// The libp2p peer id of a node key file, from `gridveil-node key inspect-node-key`.
+pub fn peer_id_of_node_key(node_key_file: &Path) -> Result<String> {
+	let file = node_key_file.to_str().ok_or_else(|| anyhow!("non-UTF-8 path"))?;
+	let (ok, output) = run_to_completion(&["key", "inspect-node-key", "--file", file])?;
+	if !ok {
+		bail!("key inspect-node-key failed: {output}");
+	}
+	output
+		.lines()
+		.map(str::trim)
+		.find(|line| line.starts_with("12D3"))
+		.map(str::to_owned)
+		.ok_or_else(|| anyhow!("no peer id in `key inspect-node-key` output: {output}"))
+}
+
+/// The four validators of the `local_testnet` preset, on loopback, with Alice
+/// as the bootnode of the others.
+pub struct LocalTestnet {
+	/// Alice, Bob, Charlie, Dave.
+	pub nodes: Vec<Node>,
+	_keys: tempfile::TempDir,
+}
+
+/// The validators of the `local` chain, by their `--<name>` dev-key flag.
+pub const LOCAL_VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+
+impl LocalTestnet {
+	/// Starts the four validators and waits until each one's RPC answers.
+	pub async fn start() -> Result<Self> {
+		let keys = tempfile::tempdir()?;
+		let mut nodes = Vec::new();
+		let mut bootnode = String::new();
+		for (index, name) in LOCAL_VALIDATORS.iter().enumerate() {
+			// Validators refuse to make up a network identity: give each one a key file.
+			let node_key = keys.path().join(format!("{name}.node-key"));
+			let node_key_arg = node_key.to_str().ok_or_else(|| anyhow!("non-UTF-8 path"))?;
+			let (ok, output) =
+				run_to_completion(&["key", "generate-node-key", "--file", node_key_arg])?;
+			if !ok {
+				bail!("key generate-node-key failed: {output}");
+			}
+			let mut spec = NodeSpec::new(name, "local")?.with_args([
+				format!("--{name}"),
+				"--validator".into(),
+				"--node-key-file".into(),
+				node_key_arg.into(),
+			]);
+			if index == 0 {
+				let peer = peer_id_of_node_key(&node_key)?;
+				bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer}", spec.p2p_port);
+			} else {
+				spec = spec.with_args(["--bootnodes".to_string(), bootnode.clone()]);
+			}
+			nodes.push(Node::start(spec).await?);
+		}
+		Ok(Self { nodes, _keys: keys })
+	}
+}

@@ -1,0 +1,79 @@
+//! A single `--dev` node: it authors and finalizes blocks, stores state in
+//! ParityDB, accepts a balance transfer, and holds keys inserted for the
+//! market's offchain workers.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::{ensure, Result};
+use gridveil_tests::{
+	chain,
+	node::{run_to_completion, Node, NodeSpec},
+};
+use subxt_signer::{sr25519, SecretUri};
+
+const UNIT: u128 = 1_000_000_000_000;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_node_finalizes_and_transfers_with_event() -> Result<()> {
+	let node = Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev"])).await?;
+	let rpc = chain::rpc(&node.ws_url()).await?;
+	chain::wait_for_finalized(&rpc, 2, Duration::from_secs(90)).await?;
+
+	let client = chain::connect(&node.ws_url()).await?;
+	let alice = sr25519::dev::alice();
+	let receiver = sr25519::Keypair::from_uri(&SecretUri::from_str("//GridVeilReceiver")?)?;
+	let transfer =
+		chain::transfer(&client, &alice, receiver.public_key().into(), 42 * UNIT).await?;
+
+	ensure!(transfer.from == alice.public_key().into(), "wrong sender in {transfer:?}");
+	ensure!(transfer.to == receiver.public_key().into(), "wrong receiver in {transfer:?}");
+	ensure!(transfer.amount == 42 * UNIT, "wrong amount in {transfer:?}");
+	Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_node_stores_state_in_paritydb_only() -> Result<()> {
+	let node = Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev"])).await?;
+	let rpc = chain::rpc(&node.ws_url()).await?;
+	chain::wait_for_finalized(&rpc, 1, Duration::from_secs(90)).await?;
+
+	let chain_dir = node.base_path().join("chains").join("gridveil_dev");
+	ensure!(chain_dir.join("paritydb").is_dir(), "no ParityDB under {chain_dir:?}");
+	ensure!(!chain_dir.join("db").exists(), "a RocksDB folder exists under {chain_dir:?}");
+	Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn liquidator_key_inserted_with_key_insert_is_in_the_keystore() -> Result<()> {
+	let base_path = tempfile::Builder::new().prefix("gridveil-keystore-").tempdir()?;
+	let base = base_path.path().to_str().expect("temp paths are UTF-8");
+	let (ok, output) = run_to_completion(&[
+		"key",
+		"insert",
+		"--chain",
+		"dev",
+		"--base-path",
+		base,
+		"--key-type",
+		"gvlq",
+		"--scheme",
+		"sr25519",
+		"--suri",
+		"//Liquidator",
+	])?;
+	ensure!(ok, "key insert failed: {output}");
+
+	let node = Node::start_in(NodeSpec::new("dev", "dev")?.with_args(["--dev"]), base_path).await?;
+	let rpc = chain::rpc(&node.ws_url()).await?;
+	let liquidator = sr25519::Keypair::from_uri(&SecretUri::from_str("//Liquidator")?)?;
+	let public = liquidator.public_key().0.to_vec();
+	ensure!(
+		rpc.author_has_key(public.clone(), "gvlq".into()).await?,
+		"the node's keystore lacks the inserted gvlq key"
+	);
+	ensure!(
+		!rpc.author_has_key(public, "babe".into()).await?,
+		"the key must be stored under its own key type only"
+	);
+	Ok(())
+}
