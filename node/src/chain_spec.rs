@@ -65,3 +65,28 @@ pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 		.map_err(|error| format!("invalid chain spec file `{id}`: {error}"))?;
 	Ok(Box::new(spec))
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn every_built_in_chain_names_a_preset_of_the_runtime() {
+		let presets = gridveil_runtime::genesis_config_presets::preset_names();
+		for (name, preset) in BUILT_IN {
+			assert!(
+				presets.iter().any(|known| known.as_ref() == *preset),
+				"`{name}` names preset `{preset}`, which the runtime does not have"
+			);
+			let spec = load(name).unwrap_or_else(|error| panic!("`{name}` does not load: {error}"));
+			assert!(spec.id().starts_with("gridveil_"), "unexpected chain id {}", spec.id());
+		}
+	}
+
+	#[test]
+	fn unknown_chain_name_is_refused_with_the_accepted_names() {
+		let error = load("mainnet-please").err().expect("an unknown name must be refused");
+		assert!(error.contains("unknown chain `mainnet-please`"), "{error}");
+		assert!(error.contains("dev") && error.contains("local_testnet"), "{error}");
+	}
+}

@@ -37,7 +37,7 @@ pub async fn rpc(url: &str) -> Result<Rpc> {
 }
 
 /// The number of the node's last finalized block.
-pub async fn finalized_number(rpc: &Rpc) -> Result<u32> {
+pub async fn finalized_number(rpc: &Rpc) -> Result<u64> {
 	let hash = rpc.chain_get_finalized_head().await?;
 	let header = rpc
 		.chain_get_header(Some(hash))
@@ -47,7 +47,7 @@ pub async fn finalized_number(rpc: &Rpc) -> Result<u32> {
 }
 
 /// Waits until the node has finalized block `height`, returning the finalized number.
-pub async fn wait_for_finalized(rpc: &Rpc, height: u32, timeout: Duration) -> Result<u32> {
+pub async fn wait_for_finalized(rpc: &Rpc, height: u64, timeout: Duration) -> Result<u64> {
 	let deadline = Instant::now() + timeout;
 	loop {
 		let finalized = finalized_number(rpc).await?;

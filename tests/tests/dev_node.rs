@@ -77,3 +77,15 @@ async fn liquidator_key_inserted_with_key_insert_is_in_the_keystore() -> Result<
 	);
 	Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offchain_workers_run_on_each_imported_block() -> Result<()> {
+	let node =
+		Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev", "-loffchain-worker=debug"]))
+			.await?;
+	let rpc = chain::rpc(&node.ws_url()).await?;
+	chain::wait_for_finalized(&rpc, 2, Duration::from_secs(90)).await?;
+	let runs = node.log().matches("Running offchain workers at").count();
+	ensure!(runs >= 2, "offchain workers ran {runs} times; log tail:\n{}", node.log_tail());
+	Ok(())
+}

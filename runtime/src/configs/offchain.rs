@@ -13,5 +13,6 @@ pub const LIQUIDATOR_KEY_TYPE: KeyTypeId = KeyTypeId(*b"gvlq");
 /// The liquidator's application crypto: sr25519 under [`LIQUIDATOR_KEY_TYPE`].
 pub mod liquidator {
 	use super::LIQUIDATOR_KEY_TYPE;
-	sp_runtime::app_crypto::app_crypto!(sr25519, LIQUIDATOR_KEY_TYPE);
+	use sp_runtime::app_crypto::{app_crypto, sr25519};
+	app_crypto!(sr25519, LIQUIDATOR_KEY_TYPE);
 }
