@@ -75,7 +75,7 @@ mod tests {
 		let presets = gridveil_runtime::genesis_config_presets::preset_names();
 		for (name, preset) in BUILT_IN {
 			assert!(
-				presets.iter().any(|known| known.as_ref() == *preset),
+				presets.iter().any(|known| known.as_str() == *preset),
 				"`{name}` names preset `{preset}`, which the runtime does not have"
 			);
 			let spec = load(name).unwrap_or_else(|error| panic!("`{name}` does not load: {error}"));

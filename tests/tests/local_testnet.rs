@@ -7,6 +7,8 @@ use anyhow::{ensure, Result};
 use gridveil_tests::{chain, node::LocalTestnet};
 use subxt_signer::{sr25519, SecretUri};
 
+const UNIT: u128 = 1_000_000_000_000;
+
 #[tokio::test(flavor = "multi_thread")]
 async fn four_validators_peer_finalize_and_transfer() -> Result<()> {
 	let mut network = LocalTestnet::start().await?;
@@ -23,9 +25,9 @@ async fn four_validators_peer_finalize_and_transfer() -> Result<()> {
 	let client = chain::connect(&network.nodes[3].ws_url()).await?;
 	let bob = sr25519::dev::bob();
 	let receiver = sr25519::Keypair::from_uri(&SecretUri::from_str("//LocalReceiver")?)?;
-	let transfer = chain::transfer(&client, &bob, receiver.public_key().into(), 7_000).await?;
+	let transfer = chain::transfer(&client, &bob, receiver.public_key().into(), 5 * UNIT).await?;
 	ensure!(transfer.from == bob.public_key().into(), "wrong sender in {transfer:?}");
-	ensure!(transfer.amount == 7_000, "wrong amount in {transfer:?}");
+	ensure!(transfer.amount == 5 * UNIT, "wrong amount in {transfer:?}");
 
 	for node in &mut network.nodes {
 		node.ensure_running()?;
