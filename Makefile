@@ -8,15 +8,21 @@ ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
 
-.PHONY: demo test setup build node zombie-cli clean-chain-data
+.PHONY: demo test setup build node zombie-cli check no-rocksdb
 
 ## demo: build the node and start the 4-validator local network with zombienet.
 demo: setup node zombie-cli
 	@PATH="$(CARGO_TARGET_DIR)/release:$(TOOLS_DIR)/bin:$$PATH" zombienet/demo.sh
 
 ## test: build everything once (release profile) and run all tests.
-test: setup build
+test: setup no-rocksdb build
 	$(CARGO) test --release --locked --workspace
+
+## no-rocksdb: the node links ParityDB only; fail if anything pulls in RocksDB.
+no-rocksdb:
+	@if $(CARGO) tree --locked --workspace -e normal -i librocksdb-sys >/dev/null 2>&1; then \
+		echo "RocksDB is in the dependency tree:"; $(CARGO) tree --workspace -e normal -i librocksdb-sys; exit 1; \
+	else echo "no RocksDB in the dependency tree"; fi
 
 ## setup: toolchain targets and system packages the build needs (idempotent).
 setup:
@@ -47,3 +53,8 @@ zombie-cli:
 		echo "installing zombie-cli $(ZOMBIE_CLI_VERSION) into $(TOOLS_DIR)"; \
 		$(CARGO) install --locked --root "$(TOOLS_DIR)" zombie-cli --version "$(ZOMBIE_CLI_VERSION)"; \
 	fi
+
+## check: type-check everything quickly, without building the wasm runtime.
+## (Its own artifacts: the first run compiles the dependencies in check mode.)
+check: setup
+	SKIP_WASM_BUILD=1 $(CARGO) check --locked --workspace --all-targets
