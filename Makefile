@@ -40,12 +40,13 @@ setup:
 	fi
 
 ## build: the node (with its wasm runtime) and all test binaries, in one profile.
-build: setup
-	$(CARGO) build --release --locked --workspace
+build: node
 	$(CARGO) test --release --locked --workspace --no-run
 
+## node: builds the node. Always the whole workspace: `-p` would resolve other
+## features and recompile most dependencies a second time.
 node: setup
-	$(CARGO) build --release --locked -p gridveil-node
+	$(CARGO) build --release --locked --workspace
 
 ## zombie-cli: the Rust zombienet CLI, installed once into $(TOOLS_DIR).
 zombie-cli:
