@@ -8,7 +8,7 @@ ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
 
-.PHONY: demo test setup build node zombie-cli check no-rocksdb
+.PHONY: demo test setup build node benchmark-node zombie-cli check no-rocksdb
 
 ## demo: build the node and start the 4-validator local network with zombienet.
 demo: setup node zombie-cli
@@ -47,6 +47,11 @@ build: node
 ## features and recompile most dependencies a second time.
 node: setup
 	$(CARGO) build --release --locked --workspace
+
+## benchmark-node: the node with `runtime-benchmarks`, for `gridveil-node benchmark pallet`
+## (which generates weights.rs). Same path as the normal node; `make node` builds that back.
+benchmark-node: setup
+	$(CARGO) build --release --locked --workspace --features gridveil-node/runtime-benchmarks
 
 ## zombie-cli: the Rust zombienet CLI, installed once into $(TOOLS_DIR).
 zombie-cli:
