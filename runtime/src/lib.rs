@@ -55,15 +55,9 @@ pub const MILLISECONDS_PER_BLOCK: u64 = 6_000;
 /// Aura's slot length; it cannot change once the chain runs.
 pub const SLOT_DURATION: u64 = MILLISECONDS_PER_BLOCK;
 
-/// Blocks in one minute, one hour and one day at the target block time.
-pub const MINUTES: BlockNumber = 60_000 / (MILLISECONDS_PER_BLOCK as BlockNumber);
-pub const HOURS: BlockNumber = MINUTES * 60;
-pub const DAYS: BlockNumber = HOURS * 24;
-
 /// The chain's token has 12 decimals; one whole token is `UNIT`.
 pub const UNIT: Balance = 1_000_000_000_000;
 pub const MILLI_UNIT: Balance = UNIT / 1_000;
-pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
 /// The smallest balance an account may hold and still exist.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
 

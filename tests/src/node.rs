@@ -31,7 +31,7 @@ pub fn node_binary() -> Result<PathBuf> {
 	let binary = profile_dir.join("gridveil-node");
 	if !binary.is_file() {
 		bail!(
-			"{} does not exist: build it first with `cargo build --release -p gridveil-node` \
+			"{} does not exist: build it first with `make node` \
 			 (or point GRIDVEIL_NODE at a binary)",
 			binary.display()
 		);
