@@ -46,34 +46,49 @@ pub async fn finalized_number(rpc: &Rpc) -> Result<u64> {
 	Ok(header.number)
 }
 
-/// Waits until the node has finalized block `height`, returning the finalized number.
-pub async fn wait_for_finalized(rpc: &Rpc, height: u64, timeout: Duration) -> Result<u64> {
+/// Asks `probe` every half second until it answers `Ok(value)`; after
+/// `timeout`, fails with the last `Err(why_not_yet)` it gave.
+async fn poll<T>(
+	timeout: Duration,
+	mut probe: impl AsyncFnMut() -> Result<Result<T, String>>,
+) -> Result<T> {
 	let deadline = Instant::now() + timeout;
 	loop {
-		let finalized = finalized_number(rpc).await?;
-		if finalized >= height {
-			return Ok(finalized);
-		}
+		let why_not_yet = match probe().await? {
+			Ok(value) => return Ok(value),
+			Err(why_not_yet) => why_not_yet,
+		};
 		if Instant::now() > deadline {
-			bail!("finality stalled at #{finalized}, expected #{height} within {timeout:?}");
+			bail!("{why_not_yet} after {timeout:?}");
 		}
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
 }
 
+/// Waits until the node has finalized block `height`, returning the finalized number.
+pub async fn wait_for_finalized(rpc: &Rpc, height: u64, timeout: Duration) -> Result<u64> {
+	poll(timeout, async || {
+		let finalized = finalized_number(rpc).await?;
+		Ok(if finalized >= height {
+			Ok(finalized)
+		} else {
+			Err(format!("finality stalled at #{finalized}, expected #{height}"))
+		})
+	})
+	.await
+}
+
 /// Waits until the node sees at least `peers` peers, returning how many it sees.
 pub async fn wait_for_peers(rpc: &Rpc, peers: usize, timeout: Duration) -> Result<usize> {
-	let deadline = Instant::now() + timeout;
-	loop {
-		let health = rpc.system_health().await?;
-		if health.peers >= peers {
-			return Ok(health.peers);
-		}
-		if Instant::now() > deadline {
-			bail!("only {} peers after {timeout:?}, expected {peers}", health.peers);
-		}
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
+	poll(timeout, async || {
+		let seen = rpc.system_health().await?.peers;
+		Ok(if seen >= peers {
+			Ok(seen)
+		} else {
+			Err(format!("only {seen} peers, expected {peers}"))
+		})
+	})
+	.await
 }
 
 /// The fields of `Balances::Transfer`.
