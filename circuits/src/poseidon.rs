@@ -1,0 +1,106 @@
+//! Poseidon over BN254 exactly as circomlib computes it (x^5 S-box, circomlib's
+//! round constants and MDS matrices, capacity element 0), natively through
+//! light-poseidon and in R1CS through a gadget that uses the very same
+//! parameters, so both always agree with circomlibjs.
+//!
+//! GridVeil's two uses, defined here once:
+//! - `commitment = Poseidon(Poseidon(request[0..12]), Poseidon(request[12..24]), salt)`
+//!   (circomlib's Poseidon takes at most 16 inputs, so the 24 hourly requests
+//!   are hashed in two halves first);
+//! - `fingerprint`: `f ← Poseidon(f, reading)` for each reading, in order,
+//!   starting from the previous hour's fingerprint.
+use ark_bn254::Fr;
+use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+use ark_relations::gr1cs::SynthesisError;
+use light_poseidon::{parameters::bn254_x5, Poseidon, PoseidonHasher, PoseidonParameters};
+
+/// Hours in a demand-response request.
+pub const HOURS: usize = 24;
+/// Requests hashed per half of the commitment.
+const HALF: usize = HOURS / 2;
+
+/// Poseidon's parameters for `inputs` inputs (1 to 15), as circomlib has them.
+fn parameters(inputs: usize) -> PoseidonParameters<Fr> {
+	// Widths 2..=16 are all shipped by light-poseidon; GridVeil uses 2, 3 and 13.
+	bn254_x5::get_poseidon_parameters::<Fr>((inputs + 1) as u8)
+		.expect("light-poseidon ships circomlib parameters for 1 to 15 inputs")
+}
+
+/// The native hash of 1 to 15 field elements.
+pub fn hash(inputs: &[Fr]) -> Fr {
+	Poseidon::<Fr>::new_circom(inputs.len())
+		.and_then(|mut poseidon| poseidon.hash(inputs))
+		.expect("GridVeil hashes between 1 and 15 inputs")
+}
+
+/// The commitment to a 24-hour request under a salt.
+pub fn commitment(request: &[u64; HOURS], salt: Fr) -> Fr {
+	let request: Vec<Fr> = request.iter().map(|&value| Fr::from(value)).collect();
+	hash(&[hash(&request[..HALF]), hash(&request[HALF..]), salt])
+}
+
+/// One link of the fingerprint chain.
+pub fn fingerprint_step(previous: Fr, reading: u64) -> Fr {
+	hash(&[previous, Fr::from(reading)])
+}
+
+/// The fingerprint after `readings`, starting from `previous`.
+pub fn fingerprint(previous: Fr, readings: &[u64]) -> Fr {
+	readings.iter().fold(previous, |chain, &reading| fingerprint_step(chain, reading))
+}
+
+/// The same hash as [`hash`], as constraints: 3 per S-box (x², x⁴, x⁵);
+/// round constants and the MDS mix are linear and cost nothing.
+pub fn hash_gadget(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
+	let parameters = parameters(inputs.len());
+	let width = parameters.width;
+	let half_full = parameters.full_rounds / 2;
+	let rounds = parameters.full_rounds + parameters.partial_rounds;
+	let mut state: Vec<FpVar<Fr>> =
+		core::iter::once(FpVar::zero()).chain(inputs.iter().cloned()).collect();
+	for round in 0..rounds {
+		let full = round < half_full || round >= half_full + parameters.partial_rounds;
+		for (position, element) in state.iter_mut().enumerate() {
+			*element += parameters.ark[round * width + position];
+		}
+		for element in state.iter_mut().take(if full { width } else { 1 }) {
+			*element = sbox(element)?;
+		}
+		state = (0..width)
+			.map(|row| {
+				state
+					.iter()
+					.zip(&parameters.mds[row])
+					.map(|(element, coefficient)| element * *coefficient)
+					.sum()
+			})
+			.collect();
+	}
+	Ok(state.swap_remove(0))
+}
+
+/// x⁵ in three constraints.
+fn sbox(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+	let fourth = x.square()?.square()?;
+	Ok(fourth * x)
+}
+
+/// [`commitment`] as constraints.
+pub fn commitment_gadget(
+	request: &[FpVar<Fr>],
+	salt: &FpVar<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
+	let first = hash_gadget(&request[..HALF])?;
+	let second = hash_gadget(&request[HALF..])?;
+	hash_gadget(&[first, second, salt.clone()])
+}
+
+/// [`fingerprint`] as constraints.
+pub fn fingerprint_gadget(
+	previous: &FpVar<Fr>,
+	readings: &[FpVar<Fr>],
+) -> Result<FpVar<Fr>, SynthesisError> {
+	readings.iter().try_fold(previous.clone(), |chain, reading| {
+		hash_gadget(&[chain, reading.clone()])
+	})
+}

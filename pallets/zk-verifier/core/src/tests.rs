@@ -1,0 +1,158 @@
+//! Encoding edge cases that need no proof; proofs are tested in `gridveil-circuits`
+//! and `pallet-zk-verifier` with real keys.
+use super::*;
+use ark_ec::PrimeGroup;
+use ark_ff::{Field, Zero};
+
+/// `r`, the scalar field modulus, little-endian.
+fn modulus_bytes() -> [u8; SCALAR_BYTES] {
+	let mut out = [0u8; SCALAR_BYTES];
+	out.copy_from_slice(&Scalar::MODULUS.to_bytes_le());
+	out
+}
+
+/// A key made of valid points (not from a setup): enough for encodings.
+fn sample_key(inputs: usize) -> VerifyingKey {
+	let g1 = G1Projective::generator();
+	let g2 = ark_bn254::G2Projective::generator();
+	VerifyingKey {
+		alpha_g1: (g1 * Scalar::from(3u64)).into_affine(),
+		beta_g2: (g2 * Scalar::from(5u64)).into_affine(),
+		gamma_g2: (g2 * Scalar::from(7u64)).into_affine(),
+		delta_g2: (g2 * Scalar::from(11u64)).into_affine(),
+		gamma_abc_g1: (0..=inputs as u64)
+			.map(|i| (g1 * Scalar::from(13 + i)).into_affine())
+			.collect(),
+	}
+}
+
+#[test]
+fn scalar_below_r_is_accepted_and_round_trips() {
+	let value = -Scalar::from(1u64);
+	let bytes = scalar_to_bytes(&value);
+	assert_eq!(scalar_from_bytes(&bytes), Some(value));
+	assert_eq!(scalar_from_bytes(&scalar_bytes_from_u64(840)), Some(Scalar::from(840u64)));
+}
+
+#[test]
+fn scalar_equal_to_or_above_r_is_rejected_not_reduced() {
+	let r = modulus_bytes();
+	assert_eq!(scalar_from_bytes(&r), None);
+	let mut r_plus_one = r;
+	r_plus_one[0] += 1;
+	assert_eq!(scalar_from_bytes(&r_plus_one), None);
+	assert_eq!(scalar_from_bytes(&[0xff; SCALAR_BYTES]), None);
+	let mut inputs = scalar_bytes_from_u64(1).to_vec();
+	inputs.extend_from_slice(&r);
+	assert_eq!(decode_inputs(&inputs), Err(VerifyError::InputNotInField { index: 1 }));
+}
+
+#[test]
+fn inputs_must_be_whole_scalars() {
+	assert_eq!(decode_inputs(&[0u8; 33]), Err(VerifyError::MalformedInputs));
+	assert_eq!(decode_inputs(&[]), Ok(Vec::new()));
+}
+
+#[test]
+fn prepared_key_round_trips_and_has_the_documented_length() {
+	let key = PreparedKey::from_verifying_key_bytes(&encode_verifying_key(&sample_key(6))).unwrap();
+	let bytes = key.encode();
+	assert_eq!(bytes.len(), prepared_key_len(6));
+	assert_eq!(encode_verifying_key(&sample_key(6)).len(), verifying_key_len(6));
+	assert_eq!(PreparedKey::decode(&bytes).unwrap(), key);
+	assert_eq!(key.public_inputs(), 6);
+}
+
+#[test]
+fn truncated_or_extended_keys_are_malformed() {
+	let vk = encode_verifying_key(&sample_key(2));
+	for cut in [0, 1, 31, vk.len() - 1] {
+		assert_eq!(
+			PreparedKey::from_verifying_key_bytes(&vk[..cut]),
+			Err(VerifyError::MalformedKey),
+			"cut at {cut}"
+		);
+	}
+	let mut longer = vk.clone();
+	longer.push(0);
+	assert_eq!(PreparedKey::from_verifying_key_bytes(&longer), Err(VerifyError::MalformedKey));
+
+	let prepared = PreparedKey::from_verifying_key_bytes(&vk).unwrap().encode();
+	assert_eq!(PreparedKey::decode(&prepared[..prepared.len() - 1]), Err(VerifyError::MalformedKey));
+	// A length prefix that promises more points than there are bytes.
+	let mut lying = prepared.clone();
+	lying[FQ12_BYTES + 2 * G2_UNCOMPRESSED] = 200;
+	assert_eq!(PreparedKey::decode(&lying), Err(VerifyError::MalformedKey));
+	let mut huge = prepared;
+	huge[FQ12_BYTES + 2 * G2_UNCOMPRESSED + 7] = 0xff;
+	assert_eq!(PreparedKey::decode(&huge), Err(VerifyError::MalformedKey));
+}
+
+#[test]
+fn key_without_constant_term_is_malformed() {
+	let mut key = sample_key(0);
+	key.gamma_abc_g1.clear();
+	assert_eq!(
+		PreparedKey::from_verifying_key_bytes(&encode_verifying_key(&key)),
+		Err(VerifyError::MalformedKey)
+	);
+}
+
+#[test]
+fn prepared_key_with_off_curve_point_is_malformed() {
+	let prepared = PreparedKey::from_verifying_key(&sample_key(1)).encode();
+	// The last G1 point's y coordinate + 1 is off the curve.
+	let mut off_curve = prepared.clone();
+	let y_low = prepared.len() - 32;
+	off_curve[y_low] ^= 1;
+	assert_eq!(PreparedKey::decode(&off_curve), Err(VerifyError::MalformedKey));
+}
+
+#[test]
+fn prepared_key_with_g2_point_outside_subgroup_is_malformed() {
+	let outside = g2_point_outside_subgroup();
+	let mut key = PreparedKey::from_verifying_key(&sample_key(1));
+	key.gamma_neg = outside;
+	assert_eq!(PreparedKey::decode(&key.encode()), Err(VerifyError::MalformedKey));
+}
+
+/// A point on the G2 twist that is not in the order-r subgroup (the twist's
+/// cofactor is large, so the first x with a square root gives one).
+pub(crate) fn g2_point_outside_subgroup() -> G2Affine {
+	let mut x = ark_bn254::Fq2::new(ark_bn254::Fq::from(1u64), ark_bn254::Fq::zero());
+	loop {
+		if let Some(point) = G2Affine::get_point_from_x_unchecked(x, false) {
+			if point.is_on_curve() && !point.is_in_correct_subgroup_assuming_on_curve() {
+				return point;
+			}
+		}
+		x += ark_bn254::Fq2::ONE;
+	}
+}
+
+#[test]
+fn wrong_input_count_is_reported_before_any_pairing() {
+	let key = PreparedKey::from_verifying_key(&sample_key(6));
+	let proof = Proof {
+		a: G1Affine::generator(),
+		b: G2Affine::generator(),
+		c: G1Affine::generator(),
+	};
+	assert_eq!(
+		key.verify(&proof, &[Scalar::from(1u64); 5]),
+		Err(VerifyError::InputCountMismatch { expected: 6, found: 5 })
+	);
+	// Well-formed but not a proof of anything: false, not an error.
+	assert_eq!(key.verify(&proof, &[Scalar::from(1u64); 6]), Ok(false));
+}
+
+#[test]
+fn proof_must_be_exactly_128_bytes() {
+	let proof = Proof { a: G1Affine::generator(), b: G2Affine::generator(), c: G1Affine::generator() };
+	let bytes = encode_proof(&proof);
+	assert_eq!(decode_proof(&bytes).unwrap(), proof);
+	assert_eq!(decode_proof(&bytes[..127]), Err(VerifyError::MalformedProof));
+	let mut longer = bytes.to_vec();
+	longer.push(0);
+	assert_eq!(decode_proof(&longer), Err(VerifyError::MalformedProof));
+}
