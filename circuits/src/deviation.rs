@@ -158,7 +158,9 @@ fn witness_var<T: Into<Fr> + Copy>(
 	cs: &ConstraintSystemRef<Fr>,
 	value: Option<T>,
 ) -> Result<FpVar<Fr>, SynthesisError> {
-	FpVar::new_witness(cs.clone(), || value.map(Into::into).ok_or(SynthesisError::AssignmentMissing))
+	FpVar::new_witness(cs.clone(), || {
+		value.map(Into::into).ok_or(SynthesisError::AssignmentMissing)
+	})
 }
 
 impl ConstraintSynthesizer<Fr> for DeviationCircuit {
@@ -204,22 +206,17 @@ impl ConstraintSynthesizer<Fr> for DeviationCircuit {
 		let selected_hour = public.map(|public| public.hour as usize);
 		let selector = (0..HOURS)
 			.map(|index| {
-				Boolean::new_witness(cs.clone(), || Ok(selected_hour == Some(index))).map(FpVar::from)
+				Boolean::new_witness(cs.clone(), || Ok(selected_hour == Some(index)))
+					.map(FpVar::from)
 			})
 			.collect::<Result<Vec<FpVar<Fr>>, _>>()?;
 		let selector_sum: FpVar<Fr> = selector.iter().sum();
 		selector_sum.enforce_equal(&FpVar::one())?;
-		let weighted_hours: FpVar<Fr> = selector
-			.iter()
-			.enumerate()
-			.map(|(index, bit)| bit * Fr::from(index as u64))
-			.sum();
+		let weighted_hours: FpVar<Fr> =
+			selector.iter().enumerate().map(|(index, bit)| bit * Fr::from(index as u64)).sum();
 		weighted_hours.enforce_equal(&hour)?;
-		let requested = selector
-			.iter()
-			.zip(&request)
-			.map(|(bit, value)| bit * value)
-			.sum::<FpVar<Fr>>();
+		let requested =
+			selector.iter().zip(&request).map(|(bit, value)| bit * value).sum::<FpVar<Fr>>();
 		range::enforce_below_power_of_two(&requested, VALUE_BITS)?;
 
 		// deviation = |requested − consumption|

@@ -356,7 +356,8 @@ impl ZokratesProof {
 			b: zokrates_g2(&self.proof.b, "b")?,
 			c: zokrates_g1(&self.proof.c, "c")?,
 		};
-		let inputs = self.inputs.iter().map(|value| parse_field(value)).collect::<Result<_, _>>()?;
+		let inputs =
+			self.inputs.iter().map(|value| parse_field(value)).collect::<Result<_, _>>()?;
 		Ok((proof, inputs))
 	}
 

@@ -63,8 +63,10 @@ impl DeviationProvingKey {
 	/// Decodes a proving key file, checking every point.
 	pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
 		let invalid = |why: &str| KeyError::ProvingKeyFile(why.to_string());
-		let rest = bytes.strip_prefix(PROVING_KEY_MAGIC).ok_or_else(|| invalid("missing GVPK magic"))?;
-		let (length, mut rest) = rest.split_first_chunk::<4>().ok_or_else(|| invalid("truncated"))?;
+		let rest =
+			bytes.strip_prefix(PROVING_KEY_MAGIC).ok_or_else(|| invalid("missing GVPK magic"))?;
+		let (length, mut rest) =
+			rest.split_first_chunk::<4>().ok_or_else(|| invalid("truncated"))?;
 		let key = ProvingKey::deserialize_with_mode(&mut rest, Compress::No, Validate::Yes)
 			.map_err(|error| KeyError::ProvingKeyFile(error.to_string()))?;
 		if !rest.is_empty() {
@@ -79,10 +81,8 @@ pub fn setup<R: RngCore + CryptoRng>(
 	readings_per_hour: usize,
 	rng: &mut R,
 ) -> Result<DeviationProvingKey, KeyError> {
-	let (key, _) = Groth16::<Bn254>::circuit_specific_setup(
-		DeviationCircuit::blank(readings_per_hour),
-		rng,
-	)?;
+	let (key, _) =
+		Groth16::<Bn254>::circuit_specific_setup(DeviationCircuit::blank(readings_per_hour), rng)?;
 	Ok(DeviationProvingKey { readings_per_hour, key })
 }
 
@@ -96,8 +96,13 @@ pub fn prove<R: RngCore + CryptoRng>(
 	witness: &Witness,
 	rng: &mut R,
 ) -> Result<(PublicInputs, Proof), KeyError> {
-	let public =
-		deviation::statement(program_id, hour, previous_fingerprint, witness, key.readings_per_hour)?;
+	let public = deviation::statement(
+		program_id,
+		hour,
+		previous_fingerprint,
+		witness,
+		key.readings_per_hour,
+	)?;
 	let circuit = DeviationCircuit {
 		readings_per_hour: key.readings_per_hour,
 		public: Some(public),

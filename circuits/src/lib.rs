@@ -9,6 +9,7 @@
 //! - [`encoding`]: snarkjs and ZoKrates import/export.
 pub mod deviation;
 pub mod encoding;
+pub mod fixture;
 pub mod keys;
 pub mod poseidon;
 pub mod range;

@@ -15,21 +15,28 @@ use ark_bn254::Fr;
 use clap::{Parser, Subcommand, ValueEnum};
 use gridveil_circuits::{
 	encoding::{
-		scalars_to_snarkjs_public, snarkjs_public_to_scalars, SnarkjsProof,
-		SnarkjsVerificationKey, ZokratesProof, ZokratesVerificationKey,
+		scalars_to_snarkjs_public, snarkjs_public_to_scalars, SnarkjsProof, SnarkjsVerificationKey,
+		ZokratesProof, ZokratesVerificationKey,
 	},
 	keys, DeviationProvingKey, Witness,
 };
 use gridveil_groth16::{
-	decode_inputs, decode_proof, encode_proof, encode_verifying_key, scalar_to_bytes, PreparedKey,
-	Proof, VerifyingKey,
+	decode_inputs, decode_proof, decode_verifying_key, encode_proof, encode_verifying_key,
+	scalar_to_bytes, PreparedKey, Proof, VerifyingKey,
 };
 use rand::rngs::OsRng;
 use serde::Deserialize;
-use std::{fs, path::{Path, PathBuf}};
+use std::{
+	fs,
+	path::{Path, PathBuf},
+};
 
 #[derive(Parser)]
-#[command(name = "gridveil-circuits", version, about = "GridVeil's deviation circuit: setup, prove, verify, import and export keys and proofs")]
+#[command(
+	name = "gridveil-circuits",
+	version,
+	about = "GridVeil's deviation circuit: setup, prove, verify, import and export keys and proofs"
+)]
 struct Cli {
 	#[command(subcommand)]
 	command: Command,
@@ -152,11 +159,8 @@ fn write_json(dir: &Path, name: &str, value: &impl serde::Serialize) -> Result<(
 }
 
 fn read_verifying_key(path: &Path) -> Result<VerifyingKey> {
-	use ark_serialize::CanonicalDeserialize;
-	let bytes = read(path)?;
-	PreparedKey::from_verifying_key_bytes(&bytes)
-		.map_err(|error| anyhow::anyhow!("{}: {error:?}", path.display()))?;
-	Ok(VerifyingKey::deserialize_compressed(&bytes[..])?)
+	decode_verifying_key(&read(path)?)
+		.map_err(|error| anyhow::anyhow!("{}: {error:?}", path.display()))
 }
 
 fn read_proof(path: &Path) -> Result<Proof> {
@@ -223,7 +227,11 @@ fn main() -> Result<()> {
 			)?;
 			write(&out_dir, "proof.bin", encode_proof(&proof))?;
 			write(&out_dir, "public.bin", public.to_bytes())?;
-			println!("deviation {} Wh, fingerprint {}", public.deviation, hex::encode(scalar_to_bytes(&public.fingerprint)));
+			println!(
+				"deviation {} Wh, fingerprint {}",
+				public.deviation,
+				hex::encode(scalar_to_bytes(&public.fingerprint))
+			);
 		},
 		Command::Verify { verifying_key, proof, public, format } => {
 			let (key, proof, inputs) = load(format, &verifying_key, &proof, public.as_deref())?;
@@ -242,16 +250,28 @@ fn main() -> Result<()> {
 			};
 			match format {
 				Format::Snarkjs => {
-					write_json(&out_dir, "verification_key.json", &SnarkjsVerificationKey::from_key(&key))?;
+					write_json(
+						&out_dir,
+						"verification_key.json",
+						&SnarkjsVerificationKey::from_key(&key),
+					)?;
 					if let Some((proof, inputs)) = proven {
 						write_json(&out_dir, "proof.json", &SnarkjsProof::from_proof(&proof))?;
 						write_json(&out_dir, "public.json", &scalars_to_snarkjs_public(&inputs))?;
 					}
 				},
 				Format::Zokrates => {
-					write_json(&out_dir, "verification.key", &ZokratesVerificationKey::from_key(&key))?;
+					write_json(
+						&out_dir,
+						"verification.key",
+						&ZokratesVerificationKey::from_key(&key),
+					)?;
 					if let Some((proof, inputs)) = proven {
-						write_json(&out_dir, "proof.json", &ZokratesProof::from_proof(&proof, &inputs))?;
+						write_json(
+							&out_dir,
+							"proof.json",
+							&ZokratesProof::from_proof(&proof, &inputs),
+						)?;
 					}
 				},
 			}
@@ -269,9 +289,14 @@ fn main() -> Result<()> {
 			if let Some(path) = proof {
 				let (proof, inputs) = match format {
 					Format::Snarkjs => {
-						let public = public.as_deref().context("--public is required with a snarkjs proof")?;
+						let public = public
+							.as_deref()
+							.context("--public is required with a snarkjs proof")?;
 						let public: Vec<String> = read_json(public)?;
-						(read_json::<SnarkjsProof>(&path)?.to_proof()?, snarkjs_public_to_scalars(&public)?)
+						(
+							read_json::<SnarkjsProof>(&path)?.to_proof()?,
+							snarkjs_public_to_scalars(&public)?,
+						)
 					},
 					Format::Zokrates => read_json::<ZokratesProof>(&path)?.to_proof()?,
 				};
@@ -282,4 +307,3 @@ fn main() -> Result<()> {
 	}
 	Ok(())
 }
-

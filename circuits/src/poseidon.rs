@@ -5,7 +5,7 @@
 //!
 //! GridVeil's two uses, defined here once:
 //! - `commitment = Poseidon(Poseidon(request[0..12]), Poseidon(request[12..24]), salt)`
-//!   (circomlib's Poseidon takes at most 16 inputs, so the 24 hourly requests
+//!   (light-poseidon ships circomlib's parameters for at most 12 inputs, so the 24 hourly requests
 //!   are hashed in two halves first);
 //! - `fingerprint`: `f ← Poseidon(f, reading)` for each reading, in order,
 //!   starting from the previous hour's fingerprint.
@@ -19,18 +19,18 @@ pub const HOURS: usize = 24;
 /// Requests hashed per half of the commitment.
 const HALF: usize = HOURS / 2;
 
-/// Poseidon's parameters for `inputs` inputs (1 to 15), as circomlib has them.
+/// Poseidon's parameters for `inputs` inputs (1 to 12), as circomlib has them.
 fn parameters(inputs: usize) -> PoseidonParameters<Fr> {
-	// Widths 2..=16 are all shipped by light-poseidon; GridVeil uses 2, 3 and 13.
+	// Widths 2..=13 are shipped by light-poseidon; GridVeil uses 2, 3 and 13.
 	bn254_x5::get_poseidon_parameters::<Fr>((inputs + 1) as u8)
-		.expect("light-poseidon ships circomlib parameters for 1 to 15 inputs")
+		.expect("light-poseidon ships circomlib parameters for 1 to 12 inputs")
 }
 
-/// The native hash of 1 to 15 field elements.
+/// The native hash of 1 to 12 field elements.
 pub fn hash(inputs: &[Fr]) -> Fr {
 	Poseidon::<Fr>::new_circom(inputs.len())
 		.and_then(|mut poseidon| poseidon.hash(inputs))
-		.expect("GridVeil hashes between 1 and 15 inputs")
+		.expect("GridVeil hashes between 1 and 12 inputs")
 }
 
 /// The commitment to a 24-hour request under a salt.
@@ -100,7 +100,7 @@ pub fn fingerprint_gadget(
 	previous: &FpVar<Fr>,
 	readings: &[FpVar<Fr>],
 ) -> Result<FpVar<Fr>, SynthesisError> {
-	readings.iter().try_fold(previous.clone(), |chain, reading| {
-		hash_gadget(&[chain, reading.clone()])
-	})
+	readings
+		.iter()
+		.try_fold(previous.clone(), |chain, reading| hash_gadget(&[chain, reading.clone()]))
 }

@@ -11,8 +11,8 @@ use gridveil_circuits::{
 	keys, poseidon, DeviationCircuit, PublicInputs, READINGS_PER_HOUR,
 };
 use gridveil_groth16::{
-	encode_proof, encode_verifying_key, scalar_to_bytes, verify as chain_verify,
-	PreparedKey, VerifyError,
+	encode_proof, encode_verifying_key, scalar_to_bytes, verify as chain_verify, PreparedKey,
+	VerifyError,
 };
 
 /// A valid proof for program 7, hour 9, starting from fingerprint 0.
@@ -245,8 +245,8 @@ fn outside_subgroup_g2() -> ark_bn254::G2Affine {
 #[test]
 fn verifying_key_registers_and_proving_key_files_round_trip() {
 	let key = proving_key();
-	let prepared = PreparedKey::from_verifying_key_bytes(&encode_verifying_key(key.verifying_key()))
-		.unwrap();
+	let prepared =
+		PreparedKey::from_verifying_key_bytes(&encode_verifying_key(key.verifying_key())).unwrap();
 	assert_eq!(prepared.public_inputs(), 6);
 	let file = key.to_bytes();
 	assert_eq!(&keys::DeviationProvingKey::from_bytes(&file).unwrap(), key);

@@ -23,30 +23,44 @@ fn matches_published_circomlibjs_vectors() {
 	);
 }
 
+fn numbers(value: &serde_json::Value) -> Vec<Fr> {
+	value.as_array().unwrap().iter().map(|v| field(v.as_str().unwrap())).collect()
+}
+
+fn integers(value: &serde_json::Value) -> Vec<u64> {
+	value.as_array().unwrap().iter().map(|v| v.as_str().unwrap().parse().unwrap()).collect()
+}
+
 #[test]
 fn matches_generated_circomlibjs_vectors() {
+	// circuits/vectors/poseidon.json, written by circomlibjs 0.1.7 (generate.mjs).
 	let vectors: serde_json::Value =
 		serde_json::from_str(include_str!("../vectors/poseidon.json")).unwrap();
-	let hashes = vectors["hashes"].as_array().unwrap();
-	assert!(hashes.len() >= 15);
+	let hashes = vectors["vectors"].as_array().unwrap();
+	assert_eq!(hashes.len(), 16);
 	for vector in hashes {
-		let inputs: Vec<Fr> =
-			vector["inputs"].as_array().unwrap().iter().map(|v| field(v.as_str().unwrap())).collect();
-		if inputs.len() > 15 {
-			continue; // light-poseidon ships parameters for up to 15 inputs
+		let inputs = numbers(&vector["inputs"]);
+		if inputs.len() > 12 {
+			continue; // light-poseidon ships parameters for 1 to 12 inputs; GridVeil uses 1, 2, 3, 12
 		}
 		assert_eq!(poseidon::hash(&inputs), field(vector["hash"].as_str().unwrap()), "{inputs:?}");
 	}
+
 	let commitment = &vectors["commitment"];
-	let request: [u64; 24] = serde_json::from_value(commitment["request"].clone()).unwrap();
+	let request: [u64; 24] = integers(&commitment["request"]).try_into().unwrap();
 	let salt = field(commitment["salt"].as_str().unwrap());
 	assert_eq!(
 		poseidon::commitment(&request, salt),
 		field(commitment["commitment"].as_str().unwrap())
 	);
-	for chain in vectors["fingerprints"].as_array().unwrap() {
+
+	for chain in vectors["fingerprint"]["chains"].as_array().unwrap() {
 		let previous = field(chain["previous_fingerprint"].as_str().unwrap());
-		let readings: Vec<u64> = serde_json::from_value(chain["readings"].clone()).unwrap();
+		let readings = integers(&chain["readings"]);
+		let intermediate = numbers(&chain["intermediate"]);
+		for step in 0..readings.len() {
+			assert_eq!(poseidon::fingerprint(previous, &readings[..=step]), intermediate[step]);
+		}
 		assert_eq!(
 			poseidon::fingerprint(previous, &readings),
 			field(chain["fingerprint"].as_str().unwrap())
@@ -56,7 +70,7 @@ fn matches_generated_circomlibjs_vectors() {
 
 #[test]
 fn gadget_agrees_with_native_hash_for_every_width_gridveil_uses() {
-	for count in [1usize, 2, 3, 12, 15] {
+	for count in [1usize, 2, 3, 12] {
 		let inputs: Vec<Fr> = (0..count as u64).map(|i| Fr::from(i * 7919 + 3)).collect();
 		let cs = ConstraintSystem::<Fr>::new_ref();
 		let variables: Vec<FpVar<Fr>> = inputs

@@ -12,7 +12,11 @@ pub fn request() -> [u64; 24] {
 
 /// The witness of the vectors: hour 9 requests 1900 Wh, the meter reads 1060 Wh.
 pub fn witness() -> Witness {
-	Witness { request: request(), salt: Fr::from(123_456_789u64), readings: vec![250, 260, 270, 280] }
+	Witness {
+		request: request(),
+		salt: Fr::from(123_456_789u64),
+		readings: vec![250, 260, 270, 280],
+	}
 }
 
 /// A deterministic RNG for reproducible keys.

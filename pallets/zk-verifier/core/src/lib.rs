@@ -59,7 +59,16 @@ const LENGTH_PREFIX: usize = 8;
 /// well-formed statement"; a well-formed proof that fails the pairing check is
 /// `Ok(false)`, not an error.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum VerifyError {
 	/// The key's bytes do not decode: wrong length, a coordinate not below the
@@ -106,8 +115,10 @@ impl PreparedKey {
 	pub fn from_verifying_key_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
 		inputs_in_key(bytes, G1_COMPRESSED + 3 * G2_COMPRESSED, G1_COMPRESSED)
 			.ok_or(VerifyError::MalformedKey)?;
-		let key: VerifyingKey =
-			decode_exact(bytes, Compress::Yes).map_err(|_| VerifyError::MalformedKey)?;
+		let key = decode_verifying_key(bytes)?;
+		if key.gamma_abc_g1.is_empty() {
+			return Err(VerifyError::MalformedKey);
+		}
 		Ok(Self::from_verifying_key(&key))
 	}
 
@@ -167,17 +178,15 @@ impl PreparedKey {
 	pub fn verify(&self, proof: &Proof, inputs: &[Scalar]) -> Result<bool, VerifyError> {
 		let expected = self.public_inputs();
 		if inputs.len() != expected as usize {
-			return Err(VerifyError::InputCountMismatch {
-				expected,
-				found: inputs.len() as u32,
-			});
+			return Err(VerifyError::InputCountMismatch { expected, found: inputs.len() as u32 });
 		}
 		let (constant, bases) = match self.gamma_abc.split_first() {
 			Some(split) => split,
 			None => return Err(VerifyError::MalformedKey),
 		};
 		// Lengths are equal (checked above), so the MSM cannot refuse them.
-		let accumulated = G1Projective::msm(bases, inputs).map_err(|_| VerifyError::MalformedKey)?;
+		let accumulated =
+			G1Projective::msm(bases, inputs).map_err(|_| VerifyError::MalformedKey)?;
 		let prepared_inputs = (accumulated + constant.into_group()).into_affine();
 		let miller = Bn254::multi_miller_loop(
 			[proof.a, prepared_inputs, proof.c],
@@ -281,6 +290,27 @@ pub fn verify(prepared_key: &[u8], proof: &[u8], inputs: &[u8]) -> Result<bool, 
 	let proof = decode_proof(proof)?;
 	let inputs = decode_inputs(inputs)?;
 	key.verify(&proof, &inputs)
+}
+
+/// The key for the first `keep` inputs of proofs whose later inputs are
+/// fixed to `folded`: `gamma_abc[0] += Σ folded_j · gamma_abc[keep + 1 + j]`.
+/// The verifier pallet's benchmarks use it to get a real key and proof for
+/// every input count from one fixture.
+pub fn fold_inputs(key: &VerifyingKey, keep: usize, folded: &[Scalar]) -> VerifyingKey {
+	let mut constant = key.gamma_abc_g1.first().copied().unwrap_or_default().into_group();
+	let later = key.gamma_abc_g1.get(keep + 1..).unwrap_or_default();
+	for (value, base) in folded.iter().zip(later) {
+		constant += *base * value;
+	}
+	let mut gamma_abc_g1 = Vec::with_capacity(keep + 1);
+	gamma_abc_g1.push(constant.into_affine());
+	gamma_abc_g1.extend(key.gamma_abc_g1.iter().skip(1).take(keep).copied());
+	VerifyingKey { gamma_abc_g1, ..key.clone() }
+}
+
+/// Decodes a compressed verifying key with every point checked.
+pub fn decode_verifying_key(bytes: &[u8]) -> Result<VerifyingKey, VerifyError> {
+	decode_exact(bytes, Compress::Yes).map_err(|_| VerifyError::MalformedKey)
 }
 
 /// Deserializes `T` from all of `bytes` with full checks; leftovers are an error.

@@ -78,7 +78,10 @@ fn truncated_or_extended_keys_are_malformed() {
 	assert_eq!(PreparedKey::from_verifying_key_bytes(&longer), Err(VerifyError::MalformedKey));
 
 	let prepared = PreparedKey::from_verifying_key_bytes(&vk).unwrap().encode();
-	assert_eq!(PreparedKey::decode(&prepared[..prepared.len() - 1]), Err(VerifyError::MalformedKey));
+	assert_eq!(
+		PreparedKey::decode(&prepared[..prepared.len() - 1]),
+		Err(VerifyError::MalformedKey)
+	);
 	// A length prefix that promises more points than there are bytes.
 	let mut lying = prepared.clone();
 	lying[FQ12_BYTES + 2 * G2_UNCOMPRESSED] = 200;
@@ -133,11 +136,8 @@ pub(crate) fn g2_point_outside_subgroup() -> G2Affine {
 #[test]
 fn wrong_input_count_is_reported_before_any_pairing() {
 	let key = PreparedKey::from_verifying_key(&sample_key(6));
-	let proof = Proof {
-		a: G1Affine::generator(),
-		b: G2Affine::generator(),
-		c: G1Affine::generator(),
-	};
+	let proof =
+		Proof { a: G1Affine::generator(), b: G2Affine::generator(), c: G1Affine::generator() };
 	assert_eq!(
 		key.verify(&proof, &[Scalar::from(1u64); 5]),
 		Err(VerifyError::InputCountMismatch { expected: 6, found: 5 })
@@ -148,7 +148,8 @@ fn wrong_input_count_is_reported_before_any_pairing() {
 
 #[test]
 fn proof_must_be_exactly_128_bytes() {
-	let proof = Proof { a: G1Affine::generator(), b: G2Affine::generator(), c: G1Affine::generator() };
+	let proof =
+		Proof { a: G1Affine::generator(), b: G2Affine::generator(), c: G1Affine::generator() };
 	let bytes = encode_proof(&proof);
 	assert_eq!(decode_proof(&bytes).unwrap(), proof);
 	assert_eq!(decode_proof(&bytes[..127]), Err(VerifyError::MalformedProof));

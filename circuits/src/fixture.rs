@@ -1,0 +1,56 @@
+//! A benchmark fixture for the verifier pallet: a real key and proof with the
+//! pallet's maximum number of public inputs.
+//!
+//! The circuit states "I know `w_i` with `w_i · 1 = x_i`" for every public
+//! `x_i`. A proof with `N` inputs also proves any prefix of them: folding the
+//! fixed inputs `x_{n+1..N}` into the key's constant term gives a valid key
+//! for `n` inputs (`gridveil_groth16::fold_inputs`), so the pallet benchmarks every input
+//! count with one committed file.
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Groth16;
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_snark::SNARK;
+pub use gridveil_groth16::fold_inputs;
+use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_to_bytes};
+use rand::{rngs::StdRng, SeedableRng};
+
+/// `x_i = w_i` for each public `x_i`.
+struct InputsCircuit {
+	values: Vec<Fr>,
+}
+
+impl ConstraintSynthesizer<Fr> for InputsCircuit {
+	fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+		for value in self.values {
+			let public = FpVar::new_input(cs.clone(), || Ok(value))?;
+			let private = FpVar::new_witness(cs.clone(), || Ok(value))?;
+			public.enforce_equal(&private)?;
+		}
+		Ok(())
+	}
+}
+
+/// The fixture's inputs: large, distinct scalars (so the MSM does full work).
+pub fn fixture_inputs(count: usize) -> Vec<Fr> {
+	(0..count as u64).map(|i| -Fr::from(1_000_003 * (i + 1))).collect()
+}
+
+/// `compressed vk ‖ proof (128) ‖ inputs (32 each)` for `count` inputs, from a
+/// fixed seed.
+pub fn fixture_bytes(count: usize) -> Vec<u8> {
+	let mut rng = StdRng::seed_from_u64(16);
+	let values = fixture_inputs(count);
+	let (proving_key, verifying_key) = Groth16::<Bn254>::circuit_specific_setup(
+		InputsCircuit { values: values.clone() },
+		&mut rng,
+	)
+	.expect("the fixture circuit synthesizes");
+	let proof =
+		Groth16::<Bn254>::prove(&proving_key, InputsCircuit { values: values.clone() }, &mut rng)
+			.expect("the fixture circuit is satisfied");
+	let mut out = encode_verifying_key(&verifying_key);
+	out.extend_from_slice(&encode_proof(&proof));
+	out.extend(values.iter().flat_map(scalar_to_bytes));
+	out
+}

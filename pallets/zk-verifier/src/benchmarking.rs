@@ -1,0 +1,111 @@
+//! Benchmarks: every call, and verification on both backends by number of
+//! public inputs. Keys and proofs are real (`fixtures/inputs-16.bin`, made by
+//! `gridveil-circuits`); fewer inputs are folded into the key's constant.
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::{traits::EnsureOrigin, BoundedVec};
+use gridveil_groth16::{
+	decode_inputs, decode_verifying_key, encode_verifying_key, fold_inputs, verifying_key_len,
+	PROOF_BYTES, SCALAR_BYTES,
+};
+
+/// Key, proof and inputs with [`FIXTURE_INPUTS`] public inputs.
+const FIXTURE: &[u8] = include_bytes!("fixtures/inputs-16.bin");
+/// Public inputs in the fixture: the most any benchmark uses.
+const FIXTURE_INPUTS: u32 = 16;
+
+/// A real key (compressed), proof and inputs for `inputs` public inputs.
+struct Statement {
+	key: Vec<u8>,
+	proof: Vec<u8>,
+	inputs: Vec<PublicInput>,
+}
+
+fn statement(inputs: u32) -> Statement {
+	let key_length = verifying_key_len(FIXTURE_INPUTS);
+	let key = decode_verifying_key(&FIXTURE[..key_length]).expect("the fixture key decodes");
+	let proof = FIXTURE[key_length..key_length + PROOF_BYTES].to_vec();
+	let input_bytes = &FIXTURE[key_length + PROOF_BYTES..];
+	let scalars = decode_inputs(input_bytes).expect("the fixture inputs decode");
+	let keep = inputs as usize;
+	Statement {
+		key: encode_verifying_key(&fold_inputs(&key, keep, &scalars[keep..])),
+		proof,
+		inputs: input_bytes
+			.chunks_exact(SCALAR_BYTES)
+			.take(keep)
+			.map(|chunk| chunk.try_into().expect("chunks are 32 bytes"))
+			.collect(),
+	}
+}
+
+/// Registers the statement's key and returns its id.
+fn registered<T: Config>(statement: &Statement) -> KeyId {
+	let key_id = NextKeyId::<T>::get();
+	Pallet::<T>::do_register_key(&statement.key).expect("the fixture key registers");
+	key_id
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_key(n: Linear<0, FIXTURE_INPUTS>) -> Result<(), BenchmarkError> {
+		let origin =
+			T::KeyAdmin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let key: VerifyingKeyOf<T> =
+			BoundedVec::try_from(statement(n).key).map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, key);
+
+		assert_eq!(Keys::<T>::get(0).map(|key| key.public_inputs), Some(n));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_key() -> Result<(), BenchmarkError> {
+		let origin =
+			T::KeyAdmin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let key_id = registered::<T>(&statement(6));
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, key_id);
+
+		assert!(!Keys::<T>::contains_key(key_id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn verify_with_host_function(n: Linear<0, FIXTURE_INPUTS>) {
+		let statement = statement(n);
+		let key_id = registered::<T>(&statement);
+		let result;
+
+		#[block]
+		{
+			result =
+				Pallet::<T>::do_verify::<HostFunction>(key_id, &statement.proof, &statement.inputs);
+		}
+
+		assert_eq!(result, Ok(()));
+	}
+
+	#[benchmark]
+	fn verify_in_wasm(n: Linear<0, FIXTURE_INPUTS>) {
+		let statement = statement(n);
+		let key_id = registered::<T>(&statement);
+		let result;
+
+		#[block]
+		{
+			result = Pallet::<T>::do_verify::<InWasm>(key_id, &statement.proof, &statement.inputs);
+		}
+
+		assert_eq!(result, Ok(()));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,28 @@
+//! What other pallets call.
+use crate::{pallet::*, types::*};
+use frame_support::weights::Weight;
+
+/// Groth16 verification under registered keys, for other pallets.
+pub trait Groth16Verifier {
+	/// Verifies `proof` (128 bytes, compressed) for `inputs` under key `key_id`.
+	/// `Err(Invalid)` only for a well-formed proof that fails the pairing check.
+	fn verify(key_id: KeyId, proof: &[u8], inputs: &[PublicInput]) -> Result<(), ProofError>;
+	/// Number of public inputs of a registered key, `None` if there is none.
+	fn public_inputs(key_id: KeyId) -> Option<u32>;
+	/// Weight of one [`Self::verify`] with `inputs` public inputs.
+	fn verify_weight(inputs: u32) -> Weight;
+}
+
+impl<T: Config> Groth16Verifier for Pallet<T> {
+	fn verify(key_id: KeyId, proof: &[u8], inputs: &[PublicInput]) -> Result<(), ProofError> {
+		Self::do_verify::<T::Backend>(key_id, proof, inputs)
+	}
+
+	fn public_inputs(key_id: KeyId) -> Option<u32> {
+		Keys::<T>::get(key_id).map(|key| key.public_inputs)
+	}
+
+	fn verify_weight(inputs: u32) -> Weight {
+		T::Backend::weight::<T::WeightInfo>(inputs)
+	}
+}
