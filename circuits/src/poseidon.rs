@@ -10,8 +10,12 @@
 //! - `fingerprint`: `f ← Poseidon(f, reading)` for each reading, in order,
 //!   starting from the previous hour's fingerprint.
 use ark_bn254::Fr;
-use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
-use ark_relations::gr1cs::SynthesisError;
+use ark_ff::Zero;
+use ark_r1cs_std::{
+	fields::fp::{AllocatedFp, FpVar},
+	prelude::*,
+};
+use ark_relations::gr1cs::{LinearCombination, SynthesisError, Variable};
 use light_poseidon::{parameters::bn254_x5, Poseidon, PoseidonHasher, PoseidonParameters};
 
 /// Hours in a demand-response request.
@@ -49,34 +53,58 @@ pub fn fingerprint(previous: Fr, readings: &[u64]) -> Fr {
 	readings.iter().fold(previous, |chain, &reading| fingerprint_step(chain, reading))
 }
 
-/// The same hash as [`hash`], as constraints: 3 per S-box (x², x⁴, x⁵);
-/// round constants and the MDS mix are linear and cost nothing.
+/// The same hash as [`hash`], as constraints: 3 per S-box (x², x⁴, x⁵).
+/// Round constants and the MDS mix are linear: each mixed element is one
+/// linear combination (with the next round's constant folded in), so the
+/// prover inlines t combinations per round rather than 2t².
 pub fn hash_gadget(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 	let parameters = parameters(inputs.len());
 	let width = parameters.width;
 	let half_full = parameters.full_rounds / 2;
 	let rounds = parameters.full_rounds + parameters.partial_rounds;
-	let mut state: Vec<FpVar<Fr>> =
-		core::iter::once(FpVar::zero()).chain(inputs.iter().cloned()).collect();
+	let constants = |round: usize| &parameters.ark[round * width..(round + 1) * width];
+	let mut state: Vec<FpVar<Fr>> = core::iter::once(FpVar::zero())
+		.chain(inputs.iter().cloned())
+		.zip(constants(0))
+		.map(|(element, constant)| element + *constant)
+		.collect();
 	for round in 0..rounds {
 		let full = round < half_full || round >= half_full + parameters.partial_rounds;
-		for (position, element) in state.iter_mut().enumerate() {
-			*element += parameters.ark[round * width + position];
-		}
 		for element in state.iter_mut().take(if full { width } else { 1 }) {
 			*element = sbox(element)?;
 		}
+		let next = (round + 1 < rounds).then(|| constants(round + 1));
 		state = (0..width)
 			.map(|row| {
-				state
-					.iter()
-					.zip(&parameters.mds[row])
-					.map(|(element, coefficient)| element * *coefficient)
-					.sum()
+				let constant = next.map_or(Fr::zero(), |constants| constants[row]);
+				mix(&state, &parameters.mds[row], constant)
 			})
-			.collect();
+			.collect::<Result<_, _>>()?;
 	}
 	Ok(state.swap_remove(0))
+}
+
+/// `Σ row_j · state_j + constant` as a single linear combination.
+fn mix(state: &[FpVar<Fr>], row: &[Fr], constant: Fr) -> Result<FpVar<Fr>, SynthesisError> {
+	let mut offset = constant;
+	let mut terms = Vec::with_capacity(state.len() + 1);
+	let mut value = Some(Fr::zero());
+	let mut system = None;
+	for (element, coefficient) in state.iter().zip(row) {
+		match element {
+			FpVar::Constant(known) => offset += *coefficient * known,
+			FpVar::Var(variable) => {
+				terms.push((*coefficient, variable.variable));
+				value =
+					value.zip(variable.value().ok()).map(|(sum, known)| sum + *coefficient * known);
+				system = Some(variable.cs.clone());
+			},
+		}
+	}
+	let Some(system) = system else { return Ok(FpVar::Constant(offset)) };
+	terms.push((offset, Variable::One));
+	let variable = system.new_lc(|| LinearCombination(terms))?;
+	Ok(FpVar::Var(AllocatedFp::new(value.map(|sum| sum + offset), variable, system)))
 }
 
 /// x⁵ in three constraints.
