@@ -8,7 +8,7 @@ ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
 
-.PHONY: demo test setup build node benchmark-node zombie-cli check no-rocksdb
+.PHONY: demo test setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb
 
 ## demo: build the node and start the 4-validator local network with zombienet.
 demo: setup node zombie-cli
@@ -52,6 +52,26 @@ node: setup
 ## (which generates weights.rs). Same path as the normal node; `make node` builds that back.
 benchmark-node: setup
 	$(CARGO) build --release --locked --workspace --features gridveil-node/runtime-benchmarks
+
+## weights: regenerate every GridVeil pallet's weights.rs with the node's `benchmark pallet`
+## (which has the zk host function). WEIGHT_PALLETS picks pallets; STEPS/REPEAT the precision.
+WEIGHT_PALLETS ?= zk_verifier
+STEPS ?= 17
+REPEAT ?= 20
+RUNTIME_WASM := $(CARGO_TARGET_DIR)/release/wbuild/gridveil-runtime/gridveil_runtime.compact.compressed.wasm
+weights: benchmark-node
+	@for pallet in $(WEIGHT_PALLETS); do \
+		folder=$$(echo $$pallet | tr _ -); \
+		$(NODE) benchmark pallet --runtime $(RUNTIME_WASM) \
+			--genesis-builder=runtime --genesis-builder-preset development \
+			--pallet pallet_$$pallet --extrinsic '*' --steps $(STEPS) --repeat $(REPEAT) \
+			--heap-pages 4096 --template pallets/frame-weight-template.hbs \
+			--output pallets/$$folder/src/weights.rs || exit 1; \
+	done
+
+## bench-circuits: the deviation circuit's figures (constraints, proving time, peak RSS, verify time).
+bench-circuits:
+	$(CARGO) bench --locked --workspace --bench deviation
 
 ## zombie-cli: the Rust zombienet CLI, installed once into $(TOOLS_DIR).
 zombie-cli:

@@ -83,6 +83,24 @@ fn g2_from(x: Fq2, y: Fq2, what: &'static str) -> Result<G2Affine, FormatError> 
 	}
 }
 
+/// A verifying key from its points in some tool's notation: `[alpha]`,
+/// `[beta, gamma, delta]` and the input bases, each with its name for errors.
+fn key_from_points<P1, P2>(
+	[alpha]: [(&P1, &'static str); 1],
+	[beta, gamma, delta]: [(&P2, &'static str); 3],
+	(bases, bases_name): (&[P1], &'static str),
+	g1: fn(&P1, &'static str) -> Result<G1Affine, FormatError>,
+	g2: fn(&P2, &'static str) -> Result<G2Affine, FormatError>,
+) -> Result<VerifyingKey, FormatError> {
+	Ok(VerifyingKey {
+		alpha_g1: g1(alpha.0, alpha.1)?,
+		beta_g2: g2(beta.0, beta.1)?,
+		gamma_g2: g2(gamma.0, gamma.1)?,
+		delta_g2: g2(delta.0, delta.1)?,
+		gamma_abc_g1: bases.iter().map(|point| g1(point, bases_name)).collect::<Result<_, _>>()?,
+	})
+}
+
 fn fq2(pair: &[String; 2]) -> Result<Fq2, FormatError> {
 	Ok(Fq2::new(parse_field(&pair[0])?, parse_field(&pair[1])?))
 }
@@ -191,17 +209,17 @@ impl SnarkjsVerificationKey {
 				self.nPublic
 			)));
 		}
-		Ok(VerifyingKey {
-			alpha_g1: snarkjs_g1(&self.vk_alpha_1, "vk_alpha_1")?,
-			beta_g2: snarkjs_g2(&self.vk_beta_2, "vk_beta_2")?,
-			gamma_g2: snarkjs_g2(&self.vk_gamma_2, "vk_gamma_2")?,
-			delta_g2: snarkjs_g2(&self.vk_delta_2, "vk_delta_2")?,
-			gamma_abc_g1: self
-				.IC
-				.iter()
-				.map(|point| snarkjs_g1(point, "IC"))
-				.collect::<Result<_, _>>()?,
-		})
+		key_from_points(
+			[(&self.vk_alpha_1, "vk_alpha_1")],
+			[
+				(&self.vk_beta_2, "vk_beta_2"),
+				(&self.vk_gamma_2, "vk_gamma_2"),
+				(&self.vk_delta_2, "vk_delta_2"),
+			],
+			(&self.IC, "IC"),
+			snarkjs_g1,
+			snarkjs_g2,
+		)
 	}
 
 	/// The snarkjs document for an arkworks key.
@@ -320,17 +338,13 @@ impl ZokratesVerificationKey {
 	/// Converts to an arkworks key, checking every point.
 	pub fn to_key(&self) -> Result<VerifyingKey, FormatError> {
 		check_system(&self.scheme, &self.curve)?;
-		Ok(VerifyingKey {
-			alpha_g1: zokrates_g1(&self.alpha, "alpha")?,
-			beta_g2: zokrates_g2(&self.beta, "beta")?,
-			gamma_g2: zokrates_g2(&self.gamma, "gamma")?,
-			delta_g2: zokrates_g2(&self.delta, "delta")?,
-			gamma_abc_g1: self
-				.gamma_abc
-				.iter()
-				.map(|point| zokrates_g1(point, "gamma_abc"))
-				.collect::<Result<_, _>>()?,
-		})
+		key_from_points(
+			[(&self.alpha, "alpha")],
+			[(&self.beta, "beta"), (&self.gamma, "gamma"), (&self.delta, "delta")],
+			(&self.gamma_abc, "gamma_abc"),
+			zokrates_g1,
+			zokrates_g2,
+		)
 	}
 
 	/// The ZoKrates document for an arkworks key.

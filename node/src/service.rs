@@ -13,10 +13,10 @@ use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 
-/// GridVeil's own host functions, registered next to Substrate's. The zk
-/// verifier's `groth16_bn254_verify` joins this tuple; the executor and
-/// `benchmark pallet` both take it from here.
-pub type GridVeilHostFunctions = ();
+/// GridVeil's own host functions, registered next to Substrate's: the zk
+/// verifier's `groth16_bn254_verify`. The executor and `benchmark pallet` both
+/// take them from here.
+pub type GridVeilHostFunctions = pallet_zk_verifier::host::gridveil_zk::HostFunctions;
 
 /// Every host function the runtime may call.
 pub type HostFunctions = (sp_io::SubstrateHostFunctions, GridVeilHostFunctions);

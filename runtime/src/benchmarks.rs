@@ -19,6 +19,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
+	[pallet_zk_verifier, ZkVerifier]
 );
 
 /// The benchmarks this runtime has, and its storage layout.

@@ -180,4 +180,7 @@ mod runtime {
 
 	#[runtime::pallet_index(7)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(8)]
+	pub type ZkVerifier = pallet_zk_verifier;
 }

@@ -1,13 +1,14 @@
-//! Talking to a node with subxt 0.51: finality, peers, balance transfers.
+//! Talking to a node with subxt 0.51: finality, peers, extrinsics and their events.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use subxt::{
 	config::RpcConfigFor,
-	dynamic,
+	dynamic::{self, Value},
 	ext::scale_decode::{self, DecodeAsType},
 	rpcs::{methods::LegacyRpcMethods, RpcClient},
+	transactions::Payload,
 	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
@@ -103,6 +104,33 @@ pub struct Transfer {
 	pub amount: u128,
 }
 
+/// Signs and submits `payload`, waits until the block that includes it is
+/// finalized, and returns the first `pallet::event` it emitted.
+pub async fn submit_for_event<E: scale_decode::DecodeAsFields>(
+	client: &Client,
+	signer: &Keypair,
+	payload: &impl Payload,
+	pallet: &str,
+	event: &str,
+) -> Result<E> {
+	let events = client
+		.at_current_block()
+		.await?
+		.transactions()
+		.sign_and_submit_then_watch_default(payload, signer)
+		.await?
+		.wait_for_finalized_success()
+		.await
+		.with_context(|| format!("the extrinsic for {pallet}::{event} failed"))?;
+	for found in events.iter() {
+		let found = found?;
+		if found.pallet_name() == pallet && found.event_name() == event {
+			return Ok(found.decode_fields_unchecked_as::<E>()?);
+		}
+	}
+	bail!("the finalized extrinsic emitted no {pallet}::{event} event")
+}
+
 /// Sends `amount` from `from` to `to` with `transfer_keep_alive`, waits until
 /// the block that includes it is finalized, and returns its `Transfer` event.
 pub async fn transfer(
@@ -116,20 +144,24 @@ pub async fn transfer(
 		"transfer_keep_alive",
 		(subxt::utils::MultiAddress::<AccountId32, ()>::Id(to), amount),
 	);
-	let events = client
-		.at_current_block()
-		.await?
-		.transactions()
-		.sign_and_submit_then_watch_default(&payload, from)
-		.await?
-		.wait_for_finalized_success()
-		.await
-		.context("the transfer did not succeed in a finalized block")?;
-	for event in events.iter() {
-		let event = event?;
-		if event.pallet_name() == "Balances" && event.event_name() == "Transfer" {
-			return Ok(event.decode_fields_unchecked_as::<Transfer>()?);
-		}
-	}
-	bail!("the finalized transfer emitted no Balances::Transfer event")
+	submit_for_event(client, from, &payload, "Balances", "Transfer").await
+}
+
+/// `Sudo::sudo(call)` where `call` is `pallet::function(fields)`, as the
+/// chain's operator would send it from polkadot.js apps.
+pub fn sudo(pallet: &str, function: &str, fields: Vec<(&str, Value)>) -> impl Payload {
+	let inner = Value::unnamed_variant(pallet, [Value::named_variant(function, fields)]);
+	dynamic::transaction("Sudo", "sudo", vec![inner])
+}
+
+/// The fields of `ZkVerifier::KeyRegistered`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct KeyRegistered {
+	/// The key's id.
+	pub key_id: u32,
+	/// Public inputs of proofs under it.
+	pub public_inputs: u32,
+	/// blake2-256 of the submitted key.
+	pub key_hash: [u8; 32],
 }

@@ -6,3 +6,4 @@ pub mod governance;
 pub mod offchain;
 pub mod payment;
 pub mod system;
+pub mod zk_verifier;

@@ -1,0 +1,54 @@
+//! The zk verifier on a real `--dev` node: the operator registers the
+//! deviation circuit's verifying key through sudo, as from polkadot.js apps,
+//! and the runtime (arkworks compiled to wasm) checks and prepares it.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Result};
+use gridveil_tests::{
+	chain::{self, KeyRegistered},
+	node::{Node, NodeSpec},
+};
+use subxt::dynamic::Value;
+use subxt_signer::sr25519;
+
+/// The verifying key of the circom deviation circuit made by snarkjs,
+/// converted to the chain's encoding.
+fn verifying_key() -> Result<Vec<u8>> {
+	let document: gridveil_circuits::encoding::SnarkjsVerificationKey =
+		serde_json::from_str(include_str!("../../circuits/vectors/snarkjs/verification_key.json"))?;
+	Ok(gridveil_groth16::encode_verifying_key(&document.to_key()?))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operator_registers_a_snarkjs_key_on_a_dev_node() -> Result<()> {
+	let node = Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev"])).await?;
+	let rpc = chain::rpc(&node.ws_url()).await?;
+	chain::wait_for_finalized(&rpc, 1, Duration::from_secs(90)).await?;
+	let client = chain::connect(&node.ws_url()).await?;
+
+	let key = verifying_key()?;
+	let payload =
+		chain::sudo("ZkVerifier", "register_key", vec![("verifying_key", Value::from_bytes(&key))]);
+	let registered: KeyRegistered = chain::submit_for_event(
+		&client,
+		&sr25519::dev::alice(),
+		&payload,
+		"ZkVerifier",
+		"KeyRegistered",
+	)
+	.await?;
+	ensure!(registered.key_id == 0, "first key got id {}", registered.key_id);
+	ensure!(registered.public_inputs == 6, "{} public inputs", registered.public_inputs);
+	ensure!(
+		registered.key_hash == sp_core_hashing_blake2_256(&key),
+		"key hash does not match the submitted bytes"
+	);
+	Ok(())
+}
+
+/// blake2-256, as the pallet computes `key_hash`.
+fn sp_core_hashing_blake2_256(bytes: &[u8]) -> [u8; 32] {
+	use blake2::{digest::consts::U32, Blake2b, Digest};
+	Blake2b::<U32>::digest(bytes).into()
+}
