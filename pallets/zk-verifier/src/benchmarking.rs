@@ -22,29 +22,30 @@ struct Statement {
 	inputs: Vec<PublicInput>,
 }
 
-fn statement(inputs: u32) -> Statement {
+fn statement(inputs: u32) -> Result<Statement, BenchmarkError> {
+	let broken = || BenchmarkError::Stop("fixtures/inputs-16.bin does not decode");
 	let key_length = verifying_key_len(FIXTURE_INPUTS);
-	let key = decode_verifying_key(&FIXTURE[..key_length]).expect("the fixture key decodes");
-	let proof = FIXTURE[key_length..key_length + PROOF_BYTES].to_vec();
-	let input_bytes = &FIXTURE[key_length + PROOF_BYTES..];
-	let scalars = decode_inputs(input_bytes).expect("the fixture inputs decode");
-	let keep = inputs as usize;
-	Statement {
+	let (key, rest) = FIXTURE.split_at_checked(key_length).ok_or_else(broken)?;
+	let (proof, input_bytes) = rest.split_at_checked(PROOF_BYTES).ok_or_else(broken)?;
+	let key = decode_verifying_key(key).map_err(|_| broken())?;
+	let scalars = decode_inputs(input_bytes).map_err(|_| broken())?;
+	let keep = (inputs as usize).min(scalars.len());
+	Ok(Statement {
 		key: encode_verifying_key(&fold_inputs(&key, keep, &scalars[keep..])),
-		proof,
+		proof: proof.to_vec(),
 		inputs: input_bytes
 			.chunks_exact(SCALAR_BYTES)
 			.take(keep)
-			.map(|chunk| chunk.try_into().expect("chunks are 32 bytes"))
-			.collect(),
-	}
+			.map(|chunk| PublicInput::try_from(chunk).map_err(|_| broken()))
+			.collect::<Result<_, _>>()?,
+	})
 }
 
 /// Registers the statement's key and returns its id.
-fn registered<T: Config>(statement: &Statement) -> KeyId {
+fn registered<T: Config>(statement: &Statement) -> Result<KeyId, BenchmarkError> {
 	let key_id = NextKeyId::<T>::get();
-	Pallet::<T>::do_register_key(&statement.key).expect("the fixture key registers");
-	key_id
+	Pallet::<T>::do_register_key(&statement.key)?;
+	Ok(key_id)
 }
 
 #[benchmarks]
@@ -56,7 +57,7 @@ mod benchmarks {
 		let origin =
 			T::KeyAdmin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let key: VerifyingKeyOf<T> =
-			BoundedVec::try_from(statement(n).key).map_err(|_| BenchmarkError::Weightless)?;
+			BoundedVec::try_from(statement(n)?.key).map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, key);
@@ -69,7 +70,7 @@ mod benchmarks {
 	fn remove_key() -> Result<(), BenchmarkError> {
 		let origin =
 			T::KeyAdmin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let key_id = registered::<T>(&statement(6));
+		let key_id = registered::<T>(&statement(6)?)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, key_id);
@@ -79,9 +80,9 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn verify_with_host_function(n: Linear<0, FIXTURE_INPUTS>) {
-		let statement = statement(n);
-		let key_id = registered::<T>(&statement);
+	fn verify_with_host_function(n: Linear<0, FIXTURE_INPUTS>) -> Result<(), BenchmarkError> {
+		let statement = statement(n)?;
+		let key_id = registered::<T>(&statement)?;
 		let result;
 
 		#[block]
@@ -91,12 +92,13 @@ mod benchmarks {
 		}
 
 		assert_eq!(result, Ok(()));
+		Ok(())
 	}
 
 	#[benchmark]
-	fn verify_in_wasm(n: Linear<0, FIXTURE_INPUTS>) {
-		let statement = statement(n);
-		let key_id = registered::<T>(&statement);
+	fn verify_in_wasm(n: Linear<0, FIXTURE_INPUTS>) -> Result<(), BenchmarkError> {
+		let statement = statement(n)?;
+		let key_id = registered::<T>(&statement)?;
 		let result;
 
 		#[block]
@@ -105,6 +107,7 @@ mod benchmarks {
 		}
 
 		assert_eq!(result, Ok(()));
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
