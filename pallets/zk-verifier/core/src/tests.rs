@@ -157,3 +157,53 @@ fn proof_must_be_exactly_128_bytes() {
 	longer.push(0);
 	assert_eq!(decode_proof(&longer), Err(VerifyError::MalformedProof));
 }
+
+/// A small deterministic generator for the no-panic sweep (xorshift64*).
+struct Bytes(u64);
+impl Bytes {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 >> 12;
+		self.0 ^= self.0 << 25;
+		self.0 ^= self.0 >> 27;
+		self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+	}
+	fn fill(&mut self, length: usize) -> Vec<u8> {
+		(0..length).map(|_| self.next() as u8).collect()
+	}
+}
+
+#[test]
+fn verify_never_panics_on_random_or_mutated_bytes() {
+	let key = PreparedKey::from_verifying_key(&sample_key(6)).encode();
+	let proof = encode_proof(&Proof {
+		a: G1Affine::generator(),
+		b: G2Affine::generator(),
+		c: G1Affine::generator(),
+	});
+	let inputs: Vec<u8> = (0..6u64).flat_map(scalar_bytes_from_u64).collect();
+	let mut random = Bytes(0x9e37_79b9_7f4a_7c15);
+	for round in 0..1_000 {
+		// Random lengths around the real ones, random contents.
+		let pick = |random: &mut Bytes, real: usize| {
+			let length = (random.next() as usize) % (real + 64);
+			random.fill(length)
+		};
+		let _ = verify(&pick(&mut random, key.len()), &proof, &inputs);
+		let _ = verify(&key, &pick(&mut random, proof.len()), &inputs);
+		let _ = verify(&key, &proof, &pick(&mut random, inputs.len()));
+		// One flipped bit in each real encoding.
+		let flip = |random: &mut Bytes, bytes: &[u8]| {
+			let mut bytes = bytes.to_vec();
+			let position = (random.next() as usize) % bytes.len();
+			bytes[position] ^= 1 << (round % 8);
+			bytes
+		};
+		let _ = verify(&flip(&mut random, &key), &proof, &inputs);
+		let _ = verify(&key, &flip(&mut random, &proof), &inputs);
+		let _ = verify(&key, &proof, &flip(&mut random, &inputs));
+		let _ = PreparedKey::from_verifying_key_bytes(&flip(
+			&mut random,
+			&encode_verifying_key(&sample_key(2)),
+		));
+	}
+}
