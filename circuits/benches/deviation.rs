@@ -5,7 +5,7 @@
 //! Figures, not assertions: CI does not run this.
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
-use gridveil_circuits::{deviation, keys, DeviationCircuit, Witness, READINGS_PER_HOUR};
+use gridveil_circuits::{deviation, keys, DeviationCircuit, READINGS_PER_HOUR};
 use gridveil_groth16::{encode_proof, PreparedKey};
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::{Duration, Instant};
@@ -32,11 +32,7 @@ fn reset_peak_rss() {
 
 fn main() {
 	let readings_per_hour = READINGS_PER_HOUR;
-	let witness = Witness {
-		request: core::array::from_fn(|hour| 1000 + 100 * hour as u64),
-		salt: Fr::from(123_456_789u64),
-		readings: vec![250, 260, 270, 280],
-	};
+	let witness = gridveil_circuits::fixture::example_witness();
 	let public = deviation::statement(7, 9, Fr::from(0u64), &witness, readings_per_hour).unwrap();
 	let cs = ConstraintSystem::<Fr>::new_ref();
 	DeviationCircuit { readings_per_hour, public: Some(public), witness: Some(witness.clone()) }

@@ -1,4 +1,5 @@
-//! A benchmark fixture for the verifier pallet: a real key and proof with the
+//! Fixtures: the example hour the ecosystem vectors were made from, and a
+//! benchmark fixture for the verifier pallet: a real key and proof with the
 //! pallet's maximum number of public inputs.
 //!
 //! The circuit states "I know `w_i` with `w_i · 1 = x_i`" for every public
@@ -6,6 +7,7 @@
 //! fixed inputs `x_{n+1..N}` into the key's constant term gives a valid key
 //! for `n` inputs (`gridveil_groth16::fold_inputs`), so the pallet benchmarks every input
 //! count with one committed file.
+use crate::Witness;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Groth16;
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
@@ -14,6 +16,17 @@ use ark_snark::SNARK;
 pub use gridveil_groth16::fold_inputs;
 use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_to_bytes};
 use rand::{rngs::StdRng, SeedableRng};
+
+/// The example hour of `vectors/` (circomlibjs, snarkjs) and of the tests and
+/// benchmarks: the request is 1000 + 100·hour Wh, salt 123456789, and the
+/// meter reads 250, 260, 270, 280 Wh (hour 9 requests 1,900 Wh: deviation 840).
+pub fn example_witness() -> Witness {
+	Witness {
+		request: core::array::from_fn(|hour| 1000 + 100 * hour as u64),
+		salt: Fr::from(123_456_789u64),
+		readings: vec![250, 260, 270, 280],
+	}
+}
 
 /// `x_i = w_i` for each public `x_i`.
 struct InputsCircuit {

@@ -11,8 +11,8 @@ use gridveil_circuits::{
 	keys, poseidon, DeviationCircuit, PublicInputs, READINGS_PER_HOUR,
 };
 use gridveil_groth16::{
-	encode_proof, encode_verifying_key, scalar_to_bytes, verify as chain_verify, PreparedKey,
-	VerifyError,
+	encode_proof, encode_verifying_key, scalar_bytes_from_u64, scalar_to_bytes,
+	verify as chain_verify, PreparedKey, VerifyError,
 };
 
 /// A valid proof for program 7, hour 9, starting from fingerprint 0.
@@ -199,19 +199,13 @@ fn truncated_and_off_curve_proofs_are_malformed() {
 		.find(|&x| G1Affine::get_point_from_x_unchecked(ark_bn254::Fq::from(x), false).is_none())
 		.unwrap();
 	let mut off_curve = bytes;
-	off_curve[..32].copy_from_slice(&scalar_to_bytes_fq(x));
+	off_curve[..32].copy_from_slice(&scalar_bytes_from_u64(x));
 	assert_eq!(verify_bytes(&scalars, &off_curve), Err(VerifyError::MalformedProof));
 	// A coordinate not below the base field modulus.
 	let mut not_in_field = bytes;
 	not_in_field[..32].copy_from_slice(&[0xff; 32]);
 	not_in_field[31] &= 0x3f; // keep the flag bits clear so only the value is wrong
 	assert_eq!(verify_bytes(&scalars, &not_in_field), Err(VerifyError::MalformedProof));
-}
-
-fn scalar_to_bytes_fq(x: u64) -> [u8; 32] {
-	let mut out = [0u8; 32];
-	out[..8].copy_from_slice(&x.to_le_bytes());
-	out
 }
 
 #[test]

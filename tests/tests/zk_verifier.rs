@@ -9,7 +9,10 @@ use gridveil_tests::{
 	chain::{self, KeyRegistered},
 	node::{Node, NodeSpec},
 };
-use subxt::dynamic::Value;
+use subxt::{
+	config::{substrate::BlakeTwo256, Hasher},
+	dynamic::Value,
+};
 use subxt_signer::sr25519;
 
 /// The verifying key of the circom deviation circuit made by snarkjs,
@@ -41,14 +44,8 @@ async fn operator_registers_a_snarkjs_key_on_a_dev_node() -> Result<()> {
 	ensure!(registered.key_id == 0, "first key got id {}", registered.key_id);
 	ensure!(registered.public_inputs == 6, "{} public inputs", registered.public_inputs);
 	ensure!(
-		registered.key_hash == sp_core_hashing_blake2_256(&key),
+		registered.key_hash == BlakeTwo256.hash(&key).0,
 		"key hash does not match the submitted bytes"
 	);
 	Ok(())
-}
-
-/// blake2-256, as the pallet computes `key_hash`.
-fn sp_core_hashing_blake2_256(bytes: &[u8]) -> [u8; 32] {
-	use blake2::{digest::consts::U32, Blake2b, Digest};
-	Blake2b::<U32>::digest(bytes).into()
 }

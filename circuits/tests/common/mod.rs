@@ -1,22 +1,12 @@
 //! One setup shared by the tests of a test binary (setup is the slow part).
 #![allow(dead_code)]
-use ark_bn254::Fr;
-use gridveil_circuits::{keys, DeviationProvingKey, Witness, READINGS_PER_HOUR};
+use gridveil_circuits::{fixture, keys, DeviationProvingKey, Witness, READINGS_PER_HOUR};
 use rand::{rngs::StdRng, SeedableRng};
 use std::sync::OnceLock;
 
-/// The request of the circomlibjs vectors: 1000 + 100·hour Wh.
-pub fn request() -> [u64; 24] {
-	core::array::from_fn(|hour| 1000 + 100 * hour as u64)
-}
-
 /// The witness of the vectors: hour 9 requests 1900 Wh, the meter reads 1060 Wh.
 pub fn witness() -> Witness {
-	Witness {
-		request: request(),
-		salt: Fr::from(123_456_789u64),
-		readings: vec![250, 260, 270, 280],
-	}
+	fixture::example_witness()
 }
 
 /// A deterministic RNG for reproducible keys.

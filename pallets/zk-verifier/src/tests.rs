@@ -2,7 +2,7 @@
 use crate::{mock::*, pallet::*, types::*, Groth16Verifier};
 use ark_bn254::Fr;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
-use gridveil_circuits::{keys, DeviationProvingKey, PublicInputs, Witness, READINGS_PER_HOUR};
+use gridveil_circuits::{keys, DeviationProvingKey, PublicInputs, READINGS_PER_HOUR};
 use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_to_bytes, VerifyError};
 use rand::{rngs::StdRng, SeedableRng};
 use sp_runtime::DispatchError;
@@ -19,11 +19,7 @@ fn verifying_key(key: &DeviationProvingKey) -> VerifyingKeyOf<Test> {
 
 /// Program 7, hour 9: 1,900 Wh requested, 1,060 Wh read.
 fn proven(key: &DeviationProvingKey) -> (PublicInputs, [u8; 128]) {
-	let witness = Witness {
-		request: core::array::from_fn(|hour| 1000 + 100 * hour as u64),
-		salt: Fr::from(123_456_789u64),
-		readings: vec![250, 260, 270, 280],
-	};
+	let witness = gridveil_circuits::fixture::example_witness();
 	let (public, proof) =
 		keys::prove(key, 7, 9, Fr::from(0u64), &witness, &mut StdRng::seed_from_u64(2)).unwrap();
 	(public, encode_proof(&proof))

@@ -115,11 +115,7 @@ impl PreparedKey {
 	pub fn from_verifying_key_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
 		inputs_in_key(bytes, G1_COMPRESSED + 3 * G2_COMPRESSED, G1_COMPRESSED)
 			.ok_or(VerifyError::MalformedKey)?;
-		let key = decode_verifying_key(bytes)?;
-		if key.gamma_abc_g1.is_empty() {
-			return Err(VerifyError::MalformedKey);
-		}
-		Ok(Self::from_verifying_key(&key))
+		Ok(Self::from_verifying_key(&decode_verifying_key(bytes)?))
 	}
 
 	/// Prepares a key already in memory (the prover's side, and tests).
