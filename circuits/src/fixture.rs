@@ -1,13 +1,14 @@
-//! Fixtures: the example hour the ecosystem vectors were made from, and a
-//! benchmark fixture for the verifier pallet: a real key and proof with the
-//! pallet's maximum number of public inputs.
+//! Fixtures: the example hour the ecosystem vectors were made from, a
+//! benchmark fixture for the verifier pallet (a real key and proof with the
+//! pallet's maximum number of public inputs), and one for the demand-response
+//! pallet (a real deviation key and the proof of one program hour).
 //!
 //! The circuit states "I know `w_i` with `w_i · 1 = x_i`" for every public
 //! `x_i`. A proof with `N` inputs also proves any prefix of them: folding the
 //! fixed inputs `x_{n+1..N}` into the key's constant term gives a valid key
 //! for `n` inputs (`gridveil_groth16::fold_inputs`), so the pallet benchmarks every input
 //! count with one committed file.
-use crate::Witness;
+use crate::{keys, Witness, READINGS_PER_HOUR};
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Groth16;
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
@@ -65,5 +66,23 @@ pub fn fixture_bytes(count: usize) -> Vec<u8> {
 	let mut out = encode_verifying_key(&verifying_key);
 	out.extend_from_slice(&encode_proof(&proof));
 	out.extend(values.iter().flat_map(scalar_to_bytes));
+	out
+}
+
+/// The demand-response pallet's benchmark fixture, from fixed seeds: a real
+/// deviation key (L = 4) and the proof of hour 0 of program 0 for
+/// [`example_witness`] (previous fingerprint 0), as
+/// `compressed key ‖ commitment (32) ‖ deviation (u64, 8 LE) ‖ fingerprint (32) ‖ proof (128)`.
+pub fn deviation_fixture_bytes() -> Vec<u8> {
+	let key = keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(24))
+		.expect("the deviation circuit synthesizes");
+	let (public, proof) =
+		keys::prove(&key, 0, 0, Fr::from(0u64), &example_witness(), &mut StdRng::seed_from_u64(25))
+			.expect("the example witness is a valid hour");
+	let mut out = encode_verifying_key(key.verifying_key());
+	out.extend_from_slice(&scalar_to_bytes(&public.commitment));
+	out.extend_from_slice(&public.deviation.to_le_bytes());
+	out.extend_from_slice(&scalar_to_bytes(&public.fingerprint));
+	out.extend_from_slice(&encode_proof(&proof));
 	out
 }

@@ -17,6 +17,22 @@ fn committed_benchmark_fixture_is_current() {
 	assert_eq!(committed, made, "regenerate with GRIDVEIL_WRITE_FIXTURES=1");
 }
 
+const DEVIATION_FIXTURE: &str = concat!(
+	env!("CARGO_MANIFEST_DIR"),
+	"/../pallets/demand-response/src/fixtures/deviation-hour-0.bin"
+);
+
+#[test]
+fn committed_demand_response_fixture_is_current() {
+	let made = fixture::deviation_fixture_bytes();
+	if std::env::var_os("GRIDVEIL_WRITE_FIXTURES").is_some() {
+		std::fs::write(DEVIATION_FIXTURE, &made).unwrap();
+	}
+	let committed =
+		std::fs::read(DEVIATION_FIXTURE).expect("run with GRIDVEIL_WRITE_FIXTURES=1 to create it");
+	assert_eq!(committed, made, "regenerate with GRIDVEIL_WRITE_FIXTURES=1");
+}
+
 #[test]
 fn folded_fixture_verifies_for_every_prefix() {
 	use gridveil_groth16::{decode_proof, decode_verifying_key, PreparedKey};

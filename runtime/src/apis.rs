@@ -18,9 +18,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	VERSION,
+	genesis_config_presets, AccountId, Aura, Balance, Block, DemandResponse, Executive, Grandpa,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -152,6 +152,14 @@ impl_runtime_apis! {
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl pallet_demand_response::runtime_api::DemandResponseApi<Block, AccountId, Balance> for Runtime {
+		fn program(
+			program_id: pallet_demand_response::ProgramId,
+		) -> Option<pallet_demand_response::ProgramState<AccountId, Balance>> {
+			DemandResponse::program_state(program_id)
 		}
 	}
 

@@ -20,6 +20,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_zk_verifier, ZkVerifier]
+	[pallet_demand_response, DemandResponse]
 );
 
 /// The benchmarks this runtime has, and its storage layout.

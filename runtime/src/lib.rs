@@ -183,4 +183,7 @@ mod runtime {
 
 	#[runtime::pallet_index(8)]
 	pub type ZkVerifier = pallet_zk_verifier;
+
+	#[runtime::pallet_index(9)]
+	pub type DemandResponse = pallet_demand_response;
 }

@@ -14,6 +14,8 @@ use subxt::{
 };
 use subxt_signer::sr25519::Keypair;
 
+use crate::node::{Node, NodeSpec};
+
 /// GridVeil's transaction format is Polkadot's: `MultiAddress<AccountId32, ()>`,
 /// `MultiSignature`, u32 nonces and the standard transaction extensions.
 pub type GridVeilConfig = PolkadotConfig;
@@ -23,6 +25,16 @@ pub type Client = OnlineClient<GridVeilConfig>;
 
 /// The node's legacy JSON-RPC methods (health, finalized head, keystore).
 pub type Rpc = LegacyRpcMethods<RpcConfigFor<GridVeilConfig>>;
+
+/// Starts a `--dev` node, waits until it has finalized block `height`, and
+/// connects to it: the node (kept alive by the caller), its RPC and a client.
+pub async fn dev_chain(height: u64) -> Result<(Node, Rpc, Client)> {
+	let node = Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev"])).await?;
+	let rpc = rpc(&node.ws_url()).await?;
+	wait_for_finalized(&rpc, height, Duration::from_secs(90)).await?;
+	let client = connect(&node.ws_url()).await?;
+	Ok((node, rpc, client))
+}
 
 /// Connects to a node over WebSocket on loopback (no TLS).
 pub async fn connect(url: &str) -> Result<Client> {

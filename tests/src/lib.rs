@@ -1,5 +1,7 @@
 //! Harness for GridVeil's end-to-end tests: real `gridveil-node` processes on
-//! loopback ([`node`]) and a subxt 0.51 client to talk to them ([`chain`]).
+//! loopback ([`node`]), a subxt 0.51 client to talk to them ([`chain`]), and
+//! the demand-response pallet's types as a client decodes them ([`demand_response`]).
 
 pub mod chain;
+pub mod demand_response;
 pub mod node;

@@ -15,11 +15,7 @@ const UNIT: u128 = 1_000_000_000_000;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_node_finalizes_and_transfers_with_event() -> Result<()> {
-	let node = Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev"])).await?;
-	let rpc = chain::rpc(&node.ws_url()).await?;
-	chain::wait_for_finalized(&rpc, 2, Duration::from_secs(90)).await?;
-
-	let client = chain::connect(&node.ws_url()).await?;
+	let (_node, _rpc, client) = chain::dev_chain(2).await?;
 	let alice = sr25519::dev::alice();
 	let receiver = sr25519::Keypair::from_uri(&SecretUri::from_str("//GridVeilReceiver")?)?;
 	let transfer =

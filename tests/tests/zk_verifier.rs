@@ -2,13 +2,8 @@
 //! deviation circuit's verifying key through sudo, as from polkadot.js apps,
 //! and the runtime (arkworks compiled to wasm) checks and prepares it.
 
-use std::time::Duration;
-
 use anyhow::{ensure, Result};
-use gridveil_tests::{
-	chain::{self, KeyRegistered},
-	node::{Node, NodeSpec},
-};
+use gridveil_tests::chain::{self, KeyRegistered};
 use subxt::{
 	config::{substrate::BlakeTwo256, Hasher},
 	dynamic::Value,
@@ -25,10 +20,7 @@ fn verifying_key() -> Result<Vec<u8>> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn operator_registers_a_snarkjs_key_on_a_dev_node() -> Result<()> {
-	let node = Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev"])).await?;
-	let rpc = chain::rpc(&node.ws_url()).await?;
-	chain::wait_for_finalized(&rpc, 1, Duration::from_secs(90)).await?;
-	let client = chain::connect(&node.ws_url()).await?;
+	let (_node, _rpc, client) = chain::dev_chain(1).await?;
 
 	let key = verifying_key()?;
 	let payload =

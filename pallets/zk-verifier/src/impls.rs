@@ -11,6 +11,9 @@ pub trait Groth16Verifier {
 	fn public_inputs(key_id: KeyId) -> Option<u32>;
 	/// Weight of one [`Self::verify`] with `inputs` public inputs.
 	fn verify_weight(inputs: u32) -> Weight;
+	/// Registers a key without an origin, for other pallets' benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_key(verifying_key: &[u8]) -> Result<KeyId, sp_runtime::DispatchError>;
 }
 
 impl<T: Config> Groth16Verifier for Pallet<T> {
@@ -24,5 +27,12 @@ impl<T: Config> Groth16Verifier for Pallet<T> {
 
 	fn verify_weight(inputs: u32) -> Weight {
 		T::Backend::weight::<T::WeightInfo>(inputs)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_key(verifying_key: &[u8]) -> Result<KeyId, sp_runtime::DispatchError> {
+		let key_id = NextKeyId::<T>::get();
+		Self::do_register_key(verifying_key)?;
+		Ok(key_id)
 	}
 }

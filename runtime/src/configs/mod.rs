@@ -2,6 +2,7 @@
 
 pub mod balances;
 pub mod consensus;
+pub mod demand_response;
 pub mod governance;
 pub mod offchain;
 pub mod payment;

@@ -1,0 +1,350 @@
+//! The logic behind the calls.
+use crate::{pallet::*, types::*};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision, Restriction},
+		UnixTime,
+	},
+};
+use gridveil_groth16::{scalar_bytes_from_u64, scalar_from_bytes};
+use pallet_zk_verifier::{Groth16Verifier, ProofError, PublicInput};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
+
+/// Public inputs of the deviation circuit.
+pub const DEVIATION_PUBLIC_INPUTS: u32 = 6;
+
+impl<T: Config> Pallet<T> {
+	/// The block timestamp, ms since the Unix epoch.
+	pub(crate) fn now() -> Moment {
+		T::Time::now().as_millis().saturated_into()
+	}
+
+	/// Puts the reward on hold and records the offer.
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn do_offer_program(
+		aggregator: T::AccountId,
+		prosumer: T::AccountId,
+		key_id: KeyId,
+		commitment: Scalar,
+		reward: BalanceOf<T>,
+		rate_per_wh: BalanceOf<T>,
+		start: Moment,
+		hours: u32,
+	) -> DispatchResult {
+		ensure!(hours > 0, Error::<T>::NoHours);
+		ensure!(hours <= T::MaxProgramHours::get(), Error::<T>::TooManyHours);
+		ensure!(!reward.is_zero(), Error::<T>::RewardZero);
+		ensure!(aggregator != prosumer, Error::<T>::AggregatorIsProsumer);
+		ensure!(!Excluded::<T>::contains_key(&prosumer), Error::<T>::ProsumerExcluded);
+		ensure!(start > Self::now(), Error::<T>::StartInPast);
+		match T::Verifier::public_inputs(key_id) {
+			None => return Err(Error::<T>::UnknownKey.into()),
+			Some(inputs) => {
+				ensure!(inputs == DEVIATION_PUBLIC_INPUTS, Error::<T>::NotADeviationKey)
+			},
+		}
+		ensure!(scalar_from_bytes(&commitment).is_some(), Error::<T>::CommitmentNotInField);
+		let program = Program {
+			aggregator,
+			prosumer,
+			key_id,
+			commitment,
+			reward,
+			rate_per_wh,
+			start,
+			hours,
+			status: ProgramStatus::Offered,
+			escrow: reward,
+			next_hour: 0,
+			last_fingerprint: [0; 32],
+		};
+		ensure!(
+			program.due(HourLength::<T>::get(), T::GraceHours::get()).is_some(),
+			Error::<T>::ProgramTooLong
+		);
+		let program_id = NextProgramId::<T>::get();
+		let next = program_id.checked_add(1).ok_or(Error::<T>::ProgramIdsExhausted)?;
+
+		T::Currency::hold(&HoldReason::ProgramEscrow.into(), &program.aggregator, reward)?;
+		NextProgramId::<T>::put(next);
+		Self::deposit_event(Event::ProgramOffered {
+			program_id,
+			aggregator: program.aggregator.clone(),
+			prosumer: program.prosumer.clone(),
+			reward,
+			rate_per_wh,
+			start,
+			hours,
+		});
+		Programs::<T>::insert(program_id, program);
+		Ok(())
+	}
+
+	/// Releases an unaccepted offer's reward and forgets the offer.
+	pub(crate) fn do_withdraw_offer(
+		aggregator: T::AccountId,
+		program_id: ProgramId,
+	) -> DispatchResult {
+		let program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
+		ensure!(program.aggregator == aggregator, Error::<T>::NotAggregator);
+		ensure!(program.status == ProgramStatus::Offered, Error::<T>::NotOffered);
+		T::Currency::release(
+			&HoldReason::ProgramEscrow.into(),
+			&aggregator,
+			program.reward,
+			Precision::Exact,
+		)?;
+		Programs::<T>::remove(program_id);
+		Self::deposit_event(Event::OfferWithdrawn { program_id, reward: program.reward });
+		Ok(())
+	}
+
+	/// Moves the held reward to the prosumer as its escrow and queues the
+	/// program's settlement.
+	pub(crate) fn do_accept_program(
+		prosumer: T::AccountId,
+		program_id: ProgramId,
+	) -> DispatchResult {
+		let mut program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
+		ensure!(program.prosumer == prosumer, Error::<T>::NotProsumer);
+		ensure!(program.status == ProgramStatus::Offered, Error::<T>::NotOffered);
+		ensure!(!Excluded::<T>::contains_key(&prosumer), Error::<T>::ProsumerExcluded);
+		ensure!(Self::now() < program.start, Error::<T>::OfferExpired);
+		let period = Self::settlement_period(&program).ok_or(Error::<T>::ProgramTooLong)?;
+
+		T::Currency::transfer_on_hold(
+			&HoldReason::ProgramEscrow.into(),
+			&program.aggregator,
+			&prosumer,
+			program.reward,
+			Precision::Exact,
+			Restriction::OnHold,
+			Fortitude::Polite,
+		)?;
+		program.status = ProgramStatus::Active;
+		program.escrow = program.reward;
+		Self::queue_settlement(period, program_id);
+		Self::deposit_event(Event::ProgramAccepted { program_id, escrow: program.escrow });
+		Programs::<T>::insert(program_id, program);
+		Ok(())
+	}
+
+	/// Records `device` as a device of `prosumer`.
+	pub(crate) fn do_authorize_device(
+		prosumer: T::AccountId,
+		device: T::AccountId,
+	) -> DispatchResult {
+		ensure!(device != prosumer, Error::<T>::DeviceIsProsumer);
+		ensure!(!Devices::<T>::contains_key(&device), Error::<T>::DeviceAlreadyAuthorized);
+		let count = DeviceCount::<T>::get(&prosumer);
+		ensure!(count < T::MaxDevicesPerProsumer::get(), Error::<T>::TooManyDevices);
+		Devices::<T>::insert(&device, &prosumer);
+		DeviceCount::<T>::insert(&prosumer, count.saturating_add(1));
+		Self::deposit_event(Event::DeviceAuthorized { prosumer, device });
+		Ok(())
+	}
+
+	/// Forgets one of `prosumer`'s devices.
+	pub(crate) fn do_revoke_device(prosumer: T::AccountId, device: T::AccountId) -> DispatchResult {
+		ensure!(Devices::<T>::get(&device).as_ref() == Some(&prosumer), Error::<T>::UnknownDevice);
+		Devices::<T>::remove(&device);
+		let count = DeviceCount::<T>::get(&prosumer).saturating_sub(1);
+		if count == 0 {
+			DeviceCount::<T>::remove(&prosumer);
+		} else {
+			DeviceCount::<T>::insert(&prosumer, count);
+		}
+		Self::deposit_event(Event::DeviceRevoked { prosumer, device });
+		Ok(())
+	}
+
+	/// Checks the submission, verifies the proof against inputs built from
+	/// storage, and applies the penalty or the forfeiture.
+	pub(crate) fn do_submit_deviation(
+		signer: T::AccountId,
+		program_id: ProgramId,
+		hour: u32,
+		deviation: u64,
+		fingerprint: Scalar,
+		proof: &ProofBytes,
+	) -> DispatchResult {
+		let mut program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
+		ensure!(
+			signer == program.prosumer
+				|| Devices::<T>::get(&signer).as_ref() == Some(&program.prosumer),
+			Error::<T>::NotAuthorizedSigner
+		);
+		ensure!(!Excluded::<T>::contains_key(&program.prosumer), Error::<T>::ProsumerExcluded);
+		ensure!(program.status == ProgramStatus::Active, Error::<T>::ProgramNotActive);
+		ensure!(hour < program.hours, Error::<T>::HourOutOfRange);
+		ensure!(hour >= program.next_hour, Error::<T>::HourAlreadySubmitted);
+		ensure!(hour == program.next_hour, Error::<T>::EarlierHourMissing);
+		let hour_length = HourLength::<T>::get();
+		let now = Self::now();
+		let hour_end = program.hour_end(hour, hour_length).ok_or(Error::<T>::ProgramTooLong)?;
+		ensure!(now >= hour_end, Error::<T>::HourNotEnded);
+		let due =
+			program.due(hour_length, T::GraceHours::get()).ok_or(Error::<T>::ProgramTooLong)?;
+		ensure!(now < due, Error::<T>::SubmissionWindowClosed);
+		ensure!(scalar_from_bytes(&fingerprint).is_some(), Error::<T>::FingerprintNotInField);
+
+		// The statement, in the circuit's order: program_id, commitment, hour,
+		// deviation, previous_fingerprint, fingerprint.
+		let inputs: [PublicInput; DEVIATION_PUBLIC_INPUTS as usize] = [
+			scalar_bytes_from_u64(program_id),
+			program.commitment,
+			scalar_bytes_from_u64(u64::from(hour)),
+			scalar_bytes_from_u64(deviation),
+			program.last_fingerprint,
+			fingerprint,
+		];
+		match T::Verifier::verify(program.key_id, proof, &inputs) {
+			Ok(()) => {
+				Self::register_deviation(program_id, &mut program, hour, deviation, fingerprint)
+			},
+			Err(ProofError::Invalid) => Self::forfeit(program_id, &mut program, hour),
+			Err(ProofError::Malformed(_)) => return Err(Error::<T>::MalformedProof.into()),
+			Err(ProofError::UnknownKey) => return Err(Error::<T>::UnknownKey.into()),
+		}?;
+		Programs::<T>::insert(program_id, program);
+		Ok(())
+	}
+
+	/// A valid proof: the penalty goes to the aggregator and the hour is recorded.
+	fn register_deviation(
+		program_id: ProgramId,
+		program: &mut ProgramOf<T>,
+		hour: u32,
+		deviation: u64,
+		fingerprint: Scalar,
+	) -> DispatchResult {
+		// Saturating: the penalty is capped by the escrow anyway.
+		let penalty =
+			program.rate_per_wh.saturating_mul(deviation.saturated_into()).min(program.escrow);
+		Self::pay_aggregator(program, penalty)?;
+		program.next_hour = hour.saturating_add(1);
+		program.last_fingerprint = fingerprint;
+		HourRecords::<T>::insert(program_id, hour, HourRecord { deviation, fingerprint, penalty });
+		Self::deposit_event(Event::DeviationRegistered {
+			program_id,
+			hour,
+			deviation,
+			fingerprint,
+			penalty,
+			escrow: program.escrow,
+		});
+		Ok(())
+	}
+
+	/// A false statement: the whole escrow goes to the aggregator, the program
+	/// ends and the prosumer is excluded.
+	fn forfeit(program_id: ProgramId, program: &mut ProgramOf<T>, hour: u32) -> DispatchResult {
+		let forfeited = program.escrow;
+		Self::pay_aggregator(program, forfeited)?;
+		program.status = ProgramStatus::Forfeited;
+		if let Some(period) = Self::settlement_period(program) {
+			Self::unqueue_settlement(period, program_id);
+		}
+		Excluded::<T>::insert(&program.prosumer, program_id);
+		Self::deposit_event(Event::ProgramForfeited { program_id, hour, forfeited });
+		Self::deposit_event(Event::ProsumerExcluded {
+			prosumer: program.prosumer.clone(),
+			program_id,
+		});
+		Ok(())
+	}
+
+	/// Moves `amount` of the escrow to the aggregator, free to spend.
+	fn pay_aggregator(program: &mut ProgramOf<T>, amount: BalanceOf<T>) -> DispatchResult {
+		if !amount.is_zero() {
+			T::Currency::transfer_on_hold(
+				&HoldReason::ProgramEscrow.into(),
+				&program.prosumer,
+				&program.aggregator,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Force,
+			)?;
+		}
+		program.escrow = program.escrow.saturating_sub(amount);
+		Ok(())
+	}
+
+	/// Settles a program that is due, on request.
+	pub(crate) fn do_settle(program_id: ProgramId) -> DispatchResult {
+		let mut program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
+		ensure!(program.status == ProgramStatus::Active, Error::<T>::ProgramNotActive);
+		let due = program
+			.due(HourLength::<T>::get(), T::GraceHours::get())
+			.ok_or(Error::<T>::ProgramTooLong)?;
+		ensure!(Self::now() >= due || program.missing_hours() == 0, Error::<T>::SettlementNotDue);
+		if let Some(period) = Self::settlement_period(&program) {
+			Self::unqueue_settlement(period, program_id);
+		}
+		Self::settle_program(program_id, &mut program)?;
+		Programs::<T>::insert(program_id, program);
+		Ok(())
+	}
+
+	/// Returns reward ÷ hours per missing hour to the aggregator and releases
+	/// the rest to the prosumer.
+	pub(crate) fn settle_program(
+		program_id: ProgramId,
+		program: &mut ProgramOf<T>,
+	) -> DispatchResult {
+		let missing_hours = program.missing_hours();
+		// Saturating: both are capped by the escrow.
+		let per_hour = program.reward / BalanceOf::<T>::from(program.hours.max(1));
+		let returned = per_hour.saturating_mul(missing_hours.into()).min(program.escrow);
+		Self::pay_aggregator(program, returned)?;
+		let released = program.escrow;
+		if !released.is_zero() {
+			T::Currency::release(
+				&HoldReason::ProgramEscrow.into(),
+				&program.prosumer,
+				released,
+				Precision::Exact,
+			)?;
+		}
+		program.escrow = Zero::zero();
+		program.status = ProgramStatus::Completed;
+		Self::deposit_event(Event::ProgramSettled {
+			program_id,
+			missing_hours,
+			returned,
+			released,
+		});
+		Ok(())
+	}
+
+	/// The hour-length period in which a program's settlement falls due
+	/// (rounded up, so the whole period is due once it has begun).
+	pub(crate) fn settlement_period(program: &ProgramOf<T>) -> Option<u64> {
+		let hour_length = HourLength::<T>::get().max(1);
+		let due = program.due(hour_length, T::GraceHours::get())?;
+		Some(due.div_ceil(hour_length))
+	}
+
+	/// Adds a program to the settlement queue.
+	fn queue_settlement(period: u64, program_id: ProgramId) {
+		PendingSettlements::<T>::insert(period, program_id, ());
+		PendingSettlementCount::<T>::mutate(|count| *count = count.saturating_add(1));
+		SettlementCursor::<T>::mutate(|cursor| {
+			*cursor = Some(cursor.map_or(period, |cursor| cursor.min(period)))
+		});
+	}
+
+	/// Removes a program from the settlement queue.
+	pub(crate) fn unqueue_settlement(period: u64, program_id: ProgramId) {
+		if PendingSettlements::<T>::take(period, program_id).is_some() {
+			PendingSettlementCount::<T>::mutate(|count| *count = count.saturating_sub(1));
+		}
+	}
+}

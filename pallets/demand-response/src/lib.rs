@@ -1,0 +1,432 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod dispatchable_impls;
+mod hooks;
+mod impls;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// An hour in production: 3,600 s, in milliseconds.
+pub const PRODUCTION_HOUR_LENGTH: Moment = 3_600_000;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, UnixTime},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_zk_verifier::Groth16Verifier;
+	use sp_runtime::traits::StaticLookup;
+
+	/// How a call names an account (polkadot.js apps' address field).
+	pub type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The currency rewards, escrows and penalties are paid in.
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons, of which [`HoldReason`] is part.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Verifies the hourly deviation proofs (the zk-verifier pallet).
+		type Verifier: Groth16Verifier;
+		/// The block timestamp: program hours follow it.
+		type Time: UnixTime;
+		/// Most hours a program may run. The deviation circuit proves hours 0 to 23,
+		/// so this is at most 24.
+		#[pallet::constant]
+		type MaxProgramHours: Get<u32>;
+		/// Hours after a program's last hour during which deviations are still
+		/// accepted (a device catching up after an outage); settlement is due after.
+		#[pallet::constant]
+		type GraceHours: Get<u32>;
+		/// Most device keys one prosumer may authorise.
+		#[pallet::constant]
+		type MaxDevicesPerProsumer: Get<u32>;
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+		/// Sets the clock for benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A program's reward: on the aggregator while offered, then the
+		/// prosumer's escrow until settlement.
+		ProgramEscrow,
+	}
+
+	/// Programs by id: parties, commitment, reward, escrow and progress. Offers
+	/// that are withdrawn are removed; settled and forfeited programs stay as
+	/// the public record.
+	#[pallet::storage]
+	pub type Programs<T: Config> = StorageMap<_, Twox64Concat, ProgramId, ProgramOf<T>>;
+
+	/// The id the next offered program receives.
+	#[pallet::storage]
+	pub type NextProgramId<T: Config> = StorageValue<_, ProgramId, ValueQuery>;
+
+	/// The registered hours of each program: deviation (Wh), fingerprint and penalty.
+	#[pallet::storage]
+	pub type HourRecords<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ProgramId, Twox64Concat, u32, HourRecordOf<T>>;
+
+	/// Device keys: the prosumer each device submits deviations for.
+	#[pallet::storage]
+	pub type Devices<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// How many device keys each prosumer has authorised.
+	#[pallet::storage]
+	pub type DeviceCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Prosumers excluded for submitting an invalid proof, with the program in
+	/// which they did. They cannot accept or be offered programs, nor submit.
+	#[pallet::storage]
+	pub type Excluded<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ProgramId>;
+
+	/// Length of a program hour in milliseconds: 3,600,000 in production, a few
+	/// seconds on development and test chains. Set at genesis.
+	#[pallet::storage]
+	pub type HourLength<T: Config> = StorageValue<_, Moment, ValueQuery, DefaultHourLength>;
+
+	/// Active programs waiting for settlement, by the hour-length period in which
+	/// settlement falls due. `on_idle` works through them in order.
+	#[pallet::storage]
+	pub type PendingSettlements<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, u64, Twox64Concat, ProgramId, ()>;
+
+	/// How many programs are in [`PendingSettlements`].
+	#[pallet::storage]
+	pub type PendingSettlementCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// The earliest period of [`PendingSettlements`] that may still hold programs.
+	#[pallet::storage]
+	pub type SettlementCursor<T: Config> = StorageValue<_, u64>;
+
+	/// The production hour, for chains whose genesis does not set one.
+	#[pallet::type_value]
+	pub fn DefaultHourLength() -> Moment {
+		PRODUCTION_HOUR_LENGTH
+	}
+
+	/// The chain's hour length.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Milliseconds in a program hour; 0 means the production hour.
+		pub hour_length: Moment,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if self.hour_length > 0 {
+				HourLength::<T>::put(self.hour_length);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An aggregator offered a program; its reward is on hold.
+		ProgramOffered {
+			/// The new program.
+			program_id: ProgramId,
+			/// Who offered it.
+			aggregator: T::AccountId,
+			/// Who is asked to deliver the flexibility.
+			prosumer: T::AccountId,
+			/// The reward put on hold.
+			reward: BalanceOf<T>,
+			/// Penalty per Wh of deviation.
+			rate_per_wh: BalanceOf<T>,
+			/// When hour 0 begins (ms since the Unix epoch).
+			start: Moment,
+			/// How many hours it runs.
+			hours: u32,
+		},
+		/// The aggregator withdrew an offer nobody accepted; the reward is released.
+		OfferWithdrawn {
+			/// The withdrawn program.
+			program_id: ProgramId,
+			/// The released reward.
+			reward: BalanceOf<T>,
+		},
+		/// The prosumer accepted a program: the reward is now its escrow.
+		ProgramAccepted {
+			/// The accepted program.
+			program_id: ProgramId,
+			/// The escrow, held on the prosumer's account.
+			escrow: BalanceOf<T>,
+		},
+		/// A prosumer authorised a device to submit deviations for it.
+		DeviceAuthorized {
+			/// The prosumer.
+			prosumer: T::AccountId,
+			/// The device's key.
+			device: T::AccountId,
+		},
+		/// A prosumer revoked a device key.
+		DeviceRevoked {
+			/// The prosumer.
+			prosumer: T::AccountId,
+			/// The device's key.
+			device: T::AccountId,
+		},
+		/// A valid proof registered an hour's deviation; its penalty went to the aggregator.
+		DeviationRegistered {
+			/// The program.
+			program_id: ProgramId,
+			/// The program hour.
+			hour: u32,
+			/// |requested − consumed| energy in the hour, Wh.
+			deviation: u64,
+			/// Fingerprint of the raw readings' hash chain after this hour.
+			fingerprint: Scalar,
+			/// What the deviation cost: min(escrow, deviation × rate).
+			penalty: BalanceOf<T>,
+			/// The escrow left.
+			escrow: BalanceOf<T>,
+		},
+		/// An invalid proof was submitted: the whole escrow went to the
+		/// aggregator and the program ended.
+		ProgramForfeited {
+			/// The program.
+			program_id: ProgramId,
+			/// The hour the invalid proof claimed.
+			hour: u32,
+			/// The escrow paid to the aggregator.
+			forfeited: BalanceOf<T>,
+		},
+		/// A prosumer was excluded for submitting an invalid proof.
+		ProsumerExcluded {
+			/// The prosumer.
+			prosumer: T::AccountId,
+			/// The program in which the invalid proof was submitted.
+			program_id: ProgramId,
+		},
+		/// A program was settled.
+		ProgramSettled {
+			/// The program.
+			program_id: ProgramId,
+			/// Hours for which no deviation was registered.
+			missing_hours: u32,
+			/// Returned to the aggregator: reward ÷ hours per missing hour.
+			returned: BalanceOf<T>,
+			/// Released to the prosumer: the escrow left.
+			released: BalanceOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A program must run at least one hour.
+		NoHours,
+		/// A program may not run more than `MaxProgramHours` hours.
+		TooManyHours,
+		/// The reward must be more than zero.
+		RewardZero,
+		/// A program must start in the future.
+		StartInPast,
+		/// The program's hours reach beyond what timestamps can count.
+		ProgramTooLong,
+		/// An aggregator cannot offer a program to itself.
+		AggregatorIsProsumer,
+		/// No verifying key is registered under this id.
+		UnknownKey,
+		/// The key does not have the deviation circuit's six public inputs.
+		NotADeviationKey,
+		/// The commitment is not a BN254 scalar (32 bytes little-endian, below
+		/// the field modulus).
+		CommitmentNotInField,
+		/// Every program id has been used.
+		ProgramIdsExhausted,
+		/// No program has this id.
+		UnknownProgram,
+		/// Only the aggregator who offered the program may do this.
+		NotAggregator,
+		/// Only the program's prosumer may do this.
+		NotProsumer,
+		/// The program is not an open offer (already accepted, settled or forfeited).
+		NotOffered,
+		/// The offer can no longer be accepted: its first hour has begun.
+		OfferExpired,
+		/// The prosumer was excluded for submitting an invalid proof.
+		ProsumerExcluded,
+		/// This key is already authorised as a device.
+		DeviceAlreadyAuthorized,
+		/// A prosumer's own account is not a device key.
+		DeviceIsProsumer,
+		/// The prosumer already has `MaxDevicesPerProsumer` devices.
+		TooManyDevices,
+		/// This key is not a device of the caller.
+		UnknownDevice,
+		/// Only the program's prosumer or one of its devices may submit deviations.
+		NotAuthorizedSigner,
+		/// The program is not active (not yet accepted, or already ended).
+		ProgramNotActive,
+		/// The program has no such hour.
+		HourOutOfRange,
+		/// This hour has not ended yet.
+		HourNotEnded,
+		/// This hour's deviation is already registered.
+		HourAlreadySubmitted,
+		/// An earlier hour's deviation must be registered first: each proof
+		/// continues the fingerprint chain of the hour before.
+		EarlierHourMissing,
+		/// The program's end plus the grace period has passed: no more deviations.
+		SubmissionWindowClosed,
+		/// The fingerprint is not a BN254 scalar.
+		FingerprintNotInField,
+		/// The proof's bytes are not a well-formed Groth16 proof (a coordinate
+		/// not below the field modulus, a point off the curve or outside the subgroup).
+		MalformedProof,
+		/// The program cannot be settled yet: hours are still open and the
+		/// grace period has not passed.
+		SettlementNotDue,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Settles due programs while the block has weight to spare.
+		fn on_idle(_block: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::settle_due_programs(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(
+				(1..=24).contains(&T::MaxProgramHours::get()),
+				"the deviation circuit proves hours 0 to 23: MaxProgramHours must be 1 to 24"
+			);
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Offers `prosumer` a demand-response program: `hours` hours from
+		/// `start` (ms since the Unix epoch), proofs checked with verifying key
+		/// `key_id`, the private request bound by `commitment` (a Poseidon
+		/// commitment the prosumer's edge device can open). `reward` is put on
+		/// hold from the caller; each Wh of deviation costs `rate_per_wh`.
+		#[pallet::call_index(0)]
+		pub fn offer_program(
+			origin: OriginFor<T>,
+			prosumer: AccountIdLookupOf<T>,
+			key_id: KeyId,
+			commitment: Scalar,
+			#[pallet::compact] reward: BalanceOf<T>,
+			#[pallet::compact] rate_per_wh: BalanceOf<T>,
+			start: Moment,
+			hours: u32,
+		) -> DispatchResult {
+			let aggregator = ensure_signed(origin)?;
+			let prosumer = T::Lookup::lookup(prosumer)?;
+			Self::do_offer_program(
+				aggregator,
+				prosumer,
+				key_id,
+				commitment,
+				reward,
+				rate_per_wh,
+				start,
+				hours,
+			)
+		}
+
+		/// Withdraws an offer the prosumer has not accepted; the reward is released.
+		#[pallet::call_index(1)]
+		pub fn withdraw_offer(origin: OriginFor<T>, program_id: ProgramId) -> DispatchResult {
+			let aggregator = ensure_signed(origin)?;
+			Self::do_withdraw_offer(aggregator, program_id)
+		}
+
+		/// Accepts an offered program before its first hour begins. The reward
+		/// becomes the caller's escrow, held on its account until settlement.
+		#[pallet::call_index(2)]
+		pub fn accept_program(origin: OriginFor<T>, program_id: ProgramId) -> DispatchResult {
+			let prosumer = ensure_signed(origin)?;
+			Self::do_accept_program(prosumer, program_id)
+		}
+
+		/// Authorises `device` (the edge box's own key) to submit deviations for
+		/// the caller's programs, so the box never holds the prosumer's key.
+		#[pallet::call_index(3)]
+		pub fn authorize_device(
+			origin: OriginFor<T>,
+			device: AccountIdLookupOf<T>,
+		) -> DispatchResult {
+			let prosumer = ensure_signed(origin)?;
+			let device = T::Lookup::lookup(device)?;
+			Self::do_authorize_device(prosumer, device)
+		}
+
+		/// Revokes one of the caller's device keys.
+		#[pallet::call_index(4)]
+		pub fn revoke_device(origin: OriginFor<T>, device: AccountIdLookupOf<T>) -> DispatchResult {
+			let prosumer = ensure_signed(origin)?;
+			let device = T::Lookup::lookup(device)?;
+			Self::do_revoke_device(prosumer, device)
+		}
+
+		/// Registers hour `hour`'s deviation (Wh) with a Groth16 proof that it is
+		/// |request[hour] − Σ readings| for the committed request and for the
+		/// readings whose hash chain runs from the last registered fingerprint
+		/// to `fingerprint`. Signed by the prosumer or one of its devices, after
+		/// the hour ends and before the program's end plus the grace period,
+		/// hours in order. A valid proof costs min(escrow, deviation × rate); a
+		/// well-formed proof that is false forfeits the whole escrow to the
+		/// aggregator and excludes the prosumer (the call succeeds so that this
+		/// sticks).
+		#[pallet::call_index(5)]
+		#[pallet::weight(
+			T::WeightInfo::submit_deviation().max(T::WeightInfo::submit_deviation_forfeiting())
+		)]
+		pub fn submit_deviation(
+			origin: OriginFor<T>,
+			program_id: ProgramId,
+			hour: u32,
+			deviation: u64,
+			fingerprint: Scalar,
+			proof: ProofBytes,
+		) -> DispatchResult {
+			let signer = ensure_signed(origin)?;
+			Self::do_submit_deviation(signer, program_id, hour, deviation, fingerprint, &proof)
+		}
+
+		/// Settles a program once its end plus the grace period has passed (or
+		/// every hour is registered): each missing hour returns reward ÷ hours to
+		/// the aggregator, the rest of the escrow is released to the prosumer.
+		/// Anyone may call it; `on_idle` does it too when blocks have room.
+		#[pallet::call_index(6)]
+		pub fn settle(origin: OriginFor<T>, program_id: ProgramId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_settle(program_id)
+		}
+	}
+}

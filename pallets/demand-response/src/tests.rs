@@ -1,0 +1,812 @@
+//! Tests with real proofs: one deviation key (set up once per test binary)
+//! and Groth16 proofs of each program hour from `gridveil-circuits`.
+use crate::{mock::*, pallet::*, types::*, weights::WeightInfo, Event as DemandResponseEvent};
+use ark_bn254::Fr;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::InspectHold, Get, Hooks},
+	weights::{RuntimeDbWeight, Weight},
+};
+use gridveil_circuits::{
+	fixture::example_witness, keys, poseidon, DeviationProvingKey, Witness, READINGS_PER_HOUR,
+};
+use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_to_bytes};
+use rand::{rngs::StdRng, SeedableRng};
+use sp_runtime::{DispatchError, TokenError};
+use std::sync::OnceLock;
+
+/// The L = 4 proving key, made once per test binary.
+fn proving_key() -> &'static DeviationProvingKey {
+	static KEY: OnceLock<DeviationProvingKey> = OnceLock::new();
+	KEY.get_or_init(|| keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(1)).unwrap())
+}
+
+/// Registers the deviation key with the verifier pallet and returns its id.
+fn register_key() -> KeyId {
+	let key = encode_verifying_key(proving_key().verifying_key());
+	assert_ok!(ZkVerifier::register_key(RuntimeOrigin::root(), key.try_into().unwrap()));
+	pallet_zk_verifier::NextKeyId::<Test>::get() - 1
+}
+
+/// The prosumer's private request (1000 + 100·hour Wh) and salt.
+fn witness() -> Witness {
+	example_witness()
+}
+
+/// The request's commitment as the chain stores it.
+fn commitment() -> Scalar {
+	let witness = witness();
+	scalar_to_bytes(&poseidon::commitment(&witness.request, witness.salt))
+}
+
+/// What the meter reads in `hour`: four quarter-hours around 300 Wh, so the
+/// deviation differs from hour to hour.
+fn readings(hour: u32) -> Vec<u64> {
+	(0..READINGS_PER_HOUR as u64).map(|quarter| 240 + 37 * u64::from(hour) + 11 * quarter).collect()
+}
+
+/// `|request[hour] − Σ readings|`, computed independently of the circuit.
+fn expected_deviation(hour: u32) -> u64 {
+	let consumed: u64 = readings(hour).iter().sum();
+	(1000 + 100 * u64::from(hour)).abs_diff(consumed)
+}
+
+/// One hour's submission: the public values and the proof.
+#[derive(Clone)]
+struct Submission {
+	hour: u32,
+	deviation: u64,
+	fingerprint: Fr,
+	proof: ProofBytes,
+}
+
+impl Submission {
+	fn fingerprint_bytes(&self) -> Scalar {
+		scalar_to_bytes(&self.fingerprint)
+	}
+}
+
+/// Proves `hour` of `program_id` from `previous`, as the edge client does.
+fn prove(program_id: ProgramId, hour: u32, previous: Fr) -> Submission {
+	let witness = Witness { readings: readings(hour), ..witness() };
+	let mut rng = StdRng::seed_from_u64(program_id * 100 + u64::from(hour));
+	let (public, proof) =
+		keys::prove(proving_key(), program_id, hour, previous, &witness, &mut rng).unwrap();
+	Submission {
+		hour,
+		deviation: public.deviation,
+		fingerprint: public.fingerprint,
+		proof: encode_proof(&proof),
+	}
+}
+
+/// Submits `submission` for `program_id`, signed by `signer`.
+fn submit(
+	signer: u64,
+	program_id: ProgramId,
+	submission: &Submission,
+) -> sp_runtime::DispatchResult {
+	DemandResponse::submit_deviation(
+		RuntimeOrigin::signed(signer),
+		program_id,
+		submission.hour,
+		submission.deviation,
+		submission.fingerprint_bytes(),
+		submission.proof,
+	)
+}
+
+/// Start of the programs in these tests: ten hours into the chain's life.
+const START: u64 = 10 * HOUR;
+
+/// Sets the clock.
+fn at(moment: u64) {
+	Timestamp::set_timestamp(moment);
+}
+
+/// The clock just after hour `hour` of a program starting at [`START`] ends.
+fn after_hour(hour: u32) {
+	at(START + HOUR * (u64::from(hour) + 1));
+}
+
+/// Offers `PROSUMER` a program of `hours` hours from [`START`] and returns its id.
+fn offer(key_id: KeyId, reward: u64, rate_per_wh: u64, hours: u32) -> ProgramId {
+	offer_to(PROSUMER, key_id, reward, rate_per_wh, hours)
+}
+
+fn offer_to(prosumer: u64, key_id: KeyId, reward: u64, rate_per_wh: u64, hours: u32) -> ProgramId {
+	let program_id = NextProgramId::<Test>::get();
+	assert_ok!(DemandResponse::offer_program(
+		RuntimeOrigin::signed(AGGREGATOR),
+		prosumer,
+		key_id,
+		commitment(),
+		reward,
+		rate_per_wh,
+		START,
+		hours
+	));
+	program_id
+}
+
+/// An accepted program of `hours` hours; the clock still before its start.
+fn active(key_id: KeyId, reward: u64, rate_per_wh: u64, hours: u32) -> ProgramId {
+	let program_id = offer(key_id, reward, rate_per_wh, hours);
+	assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id));
+	program_id
+}
+
+fn program(program_id: ProgramId) -> ProgramOf<Test> {
+	Programs::<Test>::get(program_id).unwrap()
+}
+
+fn free(who: u64) -> u64 {
+	Balances::free_balance(who)
+}
+
+fn escrow_held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::ProgramEscrow.into(), &who)
+}
+
+fn events() -> Vec<DemandResponseEvent<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::DemandResponse(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Negates the proof's `A` point (the sign flag of its compressed encoding):
+/// still a well-formed proof, but of nothing.
+fn tampered(submission: &Submission) -> Submission {
+	let mut tampered = submission.clone();
+	tampered.proof[31] ^= 0x80;
+	tampered
+}
+
+#[test]
+fn offer_holds_the_reward() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - 5 * HOUR);
+		let program_id = offer(key_id, 24_000, 2, 24);
+
+		assert_eq!(escrow_held(AGGREGATOR), 24_000);
+		assert_eq!(free(AGGREGATOR), ENDOWMENT - 24_000);
+		let stored = program(program_id);
+		assert_eq!(stored.status, ProgramStatus::Offered);
+		assert_eq!((stored.aggregator, stored.prosumer), (AGGREGATOR, PROSUMER));
+		assert_eq!((stored.next_hour, stored.last_fingerprint), (0, [0; 32]));
+		assert_eq!(
+			events(),
+			vec![DemandResponseEvent::ProgramOffered {
+				program_id,
+				aggregator: AGGREGATOR,
+				prosumer: PROSUMER,
+				reward: 24_000,
+				rate_per_wh: 2,
+				start: START,
+				hours: 24,
+			}]
+		);
+	});
+}
+
+#[test]
+fn offer_refuses_bad_terms() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let origin = || RuntimeOrigin::signed(AGGREGATOR);
+		let c = commitment();
+		use Error as E;
+		assert_noop!(
+			DemandResponse::offer_program(origin(), PROSUMER, key_id, c, 10, 1, START, 0),
+			E::<Test>::NoHours
+		);
+		assert_noop!(
+			DemandResponse::offer_program(origin(), PROSUMER, key_id, c, 10, 1, START, 25),
+			E::<Test>::TooManyHours
+		);
+		assert_noop!(
+			DemandResponse::offer_program(origin(), PROSUMER, key_id, c, 0, 1, START, 24),
+			E::<Test>::RewardZero
+		);
+		assert_noop!(
+			DemandResponse::offer_program(origin(), AGGREGATOR, key_id, c, 10, 1, START, 24),
+			E::<Test>::AggregatorIsProsumer
+		);
+		assert_noop!(
+			DemandResponse::offer_program(origin(), PROSUMER, key_id, c, 10, 1, START - HOUR, 24),
+			E::<Test>::StartInPast
+		);
+		assert_noop!(
+			DemandResponse::offer_program(origin(), PROSUMER, key_id + 1, c, 10, 1, START, 24),
+			E::<Test>::UnknownKey
+		);
+		assert_noop!(
+			DemandResponse::offer_program(origin(), PROSUMER, key_id, [0xff; 32], 10, 1, START, 24),
+			E::<Test>::CommitmentNotInField
+		);
+		assert_noop!(
+			DemandResponse::offer_program(
+				origin(),
+				PROSUMER,
+				key_id,
+				c,
+				ENDOWMENT + 1,
+				1,
+				START,
+				24
+			),
+			TokenError::FundsUnavailable
+		);
+		assert_noop!(
+			DemandResponse::offer_program(
+				origin(),
+				PROSUMER,
+				key_id,
+				c,
+				10,
+				1,
+				u64::MAX - HOUR,
+				24
+			),
+			E::<Test>::ProgramTooLong
+		);
+		// A key of another circuit (three public inputs).
+		let other = gridveil_circuits::fixture::fixture_bytes(3);
+		let other_key = other[..gridveil_groth16::verifying_key_len(3)].to_vec();
+		assert_ok!(ZkVerifier::register_key(RuntimeOrigin::root(), other_key.try_into().unwrap()));
+		assert_noop!(
+			DemandResponse::offer_program(origin(), PROSUMER, key_id + 1, c, 10, 1, START, 24),
+			E::<Test>::NotADeviationKey
+		);
+	});
+}
+
+#[test]
+fn withdraw_releases_an_unaccepted_offer() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = offer(key_id, 5_000, 1, 4);
+		assert_noop!(
+			DemandResponse::withdraw_offer(RuntimeOrigin::signed(STRANGER), program_id),
+			Error::<Test>::NotAggregator
+		);
+		assert_noop!(
+			DemandResponse::withdraw_offer(RuntimeOrigin::signed(AGGREGATOR), program_id + 1),
+			Error::<Test>::UnknownProgram
+		);
+
+		assert_ok!(DemandResponse::withdraw_offer(RuntimeOrigin::signed(AGGREGATOR), program_id));
+
+		assert_eq!((free(AGGREGATOR), escrow_held(AGGREGATOR)), (ENDOWMENT, 0));
+		assert!(!Programs::<Test>::contains_key(program_id));
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::OfferWithdrawn { program_id, reward: 5_000 })
+		);
+		assert_noop!(
+			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id),
+			Error::<Test>::UnknownProgram
+		);
+	});
+}
+
+#[test]
+fn accept_turns_the_reward_into_the_prosumers_escrow() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = offer(key_id, 5_000, 1, 4);
+		assert_noop!(
+			DemandResponse::accept_program(RuntimeOrigin::signed(STRANGER), program_id),
+			Error::<Test>::NotProsumer
+		);
+
+		assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id));
+
+		assert_eq!(program(program_id).status, ProgramStatus::Active);
+		assert_eq!((escrow_held(AGGREGATOR), free(AGGREGATOR)), (0, ENDOWMENT - 5_000));
+		assert_eq!((escrow_held(PROSUMER), free(PROSUMER)), (5_000, ENDOWMENT));
+		assert_eq!(PendingSettlementCount::<Test>::get(), 1);
+		assert_noop!(
+			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id),
+			Error::<Test>::NotOffered
+		);
+		assert_noop!(
+			DemandResponse::withdraw_offer(RuntimeOrigin::signed(AGGREGATOR), program_id),
+			Error::<Test>::NotOffered
+		);
+	});
+}
+
+#[test]
+fn an_offer_expires_when_its_first_hour_begins() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = offer(key_id, 5_000, 1, 4);
+		at(START);
+		assert_noop!(
+			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id),
+			Error::<Test>::OfferExpired
+		);
+		assert_ok!(DemandResponse::withdraw_offer(RuntimeOrigin::signed(AGGREGATOR), program_id));
+	});
+}
+
+#[test]
+fn a_full_day_registers_every_hour_with_exact_penalties() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let (reward, rate) = (1_000_000, 7);
+		let program_id = active(key_id, reward, rate, 24);
+		let mut previous = Fr::from(0u64);
+		let mut escrow = reward;
+		let mut paid = 0;
+		for hour in 0..24 {
+			after_hour(hour);
+			let submission = prove(program_id, hour, previous);
+			assert_eq!(submission.deviation, expected_deviation(hour));
+			assert_eq!(submission.fingerprint, poseidon::fingerprint(previous, &readings(hour)));
+
+			assert_ok!(submit(PROSUMER, program_id, &submission));
+
+			let penalty = (expected_deviation(hour) * rate).min(escrow);
+			escrow -= penalty;
+			paid += penalty;
+			let record = HourRecords::<Test>::get(program_id, hour).unwrap();
+			assert_eq!(
+				record,
+				HourRecord {
+					deviation: expected_deviation(hour),
+					fingerprint: submission.fingerprint_bytes(),
+					penalty
+				}
+			);
+			assert_eq!(
+				events().last(),
+				Some(&DemandResponseEvent::DeviationRegistered {
+					program_id,
+					hour,
+					deviation: expected_deviation(hour),
+					fingerprint: submission.fingerprint_bytes(),
+					penalty,
+					escrow,
+				})
+			);
+			assert_eq!(program(program_id).escrow, escrow);
+			assert_eq!(escrow_held(PROSUMER), escrow);
+			previous = submission.fingerprint;
+		}
+		assert_eq!(free(AGGREGATOR), ENDOWMENT - reward + paid);
+		assert_eq!(program(program_id).last_fingerprint, scalar_to_bytes(&previous));
+
+		// Every hour is in: settlement need not wait for the grace period.
+		assert_ok!(DemandResponse::settle(RuntimeOrigin::signed(STRANGER), program_id));
+
+		assert_eq!(program(program_id).status, ProgramStatus::Completed);
+		assert_eq!(free(PROSUMER), ENDOWMENT + escrow);
+		assert_eq!(escrow_held(PROSUMER), 0);
+		assert_eq!(free(AGGREGATOR), ENDOWMENT - reward + paid);
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::ProgramSettled {
+				program_id,
+				missing_hours: 0,
+				returned: 0,
+				released: escrow,
+			})
+		);
+		assert_eq!(PendingSettlementCount::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn penalties_stop_at_the_escrow() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		// Hour 0 deviates by 1000 − 1026 → 26 Wh: 26 × 200 exceeds the reward.
+		let program_id = active(key_id, 5_000, 200, 2);
+		after_hour(0);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		assert_ok!(submit(PROSUMER, program_id, &hour_0));
+		assert_eq!(HourRecords::<Test>::get(program_id, 0).unwrap().penalty, 5_000);
+		after_hour(1);
+		assert_ok!(submit(PROSUMER, program_id, &prove(program_id, 1, hour_0.fingerprint)));
+		assert_eq!(HourRecords::<Test>::get(program_id, 1).unwrap().penalty, 0);
+		assert_eq!(free(AGGREGATOR), ENDOWMENT);
+		assert_eq!(escrow_held(PROSUMER), 0);
+	});
+}
+
+#[test]
+fn a_tampered_proof_at_hour_ten_forfeits_the_escrow_and_excludes_the_prosumer() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let (reward, rate) = (1_000_000, 3);
+		let program_id = active(key_id, reward, rate, 24);
+		let mut previous = Fr::from(0u64);
+		let mut paid = 0;
+		for hour in 0..10 {
+			after_hour(hour);
+			let submission = prove(program_id, hour, previous);
+			assert_ok!(submit(PROSUMER, program_id, &submission));
+			paid += expected_deviation(hour) * rate;
+			previous = submission.fingerprint;
+		}
+		after_hour(10);
+		let honest = prove(program_id, 10, previous);
+
+		// The call succeeds so that the forfeiture stays.
+		assert_ok!(submit(PROSUMER, program_id, &tampered(&honest)));
+
+		let stored = program(program_id);
+		assert_eq!(stored.status, ProgramStatus::Forfeited);
+		assert_eq!(stored.escrow, 0);
+		assert_eq!(free(AGGREGATOR), ENDOWMENT);
+		assert_eq!(escrow_held(PROSUMER), 0);
+		assert_eq!(free(PROSUMER), ENDOWMENT);
+		assert_eq!(Excluded::<Test>::get(PROSUMER), Some(program_id));
+		assert!(!HourRecords::<Test>::contains_key(program_id, 10));
+		let tail = events().split_off(events().len() - 2);
+		assert_eq!(
+			tail,
+			vec![
+				DemandResponseEvent::ProgramForfeited {
+					program_id,
+					hour: 10,
+					forfeited: reward - paid
+				},
+				DemandResponseEvent::ProsumerExcluded { prosumer: PROSUMER, program_id },
+			]
+		);
+		assert_eq!(PendingSettlementCount::<Test>::get(), 0);
+
+		// The honest proof is too late now, and the prosumer is out of the game.
+		assert_noop!(submit(PROSUMER, program_id, &honest), Error::<Test>::ProsumerExcluded);
+		assert_noop!(
+			DemandResponse::settle(RuntimeOrigin::signed(STRANGER), program_id),
+			Error::<Test>::ProgramNotActive
+		);
+		at(START + 30 * HOUR);
+		assert_noop!(
+			DemandResponse::offer_program(
+				RuntimeOrigin::signed(AGGREGATOR),
+				PROSUMER,
+				key_id,
+				commitment(),
+				10,
+				1,
+				START + 40 * HOUR,
+				2
+			),
+			Error::<Test>::ProsumerExcluded
+		);
+	});
+}
+
+#[test]
+fn an_excluded_prosumer_cannot_accept_or_submit_elsewhere() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let first = active(key_id, 10_000, 1, 2);
+		let second = active(key_id, 10_000, 1, 2);
+		let third = offer(key_id, 10_000, 1, 2);
+		after_hour(0);
+		assert_ok!(submit(PROSUMER, first, &tampered(&prove(first, 0, Fr::from(0u64)))));
+		assert_eq!(Excluded::<Test>::get(PROSUMER), Some(first));
+
+		assert_noop!(
+			submit(PROSUMER, second, &prove(second, 0, Fr::from(0u64))),
+			Error::<Test>::ProsumerExcluded
+		);
+		at(START - HOUR);
+		assert_noop!(
+			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), third),
+			Error::<Test>::ProsumerExcluded
+		);
+	});
+}
+
+#[test]
+fn a_malformed_proof_is_refused_and_changes_nothing() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 10_000, 1, 2);
+		after_hour(0);
+		let honest = prove(program_id, 0, Fr::from(0u64));
+		// A coordinate above the field modulus, and bytes of no point at all.
+		for proof in [[0xff; 128], [0x01; 128]] {
+			let malformed = Submission { proof, ..honest.clone() };
+			assert_noop!(submit(PROSUMER, program_id, &malformed), Error::<Test>::MalformedProof);
+		}
+		assert_ok!(submit(PROSUMER, program_id, &honest));
+	});
+}
+
+#[test]
+fn replays_are_refused() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 10_000, 1, 3);
+		let other_program = active(key_id, 10_000, 1, 3);
+		after_hour(1);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		assert_ok!(submit(PROSUMER, program_id, &hour_0));
+
+		// The same proof again.
+		assert_noop!(submit(PROSUMER, program_id, &hour_0), Error::<Test>::HourAlreadySubmitted);
+
+		// The same proof for the next hour, or for another program with the
+		// same commitment: the statement differs, the proof is of nothing, and
+		// the prosumer who signs it is treated as any submitter of a false proof.
+		let as_hour_1 = Submission { hour: 1, ..hour_0.clone() };
+		assert_ok!(submit(PROSUMER, program_id, &as_hour_1));
+		assert!(!HourRecords::<Test>::contains_key(program_id, 1));
+		assert_eq!(program(program_id).status, ProgramStatus::Forfeited);
+		assert_noop!(submit(PROSUMER, other_program, &hour_0), Error::<Test>::ProsumerExcluded);
+	});
+}
+
+#[test]
+fn another_programs_proof_does_not_verify() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 10_000, 1, 3);
+		let other_program = active(key_id, 10_000, 1, 3);
+		after_hour(0);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+
+		assert_ok!(submit(PROSUMER, other_program, &hour_0));
+
+		assert!(!HourRecords::<Test>::contains_key(other_program, 0));
+		assert_eq!(program(other_program).status, ProgramStatus::Forfeited);
+		assert_eq!(program(program_id).status, ProgramStatus::Active);
+	});
+}
+
+#[test]
+fn submissions_follow_the_programs_hours() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let offered = offer(key_id, 10_000, 1, 3);
+		let program_id = active(key_id, 10_000, 1, 3);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		let hour_1 = prove(program_id, 1, hour_0.fingerprint);
+
+		after_hour(0);
+		assert_noop!(submit(PROSUMER, offered, &hour_0), Error::<Test>::ProgramNotActive);
+		assert_noop!(submit(PROSUMER, 99, &hour_0), Error::<Test>::UnknownProgram);
+		at(START + HOUR - 1);
+		assert_noop!(submit(PROSUMER, program_id, &hour_0), Error::<Test>::HourNotEnded);
+		after_hour(1);
+		assert_noop!(submit(PROSUMER, program_id, &hour_1), Error::<Test>::EarlierHourMissing);
+		let beyond = Submission { hour: 3, ..hour_0.clone() };
+		assert_noop!(submit(PROSUMER, program_id, &beyond), Error::<Test>::HourOutOfRange);
+		assert_noop!(
+			DemandResponse::submit_deviation(
+				RuntimeOrigin::signed(PROSUMER),
+				program_id,
+				0,
+				hour_0.deviation,
+				[0xff; 32],
+				hour_0.proof
+			),
+			Error::<Test>::FingerprintNotInField
+		);
+
+		// Late but inside the grace period: accepted.
+		at(START + 3 * HOUR + u64::from(GRACE_HOURS) * HOUR - 1);
+		assert_ok!(submit(PROSUMER, program_id, &hour_0));
+		// From the end plus the grace period on: closed.
+		at(START + 3 * HOUR + u64::from(GRACE_HOURS) * HOUR);
+		assert_noop!(submit(PROSUMER, program_id, &hour_1), Error::<Test>::SubmissionWindowClosed);
+	});
+}
+
+#[test]
+fn a_removed_key_refuses_proofs_without_penalty() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 10_000, 1, 2);
+		assert_ok!(ZkVerifier::remove_key(RuntimeOrigin::root(), key_id));
+		after_hour(0);
+		assert_noop!(
+			submit(PROSUMER, program_id, &prove(program_id, 0, Fr::from(0u64))),
+			Error::<Test>::UnknownKey
+		);
+	});
+}
+
+#[test]
+fn devices_submit_for_their_prosumer_only() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 10_000, 1, 3);
+		let origin = RuntimeOrigin::signed;
+		assert_noop!(
+			DemandResponse::authorize_device(origin(PROSUMER), PROSUMER),
+			Error::<Test>::DeviceIsProsumer
+		);
+		assert_ok!(DemandResponse::authorize_device(origin(PROSUMER), DEVICE));
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::DeviceAuthorized { prosumer: PROSUMER, device: DEVICE })
+		);
+		assert_noop!(
+			DemandResponse::authorize_device(origin(NEIGHBOUR), DEVICE),
+			Error::<Test>::DeviceAlreadyAuthorized
+		);
+		assert_ok!(DemandResponse::authorize_device(origin(PROSUMER), 10));
+		assert_noop!(
+			DemandResponse::authorize_device(origin(PROSUMER), 11),
+			Error::<Test>::TooManyDevices
+		);
+
+		after_hour(1);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		assert_noop!(submit(STRANGER, program_id, &hour_0), Error::<Test>::NotAuthorizedSigner);
+		assert_ok!(submit(DEVICE, program_id, &hour_0));
+
+		assert_noop!(
+			DemandResponse::revoke_device(origin(NEIGHBOUR), DEVICE),
+			Error::<Test>::UnknownDevice
+		);
+		assert_ok!(DemandResponse::revoke_device(origin(PROSUMER), DEVICE));
+		assert_eq!(DeviceCount::<Test>::get(PROSUMER), 1);
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::DeviceRevoked { prosumer: PROSUMER, device: DEVICE })
+		);
+		let hour_1 = prove(program_id, 1, hour_0.fingerprint);
+		assert_noop!(submit(DEVICE, program_id, &hour_1), Error::<Test>::NotAuthorizedSigner);
+		assert_ok!(submit(PROSUMER, program_id, &hour_1));
+	});
+}
+
+#[test]
+fn missing_hours_go_back_to_the_aggregator() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		// 10,003 over 4 hours: 2,500 per missing hour, the remainder stays with the prosumer.
+		let (reward, rate) = (10_003, 1);
+		let program_id = active(key_id, reward, rate, 4);
+		after_hour(1);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		assert_ok!(submit(PROSUMER, program_id, &hour_0));
+		assert_ok!(submit(PROSUMER, program_id, &prove(program_id, 1, hour_0.fingerprint)));
+		let penalties = expected_deviation(0) + expected_deviation(1);
+
+		let due = START + (4 + u64::from(GRACE_HOURS)) * HOUR;
+		at(due - 1);
+		assert_noop!(
+			DemandResponse::settle(RuntimeOrigin::signed(STRANGER), program_id),
+			Error::<Test>::SettlementNotDue
+		);
+		at(due);
+		assert_ok!(DemandResponse::settle(RuntimeOrigin::signed(STRANGER), program_id));
+
+		let returned = 2 * 2_500;
+		let released = reward - penalties - returned;
+		assert_eq!(free(AGGREGATOR), ENDOWMENT - reward + penalties + returned);
+		assert_eq!(free(PROSUMER), ENDOWMENT + released);
+		assert_eq!(escrow_held(PROSUMER), 0);
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::ProgramSettled {
+				program_id,
+				missing_hours: 2,
+				returned,
+				released
+			})
+		);
+		assert_noop!(
+			DemandResponse::settle(RuntimeOrigin::signed(STRANGER), program_id),
+			Error::<Test>::ProgramNotActive
+		);
+	});
+}
+
+#[test]
+fn on_idle_settles_due_programs_in_bounded_steps() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let short = active(key_id, 4_000, 1, 1);
+		let also_short = active(key_id, 4_000, 1, 1);
+		let long = active(key_id, 4_000, 1, 4);
+		let step = <Test as Config>::WeightInfo::on_idle_settle()
+			.max(<Test as Config>::WeightInfo::on_idle_empty_period());
+		let base =
+			<<Test as frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get().reads(3);
+		let on_idle = |weight: Weight| DemandResponse::on_idle(1, weight);
+
+		// Nothing due yet.
+		assert_eq!(on_idle(Weight::MAX), base);
+		assert_eq!(program(short).status, ProgramStatus::Active);
+
+		// Due: one step's weight settles exactly one program.
+		at(START + (1 + u64::from(GRACE_HOURS)) * HOUR);
+		assert_eq!(on_idle(base + step), base + step);
+		let settled = [short, also_short]
+			.iter()
+			.filter(|&&id| program(id).status == ProgramStatus::Completed)
+			.count();
+		assert_eq!(settled, 1);
+		assert_eq!(on_idle(base), base);
+		assert_eq!(on_idle(base - Weight::from_parts(1, 0)), Weight::zero());
+		assert!(on_idle(Weight::MAX).all_gte(base + step));
+		assert_eq!(program(short).status, ProgramStatus::Completed);
+		assert_eq!(program(also_short).status, ProgramStatus::Completed);
+		assert_eq!(program(long).status, ProgramStatus::Active);
+		assert_eq!(free(AGGREGATOR), ENDOWMENT - 3 * 4_000 + 2 * 4_000);
+
+		at(START + (4 + u64::from(GRACE_HOURS)) * HOUR);
+		on_idle(Weight::MAX);
+		assert_eq!(program(long).status, ProgramStatus::Completed);
+		assert_eq!(PendingSettlementCount::<Test>::get(), 0);
+		assert_eq!(SettlementCursor::<Test>::get(), None);
+		assert_eq!(free(AGGREGATOR), ENDOWMENT);
+	});
+}
+
+#[test]
+fn program_state_shows_the_public_record() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 10_000, 2, 3);
+		after_hour(0);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		assert_ok!(submit(PROSUMER, program_id, &hour_0));
+
+		let state = DemandResponse::program_state(program_id).unwrap();
+
+		assert_eq!(state.program, program(program_id));
+		assert_eq!(state.hour_length, HOUR);
+		assert_eq!(state.due, START + (3 + u64::from(GRACE_HOURS)) * HOUR);
+		assert_eq!(
+			state.hours,
+			vec![(
+				0,
+				HourRecord {
+					deviation: expected_deviation(0),
+					fingerprint: hour_0.fingerprint_bytes(),
+					penalty: 2 * expected_deviation(0),
+				}
+			)]
+		);
+		assert_eq!(DemandResponse::program_state(program_id + 1), None);
+	});
+}
+
+#[test]
+fn genesis_sets_the_hour_length() {
+	new_test_ext().execute_with(|| assert_eq!(HourLength::<Test>::get(), HOUR));
+	sp_io::TestExternalities::default()
+		.execute_with(|| assert_eq!(HourLength::<Test>::get(), crate::PRODUCTION_HOUR_LENGTH));
+}
+
+#[test]
+fn unsigned_calls_are_refused() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(DemandResponse::settle(RuntimeOrigin::none(), 0), DispatchError::BadOrigin);
+	});
+}

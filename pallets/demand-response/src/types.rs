@@ -1,0 +1,141 @@
+//! Types of the demand-response pallet.
+use crate::Config;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::traits::fungible;
+use scale_info::TypeInfo;
+
+pub use pallet_zk_verifier::KeyId;
+
+/// Identifier of a demand-response program (the deviation circuit's `program_id`).
+pub type ProgramId = u64;
+
+/// A BN254 scalar as the chain stores it: 32 bytes, little-endian, below the
+/// field modulus. Commitments and fingerprints are such scalars.
+pub type Scalar = [u8; gridveil_groth16::SCALAR_BYTES];
+
+/// A compressed Groth16 proof: 128 bytes.
+pub type ProofBytes = [u8; gridveil_groth16::PROOF_BYTES];
+
+/// Milliseconds since the Unix epoch, as the block timestamp counts them.
+pub type Moment = u64;
+
+/// A balance of the currency rewards are paid in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A program as this runtime stores it.
+pub type ProgramOf<T> = Program<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// An hour's registered deviation as this runtime stores it.
+pub type HourRecordOf<T> = HourRecord<BalanceOf<T>>;
+
+/// Where a program is in its life.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum ProgramStatus {
+	/// Offered by the aggregator, the reward on hold; waiting for the prosumer.
+	Offered,
+	/// Accepted: the reward is the prosumer's escrow, hourly deviations are due.
+	Active,
+	/// Settled: missing hours returned to the aggregator, the rest released to
+	/// the prosumer.
+	Completed,
+	/// An invalid proof was submitted: the escrow went to the aggregator and
+	/// the prosumer is excluded.
+	Forfeited,
+}
+
+/// A demand-response program between an aggregator and a prosumer. The
+/// request itself is never on chain: only its commitment.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Program<AccountId, Balance> {
+	/// Who offered the program and receives penalties.
+	pub aggregator: AccountId,
+	/// Who delivers the flexibility and proves its deviations.
+	pub prosumer: AccountId,
+	/// The verifying key (in the verifier pallet) the hourly proofs are checked with.
+	pub key_id: KeyId,
+	/// Poseidon commitment to the private 24-hour request and its salt.
+	pub commitment: Scalar,
+	/// The reward the aggregator put up.
+	pub reward: Balance,
+	/// Penalty per Wh of deviation.
+	pub rate_per_wh: Balance,
+	/// When hour 0 begins (ms since the Unix epoch).
+	pub start: Moment,
+	/// How many hours the program runs.
+	pub hours: u32,
+	/// Where the program is in its life.
+	pub status: ProgramStatus,
+	/// What is left of the reward, held on the prosumer's account once accepted.
+	pub escrow: Balance,
+	/// The hour the next deviation must be for; equals the hours registered so far.
+	pub next_hour: u32,
+	/// Fingerprint after the last registered hour (zero before the first): the
+	/// next proof's previous fingerprint.
+	pub last_fingerprint: Scalar,
+}
+
+impl<AccountId, Balance> Program<AccountId, Balance> {
+	/// When hour `hour` ends (ms), `None` on overflow.
+	pub fn hour_end(&self, hour: u32, hour_length: Moment) -> Option<Moment> {
+		hour_length.checked_mul(u64::from(hour).checked_add(1)?)?.checked_add(self.start)
+	}
+
+	/// The last moment deviations are accepted: the end of the last hour plus
+	/// `grace_hours`. Settlement is due from then on.
+	pub fn due(&self, hour_length: Moment, grace_hours: u32) -> Option<Moment> {
+		let hours = self.hours.checked_add(grace_hours)?;
+		hour_length.checked_mul(u64::from(hours))?.checked_add(self.start)
+	}
+
+	/// Hours with no registered deviation.
+	pub fn missing_hours(&self) -> u32 {
+		self.hours.saturating_sub(self.next_hour)
+	}
+}
+
+/// One registered hour.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct HourRecord<Balance> {
+	/// |requested − consumed| energy in the hour, Wh, as proven.
+	pub deviation: u64,
+	/// Fingerprint of the hash chain over the raw readings after this hour.
+	pub fingerprint: Scalar,
+	/// What the deviation cost the prosumer.
+	pub penalty: Balance,
+}
+
+/// A program's public state for dashboards and the edge client (runtime API).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug, TypeInfo)]
+pub struct ProgramState<AccountId, Balance> {
+	/// The program as stored.
+	pub program: Program<AccountId, Balance>,
+	/// The registered hours, in order: `(hour, record)`.
+	pub hours: alloc::vec::Vec<(u32, HourRecord<Balance>)>,
+	/// When each hour's window opens is `program.start + (hour + 1) × hour_length`.
+	pub hour_length: Moment,
+	/// When deviations stop being accepted and settlement is due (ms).
+	pub due: Moment,
+}
+
+/// What the benchmarks need from the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Sets the block timestamp (ms since the Unix epoch).
+	fn set_timestamp(moment: Moment);
+}

@@ -1,0 +1,190 @@
+//! The demand-response pallet as a client sees it: its events, the runtime
+//! API's program state, and the chain clock, decoded from standard metadata.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+use subxt::{
+	dynamic,
+	ext::scale_decode::{self, DecodeAsType},
+	utils::AccountId32,
+};
+
+use crate::chain::Client;
+
+/// A BN254 scalar as the chain stores it (commitments, fingerprints).
+pub type Scalar = [u8; 32];
+
+/// `DemandResponse::ProgramOffered`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct ProgramOffered {
+	/// The new program.
+	pub program_id: u64,
+	/// Who offered it.
+	pub aggregator: AccountId32,
+	/// Who is asked.
+	pub prosumer: AccountId32,
+	/// The reward on hold.
+	pub reward: u128,
+	/// Penalty per Wh.
+	pub rate_per_wh: u128,
+	/// Start of hour 0 (ms).
+	pub start: u64,
+	/// Hours.
+	pub hours: u32,
+}
+
+/// `DemandResponse::ProgramAccepted`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct ProgramAccepted {
+	/// The program.
+	pub program_id: u64,
+	/// The escrow.
+	pub escrow: u128,
+}
+
+/// `DemandResponse::DeviceAuthorized`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct DeviceAuthorized {
+	/// The prosumer.
+	pub prosumer: AccountId32,
+	/// Its device.
+	pub device: AccountId32,
+}
+
+/// `DemandResponse::DeviationRegistered`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct DeviationRegistered {
+	/// The program.
+	pub program_id: u64,
+	/// The hour.
+	pub hour: u32,
+	/// Deviation, Wh.
+	pub deviation: u64,
+	/// Fingerprint after the hour.
+	pub fingerprint: Scalar,
+	/// Penalty paid to the aggregator.
+	pub penalty: u128,
+	/// Escrow left.
+	pub escrow: u128,
+}
+
+/// `DemandResponse::ProgramSettled`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct ProgramSettled {
+	/// The program.
+	pub program_id: u64,
+	/// Hours never registered.
+	pub missing_hours: u32,
+	/// Returned to the aggregator.
+	pub returned: u128,
+	/// Released to the prosumer.
+	pub released: u128,
+}
+
+/// A program's status.
+#[derive(Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum ProgramStatus {
+	/// Waiting for the prosumer.
+	Offered,
+	/// Running.
+	Active,
+	/// Settled.
+	Completed,
+	/// Ended by an invalid proof.
+	Forfeited,
+}
+
+/// A program as stored.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct Program {
+	/// Who offered it.
+	pub aggregator: AccountId32,
+	/// Who delivers.
+	pub prosumer: AccountId32,
+	/// Verifying key id.
+	pub key_id: u32,
+	/// Commitment to the request.
+	pub commitment: Scalar,
+	/// Reward.
+	pub reward: u128,
+	/// Penalty per Wh.
+	pub rate_per_wh: u128,
+	/// Start of hour 0 (ms).
+	pub start: u64,
+	/// Hours.
+	pub hours: u32,
+	/// Status.
+	pub status: ProgramStatus,
+	/// Escrow left.
+	pub escrow: u128,
+	/// The hour the next deviation is for.
+	pub next_hour: u32,
+	/// The next proof's previous fingerprint.
+	pub last_fingerprint: Scalar,
+}
+
+/// One registered hour.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct HourRecord {
+	/// Deviation, Wh.
+	pub deviation: u64,
+	/// Fingerprint after the hour.
+	pub fingerprint: Scalar,
+	/// Penalty paid.
+	pub penalty: u128,
+}
+
+/// `DemandResponseApi::program`'s answer.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct ProgramState {
+	/// The program.
+	pub program: Program,
+	/// Registered hours in order.
+	pub hours: Vec<(u32, HourRecord)>,
+	/// Hour length, ms.
+	pub hour_length: u64,
+	/// When settlement is due, ms.
+	pub due: u64,
+}
+
+/// The program's public state through the runtime API, at the best block.
+pub async fn program_state(client: &Client, program_id: u64) -> Result<Option<ProgramState>> {
+	let call = dynamic::runtime_api_call::<_, Option<ProgramState>>(
+		"DemandResponseApi",
+		"program",
+		(program_id,),
+	);
+	Ok(client.at_current_block().await?.runtime_apis().call(call).await?)
+}
+
+/// The block timestamp (ms) at the best block.
+pub async fn chain_time(client: &Client) -> Result<u64> {
+	let address = dynamic::storage::<(), u64>("Timestamp", "Now");
+	let value = client.at_current_block().await?.storage().fetch(address, ()).await?;
+	value.decode().map_err(|error| anyhow!("Timestamp::Now: {error}"))
+}
+
+/// Waits until the chain's clock reaches `moment` (ms).
+pub async fn wait_for_chain_time(client: &Client, moment: u64, timeout: Duration) -> Result<u64> {
+	let deadline = std::time::Instant::now() + timeout;
+	loop {
+		let now = chain_time(client).await?;
+		if now >= moment {
+			return Ok(now);
+		}
+		if std::time::Instant::now() > deadline {
+			bail!("the chain's clock is at {now}, expected {moment} within {timeout:?}");
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
