@@ -15,10 +15,11 @@ use crate::{
 	RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 
-/// A demand-response hour on the development and test chains: 12 s (two
-/// blocks), so a 24-hour program runs in under five minutes. Chains without a
-/// preset use the production hour of 3,600 s.
-pub const TEST_HOUR_LENGTH_MS: u64 = 12_000;
+/// A demand-response hour on the development and test chains: 24 s (four
+/// 6-second blocks, room for a device to prove and see its submission
+/// finalized within the hour), so a 24-hour program runs in under ten
+/// minutes. Chains without a preset use the production hour of 3,600 s.
+pub const TEST_HOUR_LENGTH_MS: u64 = 24_000;
 
 /// What each well-known development account starts with.
 const ENDOWMENT: Balance = 1_000_000 * UNIT;

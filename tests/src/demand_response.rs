@@ -164,13 +164,15 @@ pub async fn program_state(client: &Client, program_id: u64) -> Result<Option<Pr
 		"program",
 		(program_id,),
 	);
-	Ok(client.at_current_block().await?.runtime_apis().call(call).await?)
+	let block = client.at_current_block().await?;
+	Ok(block.runtime_apis().call(call).await?)
 }
 
 /// The block timestamp (ms) at the best block.
 pub async fn chain_time(client: &Client) -> Result<u64> {
 	let address = dynamic::storage::<(), u64>("Timestamp", "Now");
-	let value = client.at_current_block().await?.storage().fetch(address, ()).await?;
+	let block = client.at_current_block().await?;
+	let value = block.storage().fetch(address, ()).await?;
 	value.decode().map_err(|error| anyhow!("Timestamp::Now: {error}"))
 }
 

@@ -1,4 +1,4 @@
-//! A short demand-response program on a real `--dev` node (12-second hours):
+//! A short demand-response program on a real `--dev` node (24-second hours):
 //! the operator registers the deviation key, Alice (aggregator) offers Bob
 //! (prosumer) three hours, Bob accepts and authorises his edge device
 //! (Charlie's key), the device proves each hour with a real Groth16 proof and
@@ -99,7 +99,7 @@ async fn a_three_hour_program_runs_with_real_proofs_on_a_dev_node() -> Result<()
 		.await?
 		.context("the runtime API does not know the program")?
 		.hour_length;
-	ensure!(hour_length == 12_000, "the dev preset's hour is {hour_length} ms");
+	ensure!(hour_length == 24_000, "the dev preset's hour is {hour_length} ms");
 
 	// Each hour: wait for it to end, prove from the chain's last fingerprint,
 	// submit with the device's key.

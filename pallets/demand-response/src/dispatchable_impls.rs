@@ -224,9 +224,7 @@ impl<T: Config> Pallet<T> {
 		deviation: u64,
 		fingerprint: Scalar,
 	) -> DispatchResult {
-		// Saturating: the penalty is capped by the escrow anyway.
-		let penalty =
-			program.rate_per_wh.saturating_mul(deviation.saturated_into()).min(program.escrow);
+		let penalty = program.penalty(deviation);
 		Self::pay_aggregator(program, penalty)?;
 		program.next_hour = hour.saturating_add(1);
 		program.last_fingerprint = fingerprint;
@@ -300,11 +298,8 @@ impl<T: Config> Pallet<T> {
 		program: &mut ProgramOf<T>,
 	) -> DispatchResult {
 		let missing_hours = program.missing_hours();
-		// Saturating: both are capped by the escrow.
-		let per_hour = program.reward / BalanceOf::<T>::from(program.hours.max(1));
-		let returned = per_hour.saturating_mul(missing_hours.into()).min(program.escrow);
+		let (returned, released) = program.settlement();
 		Self::pay_aggregator(program, returned)?;
-		let released = program.escrow;
 		if !released.is_zero() {
 			T::Currency::release(
 				&HoldReason::ProgramEscrow.into(),

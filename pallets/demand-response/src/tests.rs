@@ -810,3 +810,52 @@ fn unsigned_calls_are_refused() {
 		assert_noop!(DemandResponse::settle(RuntimeOrigin::none(), 0), DispatchError::BadOrigin);
 	});
 }
+
+/// The escrow arithmetic alone, for any terms: money is neither made nor lost.
+mod escrow_arithmetic {
+	use super::*;
+	use proptest::prelude::*;
+
+	proptest! {
+		#[test]
+		fn penalties_and_settlement_add_up_to_the_reward(
+			reward in 1u64..u64::MAX / 2,
+			rate_per_wh in 0u64..1_000_000,
+			hours in 1u32..=24,
+			deviations in prop::collection::vec(0u64..1u64 << 44, 0..=24),
+		) {
+			let mut program = Program {
+				aggregator: AGGREGATOR,
+				prosumer: PROSUMER,
+				key_id: 0,
+				commitment: [0; 32],
+				reward,
+				rate_per_wh,
+				start: START,
+				hours,
+				status: ProgramStatus::Active,
+				escrow: reward,
+				next_hour: 0,
+				last_fingerprint: [0; 32],
+			};
+			let mut paid: u64 = 0;
+			for &deviation in deviations.iter().take(hours as usize) {
+				let penalty = program.penalty(deviation);
+				prop_assert!(penalty <= program.escrow);
+				prop_assert_eq!(
+					penalty,
+					u64::try_from(u128::from(deviation) * u128::from(rate_per_wh))
+						.unwrap_or(u64::MAX)
+						.min(program.escrow)
+				);
+				program.escrow -= penalty;
+				program.next_hour += 1;
+				paid += penalty;
+			}
+			let (returned, released) = program.settlement();
+			prop_assert_eq!(returned + released, program.escrow);
+			prop_assert!(returned <= reward / u64::from(hours) * u64::from(program.missing_hours()));
+			prop_assert_eq!(paid + returned + released, reward);
+		}
+	}
+}

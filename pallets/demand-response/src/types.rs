@@ -3,6 +3,7 @@ use crate::Config;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::traits::fungible;
 use scale_info::TypeInfo;
+use sp_runtime::{traits::AtLeast32BitUnsigned, SaturatedConversion};
 
 pub use pallet_zk_verifier::KeyId;
 
@@ -104,6 +105,23 @@ impl<AccountId, Balance> Program<AccountId, Balance> {
 	/// Hours with no registered deviation.
 	pub fn missing_hours(&self) -> u32 {
 		self.hours.saturating_sub(self.next_hour)
+	}
+}
+
+impl<AccountId, Balance: AtLeast32BitUnsigned + Copy> Program<AccountId, Balance> {
+	/// What a registered deviation costs: `min(escrow, deviation × rate)`.
+	/// Saturating: the escrow caps it anyway.
+	pub fn penalty(&self, deviation: u64) -> Balance {
+		self.rate_per_wh.saturating_mul(deviation.saturated_into()).min(self.escrow)
+	}
+
+	/// How settlement splits the escrow: `(returned, released)`, where each
+	/// missing hour returns `reward ÷ hours` to the aggregator (at most the
+	/// escrow) and the prosumer gets the rest. The two add up to the escrow.
+	pub fn settlement(&self) -> (Balance, Balance) {
+		let per_hour = self.reward / Balance::from(self.hours.max(1));
+		let returned = per_hour.saturating_mul(self.missing_hours().into()).min(self.escrow);
+		(returned, self.escrow.saturating_sub(returned))
 	}
 }
 
