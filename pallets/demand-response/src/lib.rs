@@ -335,6 +335,7 @@ pub mod pallet {
 		/// commitment the prosumer's edge device can open). `reward` is put on
 		/// hold from the caller; each Wh of deviation costs `rate_per_wh`.
 		#[pallet::call_index(0)]
+		#[allow(clippy::too_many_arguments)]
 		pub fn offer_program(
 			origin: OriginFor<T>,
 			prosumer: AccountIdLookupOf<T>,

@@ -859,3 +859,48 @@ mod escrow_arithmetic {
 		}
 	}
 }
+
+/// Whatever a signer sends, the pallet answers without panicking: a random
+/// submission to an active program is refused and changes nothing (random
+/// bytes are no proof), and the program stays as it was.
+mod arbitrary_submissions {
+	use super::*;
+	use proptest::prelude::*;
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(256))]
+		#[test]
+		fn are_refused_without_a_change(
+			signer in 1u64..=6,
+			program_id in 0u64..3,
+			hour in 0u32..30,
+			deviation in any::<u64>(),
+			fingerprint in prop::array::uniform32(any::<u8>()),
+			proof in prop::collection::vec(any::<u8>(), 128),
+			clock in 0u64..40,
+		) {
+			new_test_ext().execute_with(|| {
+				let key_id = register_key();
+				at(START - HOUR);
+				let program_id_before = active(key_id, 10_000, 3, 24);
+				at(clock * HOUR);
+				let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+				let proof: ProofBytes = proof.try_into().unwrap();
+
+				let result = DemandResponse::submit_deviation(
+					RuntimeOrigin::signed(signer),
+					program_id,
+					hour,
+					deviation,
+					fingerprint,
+					proof,
+				);
+
+				prop_assert!(result.is_err(), "random bytes were accepted: {result:?}");
+				prop_assert_eq!(before, sp_io::storage::root(sp_runtime::StateVersion::V1));
+				prop_assert_eq!(program(program_id_before).status, ProgramStatus::Active);
+				Ok(())
+			})?;
+		}
+	}
+}

@@ -244,7 +244,7 @@ pub fn encode_verifying_key(key: &VerifyingKey) -> Vec<u8> {
 
 /// Decodes public inputs: whole 32-byte little-endian scalars, each `< r`.
 pub fn decode_inputs(bytes: &[u8]) -> Result<Vec<Scalar>, VerifyError> {
-	if bytes.len() % SCALAR_BYTES != 0 {
+	if !bytes.len().is_multiple_of(SCALAR_BYTES) {
 		return Err(VerifyError::MalformedInputs);
 	}
 	bytes
