@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! gridveil-circuits setup  --readings-per-hour 4 --out-dir keys/
+//! gridveil-circuits commit --request request.json
 //! gridveil-circuits prove  --proving-key keys/deviation-L4.pk --witness hour.json --out-dir proof/
 //! gridveil-circuits verify --verifying-key keys/deviation-L4.vk --proof proof/proof.bin --public proof/public.bin
 //! gridveil-circuits export --format snarkjs --verifying-key keys/deviation-L4.vk --out-dir snarkjs/
@@ -12,13 +13,15 @@
 //! 128-byte compressed proof, `public.bin` 32 bytes per public input.
 use anyhow::{bail, Context, Result};
 use ark_bn254::Fr;
+use ark_std::UniformRand;
 use clap::{Parser, Subcommand, ValueEnum};
 use gridveil_circuits::{
+	deviation,
 	encoding::{
-		scalars_to_snarkjs_public, snarkjs_public_to_scalars, SnarkjsProof, SnarkjsVerificationKey,
-		ZokratesProof, ZokratesVerificationKey,
+		parse_field, scalars_to_snarkjs_public, snarkjs_public_to_scalars, to_decimal,
+		SnarkjsProof, SnarkjsVerificationKey, ZokratesProof, ZokratesVerificationKey,
 	},
-	keys, DeviationProvingKey, Witness,
+	keys, poseidon, DeviationProvingKey, Witness,
 };
 use gridveil_groth16::{
 	decode_inputs, decode_proof, decode_verifying_key, encode_proof, encode_verifying_key,
@@ -61,6 +64,16 @@ enum Command {
 		/// Where to write the keys.
 		#[arg(long)]
 		out_dir: PathBuf,
+	},
+	/// Commits to a 24-hour request for `DemandResponse::offer_program`: prints
+	/// the commitment (0x-hex, as polkadot.js apps takes it) and the salt. The
+	/// request and the salt go to the prosumer privately; only the commitment
+	/// goes on chain.
+	Commit {
+		/// JSON: `{"request": [24 values, Wh], "salt": "decimal"}`; without a
+		/// salt, a random one is drawn.
+		#[arg(long)]
+		request: PathBuf,
 	},
 	/// Proves one program hour from a witness file; writes `proof.bin` and `public.bin`.
 	Prove {
@@ -138,6 +151,12 @@ struct WitnessFile {
 	witness: Witness,
 }
 
+#[derive(Deserialize)]
+struct RequestFile {
+	request: [u64; poseidon::HOURS],
+	salt: Option<String>,
+}
+
 fn read(path: &Path) -> Result<Vec<u8>> {
 	fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
@@ -213,6 +232,19 @@ fn main() -> Result<()> {
 				&format!("deviation-L{readings_per_hour}.vk"),
 				encode_verifying_key(key.verifying_key()),
 			)?;
+		},
+		Command::Commit { request } => {
+			let file: RequestFile = read_json(&request)?;
+			if file.request.iter().any(|&value| value >= 1 << deviation::VALUE_BITS) {
+				bail!("a requested hour exceeds 2^{} Wh", deviation::VALUE_BITS);
+			}
+			let salt = match file.salt {
+				Some(text) => parse_field::<Fr>(&text).context("the salt")?,
+				None => Fr::rand(&mut OsRng),
+			};
+			let commitment = poseidon::commitment(&file.request, salt);
+			println!("commitment 0x{}", hex::encode(scalar_to_bytes(&commitment)));
+			println!("salt {}", to_decimal(&salt));
 		},
 		Command::Prove { proving_key, witness, out_dir } => {
 			let key = DeviationProvingKey::from_bytes(&read(&proving_key)?)?;

@@ -118,3 +118,31 @@ fn unreadable_inputs_are_refused_with_a_reason() {
 	assert!(!output.status.success());
 	assert!(String::from_utf8_lossy(&output.stderr).contains("MalformedKey"));
 }
+
+#[test]
+fn commit_prints_the_commitment_offer_program_takes() {
+	use gridveil_circuits::{fixture::example_witness, poseidon};
+	let dir = tempfile::tempdir().unwrap();
+	let request = dir.path().join("request.json");
+	let witness = example_witness();
+	std::fs::write(
+		&request,
+		format!(r#"{{"request": {:?}, "salt": "123456789"}}"#, witness.request.to_vec()),
+	)
+	.unwrap();
+	let printed = ok(&["commit", "--request", &request.to_string_lossy()]);
+	let expected =
+		gridveil_groth16::scalar_to_bytes(&poseidon::commitment(&witness.request, witness.salt));
+	assert!(printed.contains(&format!("commitment 0x{}", hex::encode(expected))), "{printed}");
+	assert!(printed.contains("salt 123456789"), "{printed}");
+
+	// Without a salt, a fresh one each time.
+	std::fs::write(&request, format!(r#"{{"request": {:?}}}"#, witness.request.to_vec())).unwrap();
+	let first = ok(&["commit", "--request", &request.to_string_lossy()]);
+	let second = ok(&["commit", "--request", &request.to_string_lossy()]);
+	assert_ne!(first, second);
+
+	// A request the circuit cannot prove is refused.
+	std::fs::write(&request, format!(r#"{{"request": {:?}}}"#, [1u64 << 40; 24].to_vec())).unwrap();
+	assert!(!run(&["commit", "--request", &request.to_string_lossy()]).status.success());
+}
