@@ -61,7 +61,7 @@ pub async fn finalized_number(rpc: &Rpc) -> Result<u64> {
 
 /// Asks `probe` every half second until it answers `Ok(value)`; after
 /// `timeout`, fails with the last `Err(why_not_yet)` it gave.
-async fn poll<T>(
+pub(crate) async fn poll<T>(
 	timeout: Duration,
 	mut probe: impl AsyncFnMut() -> Result<Result<T, String>>,
 ) -> Result<T> {

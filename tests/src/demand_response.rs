@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use subxt::{
 	dynamic,
 	ext::scale_decode::{self, DecodeAsType},
 	utils::AccountId32,
 };
 
-use crate::chain::Client;
+use crate::chain::{self, Client};
 
 /// A BN254 scalar as the chain stores it (commitments, fingerprints).
 pub type Scalar = [u8; 32];
@@ -178,15 +178,13 @@ pub async fn chain_time(client: &Client) -> Result<u64> {
 
 /// Waits until the chain's clock reaches `moment` (ms).
 pub async fn wait_for_chain_time(client: &Client, moment: u64, timeout: Duration) -> Result<u64> {
-	let deadline = std::time::Instant::now() + timeout;
-	loop {
+	chain::poll(timeout, async || {
 		let now = chain_time(client).await?;
-		if now >= moment {
-			return Ok(now);
-		}
-		if std::time::Instant::now() > deadline {
-			bail!("the chain's clock is at {now}, expected {moment} within {timeout:?}");
-		}
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
+		Ok(if now >= moment {
+			Ok(now)
+		} else {
+			Err(format!("the chain's clock is at {now}, expected {moment}"))
+		})
+	})
+	.await
 }

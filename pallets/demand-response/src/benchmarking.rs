@@ -9,7 +9,7 @@ use frame_support::traits::{
 	Get,
 };
 use frame_system::RawOrigin;
-use gridveil_groth16::{verifying_key_len, PROOF_BYTES, SCALAR_BYTES};
+use gridveil_groth16::{verifying_key_len, SCALAR_BYTES};
 use pallet_zk_verifier::Groth16Verifier;
 use sp_runtime::traits::{Saturating, StaticLookup};
 
@@ -32,7 +32,6 @@ fn fixture() -> Result<Fixture, BenchmarkError> {
 	let (deviation, rest) = rest.split_first_chunk::<8>().ok_or_else(broken)?;
 	let (fingerprint, rest) = rest.split_first_chunk::<SCALAR_BYTES>().ok_or_else(broken)?;
 	let proof: ProofBytes = rest.try_into().map_err(|_| broken())?;
-	debug_assert_eq!(proof.len(), PROOF_BYTES);
 	Ok(Fixture {
 		key: key.to_vec(),
 		commitment: *commitment,

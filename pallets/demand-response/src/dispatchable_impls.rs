@@ -127,8 +127,8 @@ impl<T: Config> Pallet<T> {
 			Restriction::OnHold,
 			Fortitude::Polite,
 		)?;
+		// The escrow has equalled the reward since the offer.
 		program.status = ProgramStatus::Active;
-		program.escrow = program.reward;
 		Self::queue_settlement(period, program_id);
 		Self::deposit_event(Event::ProgramAccepted { program_id, escrow: program.escrow });
 		Programs::<T>::insert(program_id, program);
