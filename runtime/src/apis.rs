@@ -18,7 +18,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, DemandResponse, Executive, Grandpa,
+	genesis_config_presets, AccountId, Aura, Balance, Block, DemandResponse, EnergyMarket, Executive, Grandpa,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, VERSION,
 };
@@ -160,6 +160,36 @@ impl_runtime_apis! {
 			program_id: pallet_demand_response::ProgramId,
 		) -> Option<pallet_demand_response::ProgramState<AccountId, Balance>> {
 			DemandResponse::program_state(program_id)
+		}
+	}
+
+	impl pallet_energy_market::runtime_api::EnergyMarketApi<Block, AccountId, Balance> for Runtime {
+		fn day_prices(
+			day: pallet_energy_market::Day,
+		) -> Option<pallet_energy_market::DayPrices<Balance>> {
+			EnergyMarket::day_prices(day)
+		}
+
+		fn node_nets(
+			node: pallet_energy_market::NodeId,
+			day: pallet_energy_market::Day,
+		) -> Option<Vec<i64>> {
+			EnergyMarket::node_nets(node, day)
+		}
+
+		fn reports_of(
+			pseudonym: AccountId,
+			day: pallet_energy_market::Day,
+		) -> pallet_energy_market::DayReports {
+			EnergyMarket::reports_of(pseudonym, day)
+		}
+
+		fn debt_of(account: AccountId) -> Balance {
+			EnergyMarket::debt_of(account)
+		}
+
+		fn credit_of(account: AccountId) -> Balance {
+			EnergyMarket::credit_of(account)
 		}
 	}
 

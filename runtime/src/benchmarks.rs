@@ -21,6 +21,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_zk_verifier, ZkVerifier]
 	[pallet_demand_response, DemandResponse]
+	[pallet_energy_market, EnergyMarket]
 );
 
 /// The benchmarks this runtime has, and its storage layout.

@@ -12,7 +12,7 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	AccountId, AuraConfig, Balance, BalancesConfig, DemandResponseConfig, GrandpaConfig,
-	RuntimeGenesisConfig, SudoConfig, UNIT,
+	EnergyMarketConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 
 /// A demand-response hour on the development and test chains: 24 s (four
@@ -20,6 +20,15 @@ use crate::{
 /// finalized within the hour), so a 24-hour program runs in under ten
 /// minutes. Chains without a preset use the production hour of 3,600 s.
 pub const TEST_HOUR_LENGTH_MS: u64 = 24_000;
+
+/// A trading slot on the development and test chains: 6 s (one block), so
+/// the 96 slots of a day take 9.6 minutes, the same as 24 demand-response
+/// hours. Chains without a preset use the production slot of 15 minutes.
+pub const TEST_SLOT_LENGTH_MS: u64 = 6_000;
+
+/// Slots after a slot during which its shares may still be reported on the
+/// development and test chains: two blocks.
+pub const TEST_REPORT_GRACE_SLOTS: u32 = 2;
 
 /// What each well-known development account starts with.
 const ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -53,6 +62,10 @@ fn genesis(validators: &[Validator], endowed: Vec<AccountId>, root: AccountId) -
 		grandpa: GrandpaConfig { authorities: grandpa },
 		sudo: SudoConfig { key: Some(root) },
 		demand_response: DemandResponseConfig { hour_length: TEST_HOUR_LENGTH_MS },
+		energy_market: EnergyMarketConfig {
+			slot_length_ms: TEST_SLOT_LENGTH_MS,
+			report_grace_slots: TEST_REPORT_GRACE_SLOTS,
+		},
 	})
 }
 

@@ -186,4 +186,7 @@ mod runtime {
 
 	#[runtime::pallet_index(9)]
 	pub type DemandResponse = pallet_demand_response;
+
+	#[runtime::pallet_index(10)]
+	pub type EnergyMarket = pallet_energy_market;
 }

@@ -12,6 +12,8 @@ mod impls;
 mod mock;
 pub mod runtime_api;
 #[cfg(test)]
+// The pool-validation tests call `ValidateUnsigned`, deprecated in this SDK release.
+#[allow(deprecated)]
 mod tests;
 pub mod types;
 pub mod weights;
@@ -230,6 +232,14 @@ pub mod pallet {
 			}
 			Clock::<T>::put(clock);
 			Pallet::<T>::create_root();
+			// The pot must exist before it can receive less than the
+			// existential deposit.
+			let pot = Pallet::<T>::pot();
+			let minimum = <T::Currency as fungible::Inspect<T::AccountId>>::minimum_balance();
+			if <T::Currency as fungible::Inspect<T::AccountId>>::balance(&pot) < minimum {
+				<T::Currency as fungible::Mutate<T::AccountId>>::mint_into(&pot, minimum)
+					.expect("genesis can mint the existential deposit of the pot");
+			}
 		}
 	}
 

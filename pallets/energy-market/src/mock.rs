@@ -122,8 +122,8 @@ pub const COORDINATOR: u64 = 4;
 pub const OPERATOR: u64 = 5;
 /// Somebody with no role.
 pub const STRANGER: u64 = 6;
-/// A second coordinator.
-pub const OTHER_COORDINATOR: u64 = 7;
+
+
 /// The liquidator key of the tests.
 pub const LIQUIDATOR: u64 = 99;
 /// Pseudonyms start here; they have no funds.

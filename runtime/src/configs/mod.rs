@@ -3,6 +3,7 @@
 pub mod balances;
 pub mod consensus;
 pub mod demand_response;
+pub mod energy_market;
 pub mod governance;
 pub mod offchain;
 pub mod payment;

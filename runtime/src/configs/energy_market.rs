@@ -1,0 +1,100 @@
+//! The energy market: a tree of nodes and group ledgers, a day-ahead
+//! merit-order auction, feeless pseudonymous share reports and day-end
+//! liquidation by offchain workers holding a liquidator key.
+
+use crate::{
+	configs::offchain::liquidator, Balance, Balances, Runtime, RuntimeCall, Timestamp,
+	UncheckedExtrinsic, UNIT,
+};
+use frame_support::{parameter_types, PalletId};
+use sp_runtime::transaction_validity::TransactionPriority;
+
+parameter_types! {
+	/// Derives the market's pot account.
+	pub const MarketPalletId: PalletId = PalletId(*b"gv/markt");
+	/// Root → up to three intermediate levels → ledger.
+	pub const MaxTreeDepth: u32 = 4;
+	/// Ledgers in one group (the pseudonyms each prosumer holds, at most).
+	pub const MaxLedgersPerGroup: u32 = 16;
+	/// Operators in one group.
+	pub const MaxOperatorsPerGroup: u32 = 8;
+	/// Pseudonyms registered or verified in one call.
+	pub const MaxPseudonymBatch: u32 = 64;
+	/// Registered main-grid producers.
+	pub const MaxProducers: u32 = 64;
+	/// Offers in one slot.
+	pub const MaxOffersPerSlot: u32 = 16;
+	/// Days open at once (a week ahead and the day being liquidated).
+	pub const MaxOpenDays: u32 = 8;
+	/// Liquidator keys (one per validator or so).
+	pub const MaxLiquidators: u32 = 8;
+	/// Nodes one liquidation page settles.
+	pub const NodesPerLiquidationPage: u32 = 32;
+	/// A share of at most 1 MWh per slot.
+	pub const MaxShareWh: u64 = 1_000_000;
+	/// Offers ask at most 1,000 tokens per kWh.
+	pub const MaxPricePerKwh: Balance = 1_000 * UNIT;
+	/// A slot the offers cannot cover costs 0.5 tokens per kWh.
+	pub const FallbackPricePerKwh: Balance = UNIT / 2;
+	/// Liquidation pages go ahead of ordinary transactions in the pool.
+	pub const LiquidationPriority: TransactionPriority = TransactionPriority::MAX / 2;
+	/// A liquidation page stays in the pool for 16 blocks.
+	pub const LiquidationLongevity: u64 = 16;
+}
+
+impl pallet_energy_market::Config for Runtime {
+	type Currency = Balances;
+	type Time = Timestamp;
+	type MarketAuthority = frame_system::EnsureRoot<crate::AccountId>;
+	type LiquidatorId = liquidator::Public;
+	type PalletId = MarketPalletId;
+	type MaxTreeDepth = MaxTreeDepth;
+	type MaxLedgersPerGroup = MaxLedgersPerGroup;
+	type MaxOperatorsPerGroup = MaxOperatorsPerGroup;
+	type MaxPseudonymBatch = MaxPseudonymBatch;
+	type MaxProducers = MaxProducers;
+	type MaxOffersPerSlot = MaxOffersPerSlot;
+	type MaxOpenDays = MaxOpenDays;
+	type MaxLiquidators = MaxLiquidators;
+	type NodesPerLiquidationPage = NodesPerLiquidationPage;
+	type MaxShareWh = MaxShareWh;
+	type MaxPricePerKwh = MaxPricePerKwh;
+	type FallbackPricePerKwh = FallbackPricePerKwh;
+	type LiquidationPriority = LiquidationPriority;
+	type LiquidationLongevity = LiquidationLongevity;
+	type WeightInfo = pallet_energy_market::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketBenchmarkHelper;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = UncheckedExtrinsic;
+}
+
+/// Offchain workers submit liquidation pages as bare (unsigned) extrinsics.
+impl<LocalCall> frame_system::offchain::CreateBare<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
+}
+
+/// Sets the clock and makes a liquidator key for the market's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MarketBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_energy_market::BenchmarkHelper<liquidator::Public> for MarketBenchmarkHelper {
+	fn set_timestamp(moment: pallet_energy_market::Moment) {
+		pallet_timestamp::Now::<Runtime>::put(moment);
+	}
+	fn liquidator() -> liquidator::Public {
+		use sp_runtime::RuntimeAppPublic;
+		liquidator::Public::generate_pair(None)
+	}
+}
