@@ -1,7 +1,9 @@
 //! Harness for GridVeil's end-to-end tests: real `gridveil-node` processes on
 //! loopback ([`node`]), a subxt 0.51 client to talk to them ([`chain`]), and
-//! the demand-response pallet's types as a client decodes them ([`demand_response`]).
+//! the demand-response and energy-market pallets' types as a client decodes
+//! them ([`demand_response`], [`energy_market`]).
 
 pub mod chain;
 pub mod demand_response;
+pub mod energy_market;
 pub mod node;
