@@ -55,7 +55,7 @@ benchmark-node: setup
 
 ## weights: regenerate every GridVeil pallet's weights.rs with the node's `benchmark pallet`
 ## (which has the zk host function). WEIGHT_PALLETS picks pallets; STEPS/REPEAT the precision.
-WEIGHT_PALLETS ?= zk_verifier demand_response
+WEIGHT_PALLETS ?= zk_verifier demand_response energy_market
 STEPS ?= 17
 REPEAT ?= 20
 RUNTIME_WASM := $(CARGO_TARGET_DIR)/release/wbuild/gridveil-runtime/gridveil_runtime.compact.compressed.wasm

@@ -174,7 +174,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	let first_slot = day * SLOTS_PER_DAY;
 
 	// Round 1, the operator (Root through sudo): main grid, producer,
-	// liquidator, the group and the day, in nonce order in one block.
+	// liquidator, the group and the day, submitted at once, run in nonce order.
 	let authority_calls = [
 		chain::sudo(
 			"EnergyMarket",
@@ -229,11 +229,12 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 		group.parent == ROOT && group.coordinator == account(&charlie),
 		"group {group:?}"
 	);
+	let ledger_kind = NodeKind::Ledger { group: group.group };
 	let ledgers = events_of::<NodeAdded>(&emitted[3], "EnergyMarket", "NodeAdded")?
 		.into_iter()
 		.map(|added| {
 			ensure!(
-				added.parent == ROOT && added.kind == NodeKind::Ledger { group: group.group },
+				added.parent == ROOT && added.kind == ledger_kind,
 				"group {} added {added:?}",
 				group.group
 			);
@@ -457,7 +458,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	// Four nodes (the root and three ledgers) fit one page a pass.
 	let pages: Vec<(u32, u32)> = pages.iter().map(|page| (page.day, page.page)).collect();
 	ensure!(pages == vec![(day, 0), (day, 1)], "pages liquidated: {pages:?}");
-	let days: Vec<u32> = days.iter().map(|liquidated| liquidated.day).collect();
+	let days: Vec<u32> = days.iter().map(|event| event.day).collect();
 	ensure!(days == vec![day], "days liquidated: {days:?}");
 
 	// What each node's day is worth at the slot prices.
