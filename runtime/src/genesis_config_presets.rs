@@ -11,8 +11,8 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	AccountId, AuraConfig, Balance, BalancesConfig, DemandResponseConfig, GrandpaConfig,
-	EnergyMarketConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+	AccountId, AuraConfig, Balance, BalancesConfig, DemandResponseConfig, EnergyMarketConfig,
+	GrandpaConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 
 /// A demand-response hour on the development and test chains: 24 s (four

@@ -444,10 +444,8 @@ pub async fn submit_in_block<P: Payload>(
 /// The node's best block (subxt's `at_current_block` is the last finalized
 /// one, which lags a block or two: too late for a report window of two blocks).
 pub async fn best_block(client: &Client, rpc: &Rpc) -> Result<AtBlock> {
-	let header = rpc
-		.chain_get_header(None)
-		.await?
-		.ok_or_else(|| anyhow!("the node has no best block"))?;
+	let header =
+		rpc.chain_get_header(None).await?.ok_or_else(|| anyhow!("the node has no best block"))?;
 	client
 		.at_block(header.number)
 		.await

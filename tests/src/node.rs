@@ -78,6 +78,31 @@ pub fn run_to_completion(args: &[&str]) -> Result<(bool, String)> {
 	Ok((outcome.success, outcome.text()))
 }
 
+/// Puts an sr25519 key of `key_type` derived from `suri` into the keystore
+/// under `base_path` with `gridveil-node key insert`, as an operator would
+/// before starting a validator.
+pub fn insert_key(chain: &str, base_path: &Path, key_type: &str, suri: &str) -> Result<()> {
+	let base = base_path.to_str().ok_or_else(|| anyhow!("{base_path:?} is not UTF-8"))?;
+	let (ok, output) = run_to_completion(&[
+		"key",
+		"insert",
+		"--chain",
+		chain,
+		"--base-path",
+		base,
+		"--key-type",
+		key_type,
+		"--scheme",
+		"sr25519",
+		"--suri",
+		suri,
+	])?;
+	if !ok {
+		bail!("key insert failed: {output}");
+	}
+	Ok(())
+}
+
 /// The ports and identity of one node.
 #[derive(Clone, Debug)]
 pub struct NodeSpec {

@@ -7,7 +7,7 @@ use std::{str::FromStr, time::Duration};
 use anyhow::{ensure, Result};
 use gridveil_tests::{
 	chain,
-	node::{run_to_completion, Node, NodeSpec},
+	node::{insert_key, Node, NodeSpec},
 };
 use subxt_signer::{sr25519, SecretUri};
 
@@ -42,22 +42,7 @@ async fn dev_node_stores_state_in_paritydb_only() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn liquidator_key_inserted_with_key_insert_is_in_the_keystore() -> Result<()> {
 	let base_path = tempfile::Builder::new().prefix("gridveil-keystore-").tempdir()?;
-	let base = base_path.path().to_str().expect("temp paths are UTF-8");
-	let (ok, output) = run_to_completion(&[
-		"key",
-		"insert",
-		"--chain",
-		"dev",
-		"--base-path",
-		base,
-		"--key-type",
-		"gvlq",
-		"--scheme",
-		"sr25519",
-		"--suri",
-		"//Liquidator",
-	])?;
-	ensure!(ok, "key insert failed: {output}");
+	insert_key("dev", base_path.path(), "gvlq", "//Liquidator")?;
 
 	let node = Node::start_in(NodeSpec::new("dev", "dev")?.with_args(["--dev"]), base_path).await?;
 	let rpc = chain::rpc(&node.ws_url()).await?;

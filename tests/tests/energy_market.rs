@@ -17,15 +17,15 @@ use anyhow::{ensure, Context, Result};
 use gridveil_tests::{
 	chain,
 	energy_market::{
-		address_value, account_info, all_in_block, best_block, block_events, credit_of,
-		day_prices, debt_of, dev_spec_with_market_clock, event_of, events_of, free_balance,
-		in_block, node_nets, pot_account, submit_all, submit_in_block, time_at,
-		wait_for_best_slot, wait_for_phase, AtBlock, AuctionClosed, DayLiquidated, DayOpened,
-		DayPhase, FallbackPriceUsed, GroupAdded, LiquidatorAdded, MainGridAccountSet, NodeAdded,
-		NodeKind, NodeSettled, OfferAdded, OperatorAdded, PageLiquidated, ProducerRegistered,
+		account_info, address_value, all_in_block, best_block, block_events, credit_of, day_prices,
+		debt_of, dev_spec_with_market_clock, event_of, events_of, free_balance, in_block,
+		node_nets, pot_account, submit_all, submit_in_block, time_at, wait_for_best_slot,
+		wait_for_phase, AtBlock, AuctionClosed, DayLiquidated, DayOpened, DayPhase,
+		FallbackPriceUsed, GroupAdded, LiquidatorAdded, MainGridAccountSet, NodeAdded, NodeKind,
+		NodeSettled, OfferAdded, OperatorAdded, PageLiquidated, ProducerRegistered,
 		PseudonymsRegistered, ShareReported, ROOT, SLOTS_PER_DAY,
 	},
-	node::{run_to_completion, Node, NodeSpec},
+	node::{insert_key, Node, NodeSpec},
 };
 use subxt::{
 	dynamic::{self, Value},
@@ -120,22 +120,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	// before the node starts, so its offchain worker can sign pages.
 	let spec = dev_spec_with_market_clock(SLOT_LENGTH_MS, REPORT_GRACE_SLOTS)?;
 	let base_path = tempfile::Builder::new().prefix("gridveil-market-").tempdir()?;
-	let base = base_path.path().to_str().context("non-UTF-8 temp path")?;
-	let (ok, output) = run_to_completion(&[
-		"key",
-		"insert",
-		"--chain",
-		spec.arg()?,
-		"--base-path",
-		base,
-		"--key-type",
-		"gvlq",
-		"--scheme",
-		"sr25519",
-		"--suri",
-		LIQUIDATOR_SURI,
-	])?;
-	ensure!(ok, "key insert failed: {output}");
+	insert_key(spec.arg()?, base_path.path(), "gvlq", LIQUIDATOR_SURI)?;
 	let node = Node::start_in(
 		NodeSpec::new("market", spec.arg()?)?
 			.with_args(["--dev", "-lruntime::energy-market=debug"]),
@@ -225,10 +210,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	let added: LiquidatorAdded = event_of(&emitted[2], "EnergyMarket", "LiquidatorAdded")?;
 	ensure!(added.liquidator == liquidator, "liquidator {added:?}");
 	let group: GroupAdded = event_of(&emitted[3], "EnergyMarket", "GroupAdded")?;
-	ensure!(
-		group.parent == ROOT && group.coordinator == account(&charlie),
-		"group {group:?}"
-	);
+	ensure!(group.parent == ROOT && group.coordinator == account(&charlie), "group {group:?}");
 	let ledger_kind = NodeKind::Ledger { group: group.group };
 	let ledgers = events_of::<NodeAdded>(&emitted[3], "EnergyMarket", "NodeAdded")?
 		.into_iter()
@@ -329,15 +311,16 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 		prices.phase,
 		prices.slot_length_ms
 	);
-	let expected_prices: Vec<u128> = (0..SLOTS_PER_DAY)
-		.map(|slot| {
-			if OFFER_SLOTS.contains(&slot) {
-				OFFER_PRICE_PER_KWH
-			} else {
-				FALLBACK_PRICE_PER_KWH
-			}
-		})
-		.collect();
+	let expected_prices: Vec<u128> =
+		(0..SLOTS_PER_DAY)
+			.map(|slot| {
+				if OFFER_SLOTS.contains(&slot) {
+					OFFER_PRICE_PER_KWH
+				} else {
+					FALLBACK_PRICE_PER_KWH
+				}
+			})
+			.collect();
 	ensure!(prices.prices_per_kwh == expected_prices, "slot prices {:?}", prices.prices_per_kwh);
 
 	// Three rounds of reports, each in the slot of the best block when it
@@ -393,8 +376,9 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	// Each ledger nets its pseudonyms' shares, the root its ledgers'.
 	let traded = best_block(&client, &rpc).await?;
 	for (ledger, expected) in ledgers.iter().zip(&nets) {
-		let on_chain =
-			node_nets(&traded, *ledger, day).await?.with_context(|| format!("no ledger {ledger}"))?;
+		let on_chain = node_nets(&traded, *ledger, day)
+			.await?
+			.with_context(|| format!("no ledger {ledger}"))?;
 		ensure!(
 			on_chain == *expected,
 			"ledger {ledger}: nets {:?}, expected {:?}",
@@ -429,8 +413,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 
 	// The day closes 12 slots after its last; the node's offchain worker
 	// then liquidates it (collection page, then payout page).
-	let closing_ms =
-		u64::from(first_slot + SLOTS_PER_DAY + REPORT_GRACE_SLOTS) * SLOT_LENGTH_MS;
+	let closing_ms = u64::from(first_slot + SLOTS_PER_DAY + REPORT_GRACE_SLOTS) * SLOT_LENGTH_MS;
 	let until_close = Duration::from_millis(closing_ms.saturating_sub(time_at(&traded).await?));
 	let liquidated =
 		wait_for_phase(&client, day, DayPhase::Liquidated, until_close + LIQUIDATION_TIMEOUT)

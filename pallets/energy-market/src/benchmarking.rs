@@ -61,7 +61,8 @@ fn deep_group<T: Config>(ledgers: u32, operators: u32) -> Result<GroupId, Benchm
 
 /// `count` pseudonyms in ascending order.
 fn pseudonyms<T: Config>(count: u32) -> BoundedVec<T::AccountId, T::MaxPseudonymBatch> {
-	let mut accounts: Vec<T::AccountId> = (0..count).map(|index| account("pseudonym", index, 0)).collect();
+	let mut accounts: Vec<T::AccountId> =
+		(0..count).map(|index| account("pseudonym", index, 0)).collect();
 	accounts.sort();
 	BoundedVec::truncate_from(accounts)
 }
@@ -76,7 +77,10 @@ fn first_ledger<T: Config>(group: GroupId) -> Result<NodeId, BenchmarkError> {
 fn opened_day<T: Config>() -> Result<(), BenchmarkError> {
 	at_slot::<T>(0);
 	Pallet::<T>::do_set_main_grid_account(funded::<T>("main grid", 0))?;
-	Pallet::<T>::do_open_day(DAY, BoundedVec::truncate_from(alloc::vec![1_000; SLOTS_PER_DAY as usize]))?;
+	Pallet::<T>::do_open_day(
+		DAY,
+		BoundedVec::truncate_from(alloc::vec![1_000; SLOTS_PER_DAY as usize]),
+	)?;
 	Ok(())
 }
 
@@ -164,7 +168,8 @@ mod benchmarks {
 	#[benchmark]
 	fn add_ledger() -> Result<(), BenchmarkError> {
 		let group = deep_group::<T>(T::MaxLedgersPerGroup::get().saturating_sub(1).max(1), 0)?;
-		let coordinator = Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
+		let coordinator =
+			Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(coordinator), group);
 		assert_eq!(
@@ -196,7 +201,8 @@ mod benchmarks {
 	#[benchmark]
 	fn add_operator() -> Result<(), BenchmarkError> {
 		let group = deep_group::<T>(1, T::MaxOperatorsPerGroup::get().saturating_sub(1))?;
-		let coordinator = Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
+		let coordinator =
+			Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
 		let operator: T::AccountId = account("new operator", 0, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(coordinator), group, lookup::<T>(&operator));
@@ -208,7 +214,8 @@ mod benchmarks {
 	fn remove_operator() -> Result<(), BenchmarkError> {
 		let operators = T::MaxOperatorsPerGroup::get();
 		let group = deep_group::<T>(1, operators)?;
-		let coordinator = Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
+		let coordinator =
+			Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
 		let operator: T::AccountId = account("operator", operators.saturating_sub(1), 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(coordinator), group, lookup::<T>(&operator));
@@ -217,7 +224,9 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn register_pseudonyms(p: Linear<1, { T::MaxPseudonymBatch::get() }>) -> Result<(), BenchmarkError> {
+	fn register_pseudonyms(
+		p: Linear<1, { T::MaxPseudonymBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let group = deep_group::<T>(1, 1)?;
 		let ledger = first_ledger::<T>(group)?;
 		let batch = pseudonyms::<T>(p);
@@ -228,7 +237,9 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn deregister_pseudonyms(p: Linear<1, { T::MaxPseudonymBatch::get() }>) -> Result<(), BenchmarkError> {
+	fn deregister_pseudonyms(
+		p: Linear<1, { T::MaxPseudonymBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let group = deep_group::<T>(1, 1)?;
 		let ledger = first_ledger::<T>(group)?;
 		let operator: T::AccountId = account("operator", 0, 0);
@@ -314,7 +325,8 @@ mod benchmarks {
 		for pseudonym in batch.iter() {
 			Pallet::<T>::do_report_share(pseudonym.clone(), slot, 10)?;
 		}
-		let coordinator = Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
+		let coordinator =
+			Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(coordinator), ledger, slot, batch);
 		Ok(())
@@ -331,7 +343,8 @@ mod benchmarks {
 		at_slot::<T>(slot);
 		let pseudonym = batch[0].clone();
 		Pallet::<T>::do_report_share(pseudonym.clone(), slot, 10)?;
-		let coordinator = Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
+		let coordinator =
+			Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(coordinator), lookup::<T>(&pseudonym), slot);
 		assert_eq!(Nets::<T>::get(DAY, ledger).map(|nets| nets[0]), Some(0));
@@ -367,7 +380,8 @@ mod benchmarks {
 		let nodes = NextNodeId::<T>::get();
 		let per_pass = nodes.div_ceil(page_nodes);
 		let mut day = Days::<T>::get(DAY).ok_or(BenchmarkError::Stop("no day"))?;
-		day.phase = DayPhase::Liquidating { next_page: per_pass, pages: per_pass.saturating_mul(2), nodes };
+		day.phase =
+			DayPhase::Liquidating { next_page: per_pass, pages: per_pass.saturating_mul(2), nodes };
 		Days::<T>::insert(DAY, day);
 		T::Currency::set_balance(
 			&Pallet::<T>::pot(),

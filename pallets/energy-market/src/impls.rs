@@ -15,9 +15,8 @@ impl<T: Config> Pallet<T> {
 
 	/// A node's net energy in each slot of `day`.
 	pub fn node_nets(node: NodeId, day: Day) -> Option<Vec<EnergyWh>> {
-		Nodes::<T>::contains_key(node).then(|| {
-			Nets::<T>::get(day, node).unwrap_or([0; SLOTS_PER_DAY as usize]).to_vec()
-		})
+		Nodes::<T>::contains_key(node)
+			.then(|| Nets::<T>::get(day, node).unwrap_or([0; SLOTS_PER_DAY as usize]).to_vec())
 	}
 
 	/// A pseudonym's reports of `day` (at most 96: one per slot).

@@ -41,7 +41,8 @@ pub mod pallet {
 	pub type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
 
 	/// A liquidator's signature over a [`LiquidationPayload`].
-	pub type LiquidatorSignatureOf<T> = <<T as Config>::LiquidatorId as RuntimeAppPublic>::Signature;
+	pub type LiquidatorSignatureOf<T> =
+		<<T as Config>::LiquidatorId as RuntimeAppPublic>::Signature;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -607,8 +608,9 @@ pub mod pallet {
 
 		fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
 			match call {
-				Call::liquidate { day, page, signature } =>
-					Self::validate_liquidation(*day, *page, signature),
+				Call::liquidate { day, page, signature } => {
+					Self::validate_liquidation(*day, *page, signature)
+				},
 				_ => InvalidTransaction::Call.into(),
 			}
 		}
@@ -790,7 +792,11 @@ pub mod pallet {
 		#[pallet::feeless_if(|origin: &OriginFor<T>, slot: &Slot, energy_wh: &EnergyWh| -> bool {
 			Pallet::<T>::is_acceptable_report(origin, *slot, *energy_wh)
 		})]
-		pub fn report_share(origin: OriginFor<T>, slot: Slot, energy_wh: EnergyWh) -> DispatchResult {
+		pub fn report_share(
+			origin: OriginFor<T>,
+			slot: Slot,
+			energy_wh: EnergyWh,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_report_share(who, slot, energy_wh)
 		}

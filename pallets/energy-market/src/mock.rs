@@ -123,7 +123,6 @@ pub const OPERATOR: u64 = 5;
 /// Somebody with no role.
 pub const STRANGER: u64 = 6;
 
-
 /// The liquidator key of the tests.
 pub const LIQUIDATOR: u64 = 99;
 /// Pseudonyms start here; they have no funds.

@@ -80,7 +80,11 @@ fn market() {
 	assert_ok!(Market::add_group(root(), INTERMEDIATE, COORDINATOR, 3));
 	assert_ok!(Market::add_operator(signed(COORDINATOR), 0, OPERATOR));
 	for (index, ledger) in LEDGERS.iter().enumerate() {
-		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), *ledger, batch(&pseudonyms_of(index))));
+		assert_ok!(Market::register_pseudonyms(
+			signed(OPERATOR),
+			*ledger,
+			batch(&pseudonyms_of(index))
+		));
 	}
 }
 
@@ -114,9 +118,26 @@ fn liquidate_day() {
 	at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
 	let mut page = 0;
 	while Days::<Test>::get(DAY).unwrap().phase != DayPhase::Liquidated {
-		assert_ok!(Market::liquidate(RuntimeOrigin::none(), DAY, page, signature(LIQUIDATOR, DAY, page)));
+		assert_ok!(Market::liquidate(
+			RuntimeOrigin::none(),
+			DAY,
+			page,
+			signature(LIQUIDATOR, DAY, page)
+		));
 		page += 1;
 	}
+}
+
+/// [`market`] and [`trading_day`], and the first ledger's two pseudonyms
+/// reporting 10 and 20 Wh in the day's first slot; returns the pseudonyms.
+fn two_reports() -> [u64; 2] {
+	market();
+	trading_day();
+	at_slot(DAY_START);
+	let [first, second] = pseudonyms_of(0);
+	assert_ok!(Market::report_share(signed(first), DAY_START, 10));
+	assert_ok!(Market::report_share(signed(second), DAY_START, 20));
+	[first, second]
 }
 
 fn balance(who: u64) -> u64 {
@@ -131,7 +152,10 @@ fn authority_registers_and_removes_producers() {
 		assert_ok!(Market::register_producer(root(), PRODUCER));
 		assert_eq!(last_event(), Event::ProducerRegistered { producer: PRODUCER }.into());
 		assert_noop!(Market::register_producer(root(), PRODUCER), MarketError::AlreadyProducer);
-		assert_noop!(Market::register_producer(signed(STRANGER), OTHER_PRODUCER), DispatchError::BadOrigin);
+		assert_noop!(
+			Market::register_producer(signed(STRANGER), OTHER_PRODUCER),
+			DispatchError::BadOrigin
+		);
 		for producer in 10..13 {
 			assert_ok!(Market::register_producer(root(), producer));
 		}
@@ -145,7 +169,10 @@ fn authority_registers_and_removes_producers() {
 #[test]
 fn authority_sets_the_main_grid_account() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Market::set_main_grid_account(signed(STRANGER), STRANGER), DispatchError::BadOrigin);
+		assert_noop!(
+			Market::set_main_grid_account(signed(STRANGER), STRANGER),
+			DispatchError::BadOrigin
+		);
 		assert_ok!(Market::set_main_grid_account(root(), MAIN_GRID));
 		assert_eq!(MainGridAccount::<Test>::get(), Some(MAIN_GRID));
 	});
@@ -159,7 +186,10 @@ fn genesis_has_the_root_and_an_endowed_pot() {
 		assert_eq!(Nodes::<Test>::get(ROOT).unwrap().kind, NodeKind::Root);
 		assert_eq!(NextNodeId::<Test>::get(), 1);
 		assert_eq!(balance(Market::pot()), EXISTENTIAL_DEPOSIT);
-		assert_eq!(Clock::<Test>::get(), MarketClock { slot_length_ms: SLOT, report_grace_slots: GRACE_SLOTS });
+		assert_eq!(
+			Clock::<Test>::get(),
+			MarketClock { slot_length_ms: SLOT, report_grace_slots: GRACE_SLOTS }
+		);
 	});
 }
 
@@ -169,7 +199,10 @@ fn the_tree_is_built_below_the_root_and_its_depth_is_bounded() {
 		assert_noop!(Market::add_intermediate(signed(STRANGER), ROOT), DispatchError::BadOrigin);
 		assert_noop!(Market::add_intermediate(root(), 7), MarketError::UnknownNode);
 		assert_ok!(Market::add_intermediate(root(), ROOT));
-		assert_eq!(last_event(), Event::NodeAdded { node: 1, parent: ROOT, kind: NodeKind::Intermediate }.into());
+		assert_eq!(
+			last_event(),
+			Event::NodeAdded { node: 1, parent: ROOT, kind: NodeKind::Intermediate }.into()
+		);
 		assert_ok!(Market::add_intermediate(root(), 1));
 		assert_ok!(Market::add_intermediate(root(), 2));
 		// Node 3 has three ancestors (0, 1, 2): a ledger below it would have four.
@@ -184,15 +217,27 @@ fn the_tree_is_built_below_the_root_and_its_depth_is_bounded() {
 #[test]
 fn a_group_gets_between_one_and_the_most_ledgers() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Market::add_group(root(), ROOT, COORDINATOR, 0), MarketError::InvalidLedgerCount);
-		assert_noop!(Market::add_group(root(), ROOT, COORDINATOR, 5), MarketError::InvalidLedgerCount);
-		assert_noop!(Market::add_group(signed(COORDINATOR), ROOT, COORDINATOR, 1), DispatchError::BadOrigin);
+		assert_noop!(
+			Market::add_group(root(), ROOT, COORDINATOR, 0),
+			MarketError::InvalidLedgerCount
+		);
+		assert_noop!(
+			Market::add_group(root(), ROOT, COORDINATOR, 5),
+			MarketError::InvalidLedgerCount
+		);
+		assert_noop!(
+			Market::add_group(signed(COORDINATOR), ROOT, COORDINATOR, 1),
+			DispatchError::BadOrigin
+		);
 		assert_ok!(Market::add_group(root(), ROOT, COORDINATOR, 3));
 		let group = Groups::<Test>::get(0).unwrap();
 		assert_eq!(group.ledgers.into_inner(), vec![1, 2, 3]);
 		assert_eq!(group.coordinator, COORDINATOR);
 		assert_eq!(Nodes::<Test>::get(2).unwrap().kind, NodeKind::Ledger { group: 0 });
-		assert_eq!(last_event(), Event::GroupAdded { group: 0, parent: ROOT, coordinator: COORDINATOR }.into());
+		assert_eq!(
+			last_event(),
+			Event::GroupAdded { group: 0, parent: ROOT, coordinator: COORDINATOR }.into()
+		);
 	});
 }
 
@@ -216,8 +261,15 @@ fn nodes_are_removed_only_when_empty_and_no_day_is_in_flight() {
 		assert_noop!(Market::remove_node(root(), INTERMEDIATE), MarketError::NodeHasChildren);
 		assert_noop!(Market::remove_node(root(), LEDGERS[0]), MarketError::LedgerHasPseudonyms);
 		assert_noop!(Market::remove_node(root(), 42), MarketError::UnknownNode);
-		assert_noop!(Market::remove_node(signed(COORDINATOR), LEDGERS[0]), DispatchError::BadOrigin);
-		assert_ok!(Market::deregister_pseudonyms(signed(OPERATOR), LEDGERS[0], batch(&pseudonyms_of(0))));
+		assert_noop!(
+			Market::remove_node(signed(COORDINATOR), LEDGERS[0]),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Market::deregister_pseudonyms(
+			signed(OPERATOR),
+			LEDGERS[0],
+			batch(&pseudonyms_of(0))
+		));
 		at_slot(0);
 		assert_ok!(Market::open_day(root(), DAY, consumption(1)));
 		assert_noop!(Market::remove_node(root(), LEDGERS[0]), MarketError::DaysInFlight);
@@ -250,15 +302,30 @@ fn a_group_keeps_its_last_ledger_until_the_group_is_removed() {
 fn the_coordinator_manages_operators() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Market::add_group(root(), ROOT, COORDINATOR, 1));
-		assert_noop!(Market::add_operator(signed(STRANGER), 0, OPERATOR), MarketError::NotCoordinator);
+		assert_noop!(
+			Market::add_operator(signed(STRANGER), 0, OPERATOR),
+			MarketError::NotCoordinator
+		);
 		assert_ok!(Market::add_operator(signed(COORDINATOR), 0, OPERATOR));
 		assert_eq!(last_event(), Event::OperatorAdded { group: 0, operator: OPERATOR }.into());
-		assert_noop!(Market::add_operator(signed(COORDINATOR), 0, OPERATOR), MarketError::AlreadyOperator);
+		assert_noop!(
+			Market::add_operator(signed(COORDINATOR), 0, OPERATOR),
+			MarketError::AlreadyOperator
+		);
 		assert_ok!(Market::add_operator(signed(COORDINATOR), 0, STRANGER));
-		assert_noop!(Market::add_operator(signed(COORDINATOR), 0, 77), MarketError::TooManyOperators);
+		assert_noop!(
+			Market::add_operator(signed(COORDINATOR), 0, 77),
+			MarketError::TooManyOperators
+		);
 		assert_ok!(Market::remove_operator(signed(COORDINATOR), 0, STRANGER));
-		assert_noop!(Market::remove_operator(signed(COORDINATOR), 0, STRANGER), MarketError::NotOperator);
-		assert_noop!(Market::remove_operator(signed(OPERATOR), 0, OPERATOR), MarketError::NotCoordinator);
+		assert_noop!(
+			Market::remove_operator(signed(COORDINATOR), 0, STRANGER),
+			MarketError::NotOperator
+		);
+		assert_noop!(
+			Market::remove_operator(signed(OPERATOR), 0, OPERATOR),
+			MarketError::NotCoordinator
+		);
 	});
 }
 
@@ -271,16 +338,36 @@ fn operators_register_sorted_batches_of_pseudonyms_that_can_exist_without_funds(
 		assert_ok!(Market::add_group(root(), 1, COORDINATOR, 2));
 		assert_ok!(Market::add_operator(signed(COORDINATOR), 0, OPERATOR));
 		let pseudonyms = [FIRST_PSEUDONYM, FIRST_PSEUDONYM + 1, FIRST_PSEUDONYM + 5];
-		assert_noop!(Market::register_pseudonyms(signed(STRANGER), 2, batch(&pseudonyms)), MarketError::NotOperator);
-		assert_noop!(Market::register_pseudonyms(signed(OPERATOR), 1, batch(&pseudonyms)), MarketError::NotALedger);
-		assert_noop!(Market::register_pseudonyms(signed(OPERATOR), 9, batch(&pseudonyms)), MarketError::UnknownNode);
-		assert_noop!(Market::register_pseudonyms(signed(OPERATOR), 2, batch(&[])), MarketError::EmptyBatch);
 		assert_noop!(
-			Market::register_pseudonyms(signed(OPERATOR), 2, batch(&[FIRST_PSEUDONYM + 1, FIRST_PSEUDONYM])),
+			Market::register_pseudonyms(signed(STRANGER), 2, batch(&pseudonyms)),
+			MarketError::NotOperator
+		);
+		assert_noop!(
+			Market::register_pseudonyms(signed(OPERATOR), 1, batch(&pseudonyms)),
+			MarketError::NotALedger
+		);
+		assert_noop!(
+			Market::register_pseudonyms(signed(OPERATOR), 9, batch(&pseudonyms)),
+			MarketError::UnknownNode
+		);
+		assert_noop!(
+			Market::register_pseudonyms(signed(OPERATOR), 2, batch(&[])),
+			MarketError::EmptyBatch
+		);
+		assert_noop!(
+			Market::register_pseudonyms(
+				signed(OPERATOR),
+				2,
+				batch(&[FIRST_PSEUDONYM + 1, FIRST_PSEUDONYM])
+			),
 			MarketError::PseudonymsNotSorted
 		);
 		assert_noop!(
-			Market::register_pseudonyms(signed(OPERATOR), 2, batch(&[FIRST_PSEUDONYM, FIRST_PSEUDONYM])),
+			Market::register_pseudonyms(
+				signed(OPERATOR),
+				2,
+				batch(&[FIRST_PSEUDONYM, FIRST_PSEUDONYM])
+			),
 			MarketError::PseudonymsNotSorted
 		);
 		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), 2, batch(&pseudonyms)));
@@ -310,7 +397,11 @@ fn operators_deregister_pseudonyms_of_their_ledger() {
 			Market::deregister_pseudonyms(signed(STRANGER), LEDGERS[0], batch(&pseudonyms_of(0))),
 			MarketError::NotOperator
 		);
-		assert_ok!(Market::deregister_pseudonyms(signed(OPERATOR), LEDGERS[0], batch(&pseudonyms_of(0))));
+		assert_ok!(Market::deregister_pseudonyms(
+			signed(OPERATOR),
+			LEDGERS[0],
+			batch(&pseudonyms_of(0))
+		));
 		for pseudonym in pseudonyms_of(0) {
 			assert_eq!(Pseudonyms::<Test>::get(pseudonym), None);
 			assert_eq!(System::providers(&pseudonym), 0);
@@ -325,16 +416,28 @@ fn operators_deregister_pseudonyms_of_their_ledger() {
 fn the_authority_opens_future_days_with_96_expected_slots() {
 	new_test_ext().execute_with(|| {
 		at_slot(0);
-		assert_noop!(Market::open_day(root(), DAY, consumption(500)), MarketError::NoMainGridAccount);
+		assert_noop!(
+			Market::open_day(root(), DAY, consumption(500)),
+			MarketError::NoMainGridAccount
+		);
 		assert_ok!(Market::set_main_grid_account(root(), MAIN_GRID));
 		let short = BoundedVec::truncate_from(vec![500; 95]);
-		assert_noop!(Market::open_day(root(), DAY, short), MarketError::ExpectedConsumptionNotPerSlot);
+		assert_noop!(
+			Market::open_day(root(), DAY, short),
+			MarketError::ExpectedConsumptionNotPerSlot
+		);
 		assert_noop!(Market::open_day(root(), 0, consumption(500)), MarketError::DayAlreadyStarted);
-		assert_noop!(Market::open_day(signed(STRANGER), DAY, consumption(500)), DispatchError::BadOrigin);
+		assert_noop!(
+			Market::open_day(signed(STRANGER), DAY, consumption(500)),
+			DispatchError::BadOrigin
+		);
 		assert_ok!(Market::open_day(root(), DAY, consumption(500)));
 		assert_eq!(last_event(), Event::DayOpened { day: DAY }.into());
 		assert_eq!(Days::<Test>::get(DAY).unwrap().phase, DayPhase::Bidding);
-		assert_noop!(Market::open_day(root(), DAY, consumption(500)), MarketError::DayAlreadyOpened);
+		assert_noop!(
+			Market::open_day(root(), DAY, consumption(500)),
+			MarketError::DayAlreadyOpened
+		);
 		assert_ok!(Market::open_day(root(), 3, consumption(500)));
 		assert_noop!(Market::open_day(root(), 2, consumption(500)), MarketError::TooManyOpenDays);
 		assert_eq!(OpenDays::<Test>::get().into_inner(), vec![DAY, 3]);
@@ -347,12 +450,30 @@ fn producers_offer_valid_prices_while_the_day_is_bidding() {
 		market();
 		at_slot(0);
 		assert_ok!(Market::open_day(root(), DAY, consumption(500)));
-		assert_noop!(Market::add_offer(signed(STRANGER), DAY, 0, 1_000, PRICE), MarketError::NotProducer);
-		assert_noop!(Market::add_offer(signed(PRODUCER), DAY, 96, 1_000, PRICE), MarketError::SlotOutOfDay);
-		assert_noop!(Market::add_offer(signed(PRODUCER), DAY, 0, 0, PRICE), MarketError::ZeroCapacity);
-		assert_noop!(Market::add_offer(signed(PRODUCER), DAY, 0, 1_000, 1_500), MarketError::PriceNotWholePerWattHour);
-		assert_noop!(Market::add_offer(signed(PRODUCER), DAY, 0, 1_000, MAX_PRICE + 1_000), MarketError::PriceTooHigh);
-		assert_noop!(Market::add_offer(signed(PRODUCER), 5, 0, 1_000, PRICE), MarketError::UnknownDay);
+		assert_noop!(
+			Market::add_offer(signed(STRANGER), DAY, 0, 1_000, PRICE),
+			MarketError::NotProducer
+		);
+		assert_noop!(
+			Market::add_offer(signed(PRODUCER), DAY, 96, 1_000, PRICE),
+			MarketError::SlotOutOfDay
+		);
+		assert_noop!(
+			Market::add_offer(signed(PRODUCER), DAY, 0, 0, PRICE),
+			MarketError::ZeroCapacity
+		);
+		assert_noop!(
+			Market::add_offer(signed(PRODUCER), DAY, 0, 1_000, 1_500),
+			MarketError::PriceNotWholePerWattHour
+		);
+		assert_noop!(
+			Market::add_offer(signed(PRODUCER), DAY, 0, 1_000, MAX_PRICE + 1_000),
+			MarketError::PriceTooHigh
+		);
+		assert_noop!(
+			Market::add_offer(signed(PRODUCER), 5, 0, 1_000, PRICE),
+			MarketError::UnknownDay
+		);
 		assert_ok!(Market::add_offer(signed(PRODUCER), DAY, 0, 1_000, PRICE));
 		assert_ok!(Market::add_offer(signed(PRODUCER), DAY, 0, 2_000, 3_000));
 		assert_eq!(
@@ -366,7 +487,10 @@ fn producers_offer_valid_prices_while_the_day_is_bidding() {
 		assert_ok!(Market::register_producer(root(), 12));
 		assert_noop!(Market::add_offer(signed(12), DAY, 0, 1, 1_000), MarketError::TooManyOffers);
 		assert_ok!(Market::close_auction(root(), DAY));
-		assert_noop!(Market::add_offer(signed(PRODUCER), DAY, 1, 1_000, PRICE), MarketError::AuctionAlreadyClosed);
+		assert_noop!(
+			Market::add_offer(signed(PRODUCER), DAY, 1, 1_000, PRICE),
+			MarketError::AuctionAlreadyClosed
+		);
 	});
 }
 
@@ -392,8 +516,16 @@ fn the_auction_takes_the_cheapest_offers_and_falls_back_when_short() {
 		assert_eq!(day.phase, DayPhase::Trading);
 		assert_eq!(&day.prices_per_kwh[..4], &[300_000, 100_000, FALLBACK_PRICE, FALLBACK_PRICE]);
 		let events = market_events();
-		assert!(events.contains(&Event::FallbackPriceUsed { day: DAY, slot: 2, shortfall_wh: 800 }));
-		assert!(events.contains(&Event::FallbackPriceUsed { day: DAY, slot: 3, shortfall_wh: 1_500 }));
+		assert!(events.contains(&Event::FallbackPriceUsed {
+			day: DAY,
+			slot: 2,
+			shortfall_wh: 800
+		}));
+		assert!(events.contains(&Event::FallbackPriceUsed {
+			day: DAY,
+			slot: 3,
+			shortfall_wh: 1_500
+		}));
 		assert_eq!(Offers::<Test>::get(DAY, 0)[0].producer, OTHER_PRODUCER);
 		assert_noop!(Market::close_auction(root(), DAY), MarketError::AuctionAlreadyClosed);
 	});
@@ -420,7 +552,10 @@ fn a_share_is_netted_into_its_ledger_and_every_ancestor() {
 		at_slot(DAY_START + 5);
 		let [first, second] = pseudonyms_of(0);
 		assert_ok!(Market::report_share(signed(first), DAY_START + 5, 120));
-		assert_eq!(last_event(), Event::ShareReported { pseudonym: first, slot: DAY_START + 5, energy_wh: 120 }.into());
+		assert_eq!(
+			last_event(),
+			Event::ShareReported { pseudonym: first, slot: DAY_START + 5, energy_wh: 120 }.into()
+		);
 		assert_ok!(Market::report_share(signed(second), DAY_START + 5, -45));
 		let [third, _] = pseudonyms_of(1);
 		assert_ok!(Market::report_share(signed(third), DAY_START + 4, 30));
@@ -433,7 +568,10 @@ fn a_share_is_netted_into_its_ledger_and_every_ancestor() {
 			Reports::<Test>::get((DAY, first, 5)),
 			Some(Report { energy_wh: 120, status: ReportStatus::Unverified })
 		);
-		assert_eq!(Market::reports_of(first, DAY), vec![(5, Report { energy_wh: 120, status: ReportStatus::Unverified })]);
+		assert_eq!(
+			Market::reports_of(first, DAY),
+			vec![(5, Report { energy_wh: 120, status: ReportStatus::Unverified })]
+		);
 		assert_eq!(Market::node_nets(ROOT, DAY).unwrap()[5], 75);
 	});
 }
@@ -444,15 +582,27 @@ fn reports_outside_the_rules_are_refused() {
 		market();
 		let [pseudonym, _] = pseudonyms_of(0);
 		at_slot(0);
-		assert_noop!(Market::report_share(signed(pseudonym), DAY_START, 1), MarketError::UnknownDay);
+		assert_noop!(
+			Market::report_share(signed(pseudonym), DAY_START, 1),
+			MarketError::UnknownDay
+		);
 		assert_ok!(Market::open_day(root(), DAY, consumption(500)));
 		at_slot(DAY_START);
-		assert_noop!(Market::report_share(signed(pseudonym), DAY_START, 1), MarketError::DayNotTrading);
+		assert_noop!(
+			Market::report_share(signed(pseudonym), DAY_START, 1),
+			MarketError::DayNotTrading
+		);
 		at_slot(0);
 		assert_ok!(Market::close_auction(root(), DAY));
 		at_slot(DAY_START + 10);
-		assert_noop!(Market::report_share(signed(STRANGER), DAY_START + 10, 1), MarketError::NotPseudonym);
-		assert_noop!(Market::report_share(signed(pseudonym), DAY_START + 11, 1), MarketError::SlotNotStarted);
+		assert_noop!(
+			Market::report_share(signed(STRANGER), DAY_START + 10, 1),
+			MarketError::NotPseudonym
+		);
+		assert_noop!(
+			Market::report_share(signed(pseudonym), DAY_START + 11, 1),
+			MarketError::SlotNotStarted
+		);
 		assert_noop!(
 			Market::report_share(signed(pseudonym), DAY_START + 10 - GRACE_SLOTS - 1, 1),
 			MarketError::SlotClosed
@@ -461,8 +611,15 @@ fn reports_outside_the_rules_are_refused() {
 			Market::report_share(signed(pseudonym), DAY_START + 10, MAX_SHARE_WH as i64 + 1),
 			MarketError::ShareTooLarge
 		);
-		assert_noop!(Market::report_share(signed(pseudonym), DAY_START + 10, i64::MIN), MarketError::ShareTooLarge);
-		assert_ok!(Market::report_share(signed(pseudonym), DAY_START + 10 - GRACE_SLOTS, -(MAX_SHARE_WH as i64)));
+		assert_noop!(
+			Market::report_share(signed(pseudonym), DAY_START + 10, i64::MIN),
+			MarketError::ShareTooLarge
+		);
+		assert_ok!(Market::report_share(
+			signed(pseudonym),
+			DAY_START + 10 - GRACE_SLOTS,
+			-(MAX_SHARE_WH as i64)
+		));
 		assert_noop!(
 			Market::report_share(signed(pseudonym), DAY_START + 10 - GRACE_SLOTS, 5),
 			MarketError::ShareAlreadyReported
@@ -477,7 +634,8 @@ fn only_acceptable_reports_of_registered_pseudonyms_are_feeless() {
 		trading_day();
 		at_slot(DAY_START + 3);
 		let [pseudonym, _] = pseudonyms_of(0);
-		let report = |slot, energy_wh| RuntimeCall::EnergyMarket(Call::report_share { slot, energy_wh });
+		let report =
+			|slot, energy_wh| RuntimeCall::EnergyMarket(Call::report_share { slot, energy_wh });
 		assert!(report(DAY_START + 3, 10).is_feeless(&signed(pseudonym)));
 		assert!(!report(DAY_START + 3, 10).is_feeless(&signed(STRANGER)));
 		assert!(!report(DAY_START + 4, 10).is_feeless(&signed(pseudonym)));
@@ -493,12 +651,7 @@ fn only_acceptable_reports_of_registered_pseudonyms_are_feeless() {
 #[test]
 fn the_coordinator_verifies_reports_of_its_ledgers() {
 	new_test_ext().execute_with(|| {
-		market();
-		trading_day();
-		at_slot(DAY_START);
-		let [first, second] = pseudonyms_of(0);
-		assert_ok!(Market::report_share(signed(first), DAY_START, 10));
-		assert_ok!(Market::report_share(signed(second), DAY_START, 20));
+		let [first, second] = two_reports();
 		assert_noop!(
 			Market::verify_reports(signed(STRANGER), LEDGERS[0], DAY_START, batch(&[first])),
 			MarketError::NotCoordinator
@@ -515,41 +668,62 @@ fn the_coordinator_verifies_reports_of_its_ledgers() {
 			Market::verify_reports(signed(COORDINATOR), LEDGERS[0], DAY_START, batch(&[])),
 			MarketError::EmptyBatch
 		);
-		assert_ok!(Market::verify_reports(signed(COORDINATOR), LEDGERS[0], DAY_START, batch(&[first, second])));
-		assert_eq!(last_event(), Event::ReportsVerified { ledger: LEDGERS[0], slot: DAY_START, count: 2 }.into());
+		assert_ok!(Market::verify_reports(
+			signed(COORDINATOR),
+			LEDGERS[0],
+			DAY_START,
+			batch(&[first, second])
+		));
+		assert_eq!(
+			last_event(),
+			Event::ReportsVerified { ledger: LEDGERS[0], slot: DAY_START, count: 2 }.into()
+		);
 		assert_eq!(Reports::<Test>::get((DAY, first, 0)).unwrap().status, ReportStatus::Verified);
 		assert_noop!(
 			Market::verify_reports(signed(COORDINATOR), LEDGERS[0], DAY_START, batch(&[first])),
 			MarketError::ReportAlreadyVerified
 		);
-		assert_noop!(Market::flag_report(signed(COORDINATOR), first, DAY_START), MarketError::ReportAlreadyVerified);
+		assert_noop!(
+			Market::flag_report(signed(COORDINATOR), first, DAY_START),
+			MarketError::ReportAlreadyVerified
+		);
 	});
 }
 
 #[test]
 fn a_flagged_report_leaves_the_nets_and_counts_against_its_pseudonym() {
 	new_test_ext().execute_with(|| {
-		market();
-		trading_day();
-		at_slot(DAY_START);
-		let [first, second] = pseudonyms_of(0);
-		assert_ok!(Market::report_share(signed(first), DAY_START, 10));
-		assert_ok!(Market::report_share(signed(second), DAY_START, 20));
-		assert_noop!(Market::flag_report(signed(STRANGER), first, DAY_START), MarketError::NotCoordinator);
-		assert_noop!(Market::flag_report(signed(COORDINATOR), STRANGER, DAY_START), MarketError::NotPseudonym);
-		assert_noop!(Market::flag_report(signed(COORDINATOR), first, DAY_START + 1), MarketError::ReportNotFound);
+		let [first, second] = two_reports();
+		assert_noop!(
+			Market::flag_report(signed(STRANGER), first, DAY_START),
+			MarketError::NotCoordinator
+		);
+		assert_noop!(
+			Market::flag_report(signed(COORDINATOR), STRANGER, DAY_START),
+			MarketError::NotPseudonym
+		);
+		assert_noop!(
+			Market::flag_report(signed(COORDINATOR), first, DAY_START + 1),
+			MarketError::ReportNotFound
+		);
 		assert_ok!(Market::flag_report(signed(COORDINATOR), first, DAY_START));
 		assert_eq!(last_event(), Event::ReportFlagged { pseudonym: first, slot: DAY_START }.into());
 		assert_eq!(nets(LEDGERS[0])[0], 20);
 		assert_eq!(nets(ROOT)[0], 20);
 		assert_eq!(FlaggedReports::<Test>::get(first), 1);
-		assert_noop!(Market::flag_report(signed(COORDINATOR), first, DAY_START), MarketError::ReportAlreadyFlagged);
+		assert_noop!(
+			Market::flag_report(signed(COORDINATOR), first, DAY_START),
+			MarketError::ReportAlreadyFlagged
+		);
 		assert_noop!(
 			Market::verify_reports(signed(COORDINATOR), LEDGERS[0], DAY_START, batch(&[first])),
 			MarketError::ReportAlreadyFlagged
 		);
 		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
-		assert_noop!(Market::flag_report(signed(COORDINATOR), second, DAY_START), MarketError::DayClosed);
+		assert_noop!(
+			Market::flag_report(signed(COORDINATOR), second, DAY_START),
+			MarketError::DayClosed
+		);
 	});
 }
 
@@ -577,8 +751,18 @@ fn liquidation_bills_the_coordinator_and_pays_the_producer_and_the_main_grid() {
 		assert_eq!(balance(MAIN_GRID), before[2] + 500 * per_wh - 300 * per_wh);
 		assert_eq!(balance(Market::pot()), EXISTENTIAL_DEPOSIT);
 		let events = market_events();
-		assert!(events.contains(&Event::NodeSettled { day: DAY, node: ROOT, energy_wh: 1_200, value: 1_200 * per_wh as i128 }));
-		assert!(events.contains(&Event::NodeSettled { day: DAY, node: LEDGERS[2], energy_wh: -300, value: -300 * per_wh as i128 }));
+		assert!(events.contains(&Event::NodeSettled {
+			day: DAY,
+			node: ROOT,
+			energy_wh: 1_200,
+			value: 1_200 * per_wh as i128
+		}));
+		assert!(events.contains(&Event::NodeSettled {
+			day: DAY,
+			node: LEDGERS[2],
+			energy_wh: -300,
+			value: -300 * per_wh as i128
+		}));
 		assert!(events.contains(&Event::DayLiquidated { day: DAY }));
 		assert!(OpenDays::<Test>::get().is_empty());
 		assert_eq!(Market::debt_of(COORDINATOR), 0);
@@ -593,21 +777,48 @@ fn pages_go_in_order_with_a_registered_signature_after_the_day_closes() {
 		liquidator();
 		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS - 1);
 		let none = RuntimeOrigin::none;
-		assert_noop!(Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)), MarketError::DayNotClosed);
+		assert_noop!(
+			Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
+			MarketError::DayNotClosed
+		);
 		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
-		assert_noop!(Market::liquidate(none(), DAY, 0, signature(7, DAY, 0)), MarketError::BadLiquidatorSignature);
-		assert_noop!(Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 1)), MarketError::BadLiquidatorSignature);
-		assert_noop!(Market::liquidate(none(), DAY, 1, signature(LIQUIDATOR, DAY, 1)), MarketError::PageOutOfOrder);
-		assert_noop!(Market::liquidate(signed(COORDINATOR), DAY, 0, signature(LIQUIDATOR, DAY, 0)), DispatchError::BadOrigin);
-		assert_noop!(Market::liquidate(none(), 9, 0, signature(LIQUIDATOR, 9, 0)), MarketError::UnknownDay);
+		assert_noop!(
+			Market::liquidate(none(), DAY, 0, signature(7, DAY, 0)),
+			MarketError::BadLiquidatorSignature
+		);
+		assert_noop!(
+			Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 1)),
+			MarketError::BadLiquidatorSignature
+		);
+		assert_noop!(
+			Market::liquidate(none(), DAY, 1, signature(LIQUIDATOR, DAY, 1)),
+			MarketError::PageOutOfOrder
+		);
+		assert_noop!(
+			Market::liquidate(signed(COORDINATOR), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Market::liquidate(none(), 9, 0, signature(LIQUIDATOR, 9, 0)),
+			MarketError::UnknownDay
+		);
 		assert_ok!(Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)));
 		// Five nodes, two a page: three collection pages and three payout pages.
-		assert_eq!(Days::<Test>::get(DAY).unwrap().phase, DayPhase::Liquidating { next_page: 1, pages: 6, nodes: 5 });
-		assert_noop!(Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)), MarketError::PageOutOfOrder);
+		assert_eq!(
+			Days::<Test>::get(DAY).unwrap().phase,
+			DayPhase::Liquidating { next_page: 1, pages: 6, nodes: 5 }
+		);
+		assert_noop!(
+			Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
+			MarketError::PageOutOfOrder
+		);
 		for page in 1..6 {
 			assert_ok!(Market::liquidate(none(), DAY, page, signature(LIQUIDATOR, DAY, page)));
 		}
-		assert_noop!(Market::liquidate(none(), DAY, 6, signature(LIQUIDATOR, DAY, 6)), MarketError::DayAlreadyLiquidated);
+		assert_noop!(
+			Market::liquidate(none(), DAY, 6, signature(LIQUIDATOR, DAY, 6)),
+			MarketError::DayAlreadyLiquidated
+		);
 	});
 }
 
@@ -618,19 +829,34 @@ fn the_pool_accepts_the_next_page_once_and_refuses_the_rest() {
 		trading_day();
 		liquidator();
 		let validate = |page, signature| {
-			Market::validate_unsigned(TransactionSource::External, &Call::liquidate { day: DAY, page, signature })
+			Market::validate_unsigned(
+				TransactionSource::External,
+				&Call::liquidate { day: DAY, page, signature },
+			)
 		};
 		at_slot(DAY_START + 10);
-		assert_eq!(validate(0, signature(LIQUIDATOR, DAY, 0)), Err(TransactionValidityError::Invalid(InvalidTransaction::Future)));
+		assert_eq!(
+			validate(0, signature(LIQUIDATOR, DAY, 0)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Future))
+		);
 		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
 		let valid = validate(0, signature(LIQUIDATOR, DAY, 0)).expect("the next page is valid");
 		assert_eq!(valid.provides, vec![("GridVeilLiquidation", (DAY, 0u32)).encode()]);
 		assert_eq!(valid.priority, u64::MAX / 2);
 		assert_eq!(valid.longevity, 8);
-		assert_eq!(validate(0, signature(8, DAY, 0)), Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)));
-		assert_eq!(validate(1, signature(LIQUIDATOR, DAY, 1)), Err(TransactionValidityError::Invalid(InvalidTransaction::Future)));
+		assert_eq!(
+			validate(0, signature(8, DAY, 0)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))
+		);
+		assert_eq!(
+			validate(1, signature(LIQUIDATOR, DAY, 1)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Future))
+		);
 		assert_ok!(Market::liquidate(RuntimeOrigin::none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)));
-		assert_eq!(validate(0, signature(LIQUIDATOR, DAY, 0)), Err(TransactionValidityError::Invalid(InvalidTransaction::Stale)));
+		assert_eq!(
+			validate(0, signature(LIQUIDATOR, DAY, 0)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
+		);
 		let other = Market::validate_unsigned(TransactionSource::External, &Call::claim_credit {});
 		assert_eq!(other, Err(TransactionValidityError::Invalid(InvalidTransaction::Call)));
 	});
@@ -651,15 +877,26 @@ fn what_cannot_be_paid_becomes_debts_and_credits_and_is_settled_later() {
 		liquidate_day();
 		assert_eq!(Market::debt_of(COORDINATOR), 100);
 		assert_eq!(Market::credit_of(PRODUCER), 100);
-		assert!(market_events().contains(&Event::DebtRecorded { day: DAY, debtor: COORDINATOR, amount: 100 }));
-		assert!(market_events().contains(&Event::CreditRecorded { day: DAY, creditor: PRODUCER, amount: 100 }));
+		assert!(market_events().contains(&Event::DebtRecorded {
+			day: DAY,
+			debtor: COORDINATOR,
+			amount: 100
+		}));
+		assert!(market_events().contains(&Event::CreditRecorded {
+			day: DAY,
+			creditor: PRODUCER,
+			amount: 100
+		}));
 		assert_noop!(Market::claim_credit(signed(PRODUCER)), MarketError::PotEmpty);
 		assert_noop!(Market::pay_debt(signed(STRANGER), COORDINATOR, 0), MarketError::ZeroAmount);
 		assert_noop!(Market::pay_debt(signed(STRANGER), PRODUCER, 10), MarketError::NoDebt);
 		assert_ok!(Market::pay_debt(signed(STRANGER), COORDINATOR, 60));
 		assert_eq!(Market::debt_of(COORDINATOR), 40);
 		assert_ok!(Market::pay_debt(signed(STRANGER), COORDINATOR, 1_000));
-		assert_eq!(last_event(), Event::DebtPaid { debtor: COORDINATOR, payer: STRANGER, amount: 40 }.into());
+		assert_eq!(
+			last_event(),
+			Event::DebtPaid { debtor: COORDINATOR, payer: STRANGER, amount: 40 }.into()
+		);
 		assert_eq!(Debts::<Test>::get(COORDINATOR), None);
 		let before = balance(PRODUCER);
 		assert_ok!(Market::claim_credit(signed(PRODUCER)));
@@ -673,11 +910,17 @@ fn what_cannot_be_paid_becomes_debts_and_credits_and_is_settled_later() {
 fn the_authority_manages_liquidator_keys() {
 	new_test_ext().execute_with(|| {
 		let key = UintAuthorityId(LIQUIDATOR);
-		assert_noop!(Market::add_liquidator(signed(STRANGER), key.clone()), DispatchError::BadOrigin);
+		assert_noop!(
+			Market::add_liquidator(signed(STRANGER), key.clone()),
+			DispatchError::BadOrigin
+		);
 		assert_ok!(Market::add_liquidator(root(), key.clone()));
 		assert_noop!(Market::add_liquidator(root(), key.clone()), MarketError::AlreadyLiquidator);
 		assert_ok!(Market::add_liquidator(root(), UintAuthorityId(2)));
-		assert_noop!(Market::add_liquidator(root(), UintAuthorityId(3)), MarketError::TooManyLiquidators);
+		assert_noop!(
+			Market::add_liquidator(root(), UintAuthorityId(3)),
+			MarketError::TooManyLiquidators
+		);
 		assert_ok!(Market::remove_liquidator(root(), key.clone()));
 		assert_eq!(last_event(), Event::LiquidatorRemoved { liquidator: key.clone() }.into());
 		assert_noop!(Market::remove_liquidator(root(), key), MarketError::NotLiquidator);
@@ -708,8 +951,13 @@ fn the_offchain_worker_signs_and_submits_each_next_page() {
 			Market::offchain_worker(1);
 			let sent = pool_state.write().transactions.pop().expect("a page was submitted");
 			let extrinsic = Extrinsic::decode(&mut &sent[..]).unwrap();
-			let RuntimeCall::EnergyMarket(call) = extrinsic.function.clone() else { panic!("not a market call") };
-			assert_eq!(call, Call::liquidate { day: DAY, page, signature: signature(LIQUIDATOR, DAY, page) });
+			let RuntimeCall::EnergyMarket(call) = extrinsic.function.clone() else {
+				panic!("not a market call")
+			};
+			assert_eq!(
+				call,
+				Call::liquidate { day: DAY, page, signature: signature(LIQUIDATOR, DAY, page) }
+			);
 			assert!(Market::validate_unsigned(TransactionSource::Local, &call).is_ok());
 			assert_ok!(call.dispatch_bypass_filter(RuntimeOrigin::none()));
 		}
@@ -733,7 +981,12 @@ fn brute_force_price(offers: &[(u64, u64)], expected: u64) -> Option<u64> {
 	let mut candidates: Vec<u64> = offers.iter().map(|(_, price)| *price).collect();
 	candidates.sort();
 	candidates.into_iter().find(|candidate| {
-		offers.iter().filter(|(_, price)| price <= candidate).map(|(capacity, _)| *capacity).sum::<u64>() >= expected
+		offers
+			.iter()
+			.filter(|(_, price)| price <= candidate)
+			.map(|(capacity, _)| *capacity)
+			.sum::<u64>()
+			>= expected
 	})
 }
 

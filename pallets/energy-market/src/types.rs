@@ -38,7 +38,16 @@ pub const ROOT: NodeId = 0;
 
 /// What a node of the tree is.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum NodeKind {
 	/// The main grid (the paper's SC_MG): the parent of everything, settles
@@ -80,7 +89,11 @@ pub type TreeNodeOf<T> = TreeNode<<T as Config>::MaxTreeDepth>;
 /// A prosumer group.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, Debug, TypeInfo, MaxEncodedLen)]
 #[scale_info(skip_type_params(MaxLedgers, MaxOperators))]
-pub struct Group<AccountId, MaxLedgers: frame_support::traits::Get<u32>, MaxOperators: frame_support::traits::Get<u32>> {
+pub struct Group<
+	AccountId,
+	MaxLedgers: frame_support::traits::Get<u32>,
+	MaxOperators: frame_support::traits::Get<u32>,
+> {
 	/// The coordinator: verifies the group's reports and, as the clearing
 	/// account, settles its ledgers' bills.
 	pub coordinator: AccountId,
@@ -120,7 +133,16 @@ pub type SlotOffersOf<T> = BoundedVec<OfferOf<T>, <T as Config>::MaxOffersPerSlo
 
 /// Where a trading day is.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum DayPhase {
 	/// Opened: producers add offers until the authority closes the auction.
@@ -157,7 +179,16 @@ pub type TradingDayOf<T> = TradingDay<BalanceOf<T>>;
 
 /// What the group's coordinator said about a report.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum ReportStatus {
 	/// Reported, not yet checked.
@@ -170,7 +201,16 @@ pub enum ReportStatus {
 
 /// A pseudonym's share for one slot.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub struct Report {
 	/// The share in Wh: positive consumed, negative produced.
@@ -181,7 +221,16 @@ pub struct Report {
 
 /// Slot length and report window of a chain.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub struct MarketClock {
 	/// Length of a trading slot in milliseconds (900,000 in production).

@@ -73,8 +73,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::ProducerCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn register_producer() -> Weight {
 		// Proof size: measured `132`, estimated `3513`.
-		// Minimum execution time: 21_670_000 picoseconds.
-		Weight::from_parts(38_041_000, 3513)
+		// Minimum execution time: 21_530_000 picoseconds.
+		Weight::from_parts(37_921_000, 3513)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -84,8 +84,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::ProducerCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn remove_producer() -> Weight {
 		// Proof size: measured `220`, estimated `3513`.
-		// Minimum execution time: 21_631_000 picoseconds.
-		Weight::from_parts(33_452_000, 3513)
+		// Minimum execution time: 22_281_000 picoseconds.
+		Weight::from_parts(39_433_000, 3513)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -93,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::MainGridAccount` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn set_main_grid_account() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 9_988_000 picoseconds.
-		Weight::from_parts(15_178_000, 0)
+		// Minimum execution time: 9_909_000 picoseconds.
+		Weight::from_parts(20_008_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `EnergyMarket::Nodes` (r:1 w:2)
@@ -103,8 +103,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::NextNodeId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn add_intermediate() -> Weight {
 		// Proof size: measured `253`, estimated `3507`.
-		// Minimum execution time: 28_924_000 picoseconds.
-		Weight::from_parts(49_222_000, 3507)
+		// Minimum execution time: 29_435_000 picoseconds.
+		Weight::from_parts(50_935_000, 3507)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -119,10 +119,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[1, 16]`.
 	fn add_group(l: u32, ) -> Weight {
 		// Proof size: measured `253`, estimated `3507`.
-		// Minimum execution time: 37_850_000 picoseconds.
-		Weight::from_parts(48_933_826, 3507)
-			// Standard error: 34_673
-			.saturating_add(Weight::from_parts(15_747_275, 0).saturating_mul(l.into()))
+		// Minimum execution time: 38_682_000 picoseconds.
+		Weight::from_parts(51_089_014, 3507)
+			// Standard error: 55_650
+			.saturating_add(Weight::from_parts(14_991_973, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
@@ -135,8 +135,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::NextNodeId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn add_ledger() -> Weight {
 		// Proof size: measured `778`, estimated `3835`.
-		// Minimum execution time: 39_163_000 picoseconds.
-		Weight::from_parts(66_775_000, 3835)
+		// Minimum execution time: 39_563_000 picoseconds.
+		Weight::from_parts(66_144_000, 3835)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -148,8 +148,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn remove_node() -> Weight {
 		// Proof size: measured `781`, estimated `6024`.
-		// Minimum execution time: 40_195_000 picoseconds.
-		Weight::from_parts(68_698_000, 6024)
+		// Minimum execution time: 40_325_000 picoseconds.
+		Weight::from_parts(73_627_000, 6024)
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -162,10 +162,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[1, 16]`.
 	fn remove_group(l: u32, ) -> Weight {
 		// Proof size: measured `589`, estimated `3835`.
-		// Minimum execution time: 40_566_000 picoseconds.
-		Weight::from_parts(50_678_599, 3835)
-			// Standard error: 69_944
-			.saturating_add(Weight::from_parts(18_507_397, 0).saturating_mul(l.into()))
+		// Minimum execution time: 40_907_000 picoseconds.
+		Weight::from_parts(50_810_139, 3835)
+			// Standard error: 42_485
+			.saturating_add(Weight::from_parts(19_781_562, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -176,8 +176,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn add_operator() -> Weight {
 		// Proof size: measured `447`, estimated `3835`.
-		// Minimum execution time: 23_113_000 picoseconds.
-		Weight::from_parts(39_924_000, 3835)
+		// Minimum execution time: 23_393_000 picoseconds.
+		Weight::from_parts(38_802_000, 3835)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -185,8 +185,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn remove_operator() -> Weight {
 		// Proof size: measured `479`, estimated `3835`.
-		// Minimum execution time: 22_983_000 picoseconds.
-		Weight::from_parts(41_608_000, 3835)
+		// Minimum execution time: 23_324_000 picoseconds.
+		Weight::from_parts(35_576_000, 3835)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -201,10 +201,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 64]`.
 	fn register_pseudonyms(p: u32, ) -> Weight {
 		// Proof size: measured `417`, estimated `3835`.
-		// Minimum execution time: 42_699_000 picoseconds.
-		Weight::from_parts(66_997_448, 3835)
-			// Standard error: 88_052
-			.saturating_add(Weight::from_parts(16_488_437, 0).saturating_mul(p.into()))
+		// Minimum execution time: 43_011_000 picoseconds.
+		Weight::from_parts(36_649_384, 3835)
+			// Standard error: 63_744
+			.saturating_add(Weight::from_parts(19_224_634, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -222,10 +222,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 64]`.
 	fn deregister_pseudonyms(p: u32, ) -> Weight {
 		// Proof size: measured `422`, estimated `3835`.
-		// Minimum execution time: 45_304_000 picoseconds.
-		Weight::from_parts(80_045_706, 3835)
-			// Standard error: 151_917
-			.saturating_add(Weight::from_parts(20_177_787, 0).saturating_mul(p.into()))
+		// Minimum execution time: 46_467_000 picoseconds.
+		Weight::from_parts(30_164_367, 3835)
+			// Standard error: 117_307
+			.saturating_add(Weight::from_parts(25_604_471, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -244,8 +244,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::OpenDays` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	fn open_day() -> Weight {
 		// Proof size: measured `480`, estimated `5794`.
-		// Minimum execution time: 33_342_000 picoseconds.
-		Weight::from_parts(62_336_000, 5794)
+		// Minimum execution time: 33_994_000 picoseconds.
+		Weight::from_parts(60_503_000, 5794)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -257,8 +257,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Offers` (`max_values`: None, `max_size`: Some(921), added: 3396, mode: `MaxEncodedLen`)
 	fn add_offer() -> Weight {
 		// Proof size: measured `3845`, estimated `5794`.
-		// Minimum execution time: 37_831_000 picoseconds.
-		Weight::from_parts(66_144_000, 5794)
+		// Minimum execution time: 38_111_000 picoseconds.
+		Weight::from_parts(66_634_000, 5794)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -272,8 +272,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Offers` (`max_values`: None, `max_size`: Some(921), added: 3396, mode: `MaxEncodedLen`)
 	fn close_auction() -> Weight {
 		// Proof size: measured `8055`, estimated `327006`.
-		// Minimum execution time: 1_080_858_000 picoseconds.
-		Weight::from_parts(1_916_358_000, 327006)
+		// Minimum execution time: 1_078_974_000 picoseconds.
+		Weight::from_parts(1_903_564_000, 327006)
 			.saturating_add(T::DbWeight::get().reads(99))
 			.saturating_add(T::DbWeight::get().writes(97))
 	}
@@ -293,8 +293,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Nets` (`max_values`: None, `max_size`: Some(792), added: 3267, mode: `MaxEncodedLen`)
 	fn report_share() -> Weight {
 		// Proof size: measured `2912`, estimated `17325`.
-		// Minimum execution time: 105_407_000 picoseconds.
-		Weight::from_parts(170_829_000, 17325)
+		// Minimum execution time: 114_894_000 picoseconds.
+		Weight::from_parts(186_298_000, 17325)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -309,10 +309,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 64]`.
 	fn verify_reports(p: u32, ) -> Weight {
 		// Proof size: measured `662`, estimated `3835`.
-		// Minimum execution time: 70_872_000 picoseconds.
-		Weight::from_parts(110_778_524, 3835)
-			// Standard error: 269_186
-			.saturating_add(Weight::from_parts(16_627_562, 0).saturating_mul(p.into()))
+		// Minimum execution time: 77_594_000 picoseconds.
+		Weight::from_parts(91_297_354, 3835)
+			// Standard error: 490_355
+			.saturating_add(Weight::from_parts(23_190_526, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -338,8 +338,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::FlaggedReports` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn flag_report() -> Weight {
 		// Proof size: measured `4109`, estimated `17325`.
-		// Minimum execution time: 131_786_000 picoseconds.
-		Weight::from_parts(154_789_000, 17325)
+		// Minimum execution time: 135_793_000 picoseconds.
+		Weight::from_parts(213_639_000, 17325)
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
@@ -367,8 +367,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof size: measured `14431`, estimated `327006`.
-		// Minimum execution time: 3_511_937_000 picoseconds.
-		Weight::from_parts(4_832_212_000, 327006)
+		// Minimum execution time: 3_521_996_000 picoseconds.
+		Weight::from_parts(5_888_414_000, 327006)
 			.saturating_add(T::DbWeight::get().reads(188))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
@@ -378,8 +378,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn pay_debt() -> Weight {
 		// Proof size: measured `489`, estimated `6196`.
-		// Minimum execution time: 75_661_000 picoseconds.
-		Weight::from_parts(127_749_000, 6196)
+		// Minimum execution time: 75_962_000 picoseconds.
+		Weight::from_parts(128_791_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -389,8 +389,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn claim_credit() -> Weight {
 		// Proof size: measured `352`, estimated `6196`.
-		// Minimum execution time: 81_753_000 picoseconds.
-		Weight::from_parts(148_507_000, 6196)
+		// Minimum execution time: 81_613_000 picoseconds.
+		Weight::from_parts(146_664_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -398,8 +398,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Liquidators` (`max_values`: Some(1), `max_size`: Some(257), added: 752, mode: `MaxEncodedLen`)
 	fn add_liquidator() -> Weight {
 		// Proof size: measured `123`, estimated `1742`.
-		// Minimum execution time: 17_613_000 picoseconds.
-		Weight::from_parts(40_606_000, 1742)
+		// Minimum execution time: 17_664_000 picoseconds.
+		Weight::from_parts(41_768_000, 1742)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -407,8 +407,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Liquidators` (`max_values`: Some(1), `max_size`: Some(257), added: 752, mode: `MaxEncodedLen`)
 	fn remove_liquidator() -> Weight {
 		// Proof size: measured `178`, estimated `1742`.
-		// Minimum execution time: 18_505_000 picoseconds.
-		Weight::from_parts(38_411_000, 1742)
+		// Minimum execution time: 18_706_000 picoseconds.
+		Weight::from_parts(36_137_000, 1742)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -417,44 +417,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's weights, for mock runtimes and tests.
 impl WeightInfo for () {
 	fn register_producer() -> Weight {
-		Weight::from_parts(38_041_000, 3513)
+		Weight::from_parts(37_921_000, 3513)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn remove_producer() -> Weight {
-		Weight::from_parts(33_452_000, 3513)
+		Weight::from_parts(39_433_000, 3513)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn set_main_grid_account() -> Weight {
-		Weight::from_parts(15_178_000, 0)
+		Weight::from_parts(20_008_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn add_intermediate() -> Weight {
-		Weight::from_parts(49_222_000, 3507)
+		Weight::from_parts(50_935_000, 3507)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn add_group(l: u32, ) -> Weight {
-		Weight::from_parts(48_933_826, 3507)
-			.saturating_add(Weight::from_parts(15_747_275, 0).saturating_mul(l.into()))
+		Weight::from_parts(51_089_014, 3507)
+			.saturating_add(Weight::from_parts(14_991_973, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(4))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 	}
 	fn add_ledger() -> Weight {
-		Weight::from_parts(66_775_000, 3835)
+		Weight::from_parts(66_144_000, 3835)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn remove_node() -> Weight {
-		Weight::from_parts(68_698_000, 6024)
+		Weight::from_parts(73_627_000, 6024)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn remove_group(l: u32, ) -> Weight {
-		Weight::from_parts(50_678_599, 3835)
-			.saturating_add(Weight::from_parts(18_507_397, 0).saturating_mul(l.into()))
+		Weight::from_parts(50_810_139, 3835)
+			.saturating_add(Weight::from_parts(19_781_562, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -462,18 +462,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2517).saturating_mul(l.into()))
 	}
 	fn add_operator() -> Weight {
-		Weight::from_parts(39_924_000, 3835)
+		Weight::from_parts(38_802_000, 3835)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn remove_operator() -> Weight {
-		Weight::from_parts(41_608_000, 3835)
+		Weight::from_parts(35_576_000, 3835)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn register_pseudonyms(p: u32, ) -> Weight {
-		Weight::from_parts(66_997_448, 3835)
-			.saturating_add(Weight::from_parts(16_488_437, 0).saturating_mul(p.into()))
+		Weight::from_parts(36_649_384, 3835)
+			.saturating_add(Weight::from_parts(19_224_634, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -481,8 +481,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
 	}
 	fn deregister_pseudonyms(p: u32, ) -> Weight {
-		Weight::from_parts(80_045_706, 3835)
-			.saturating_add(Weight::from_parts(20_177_787, 0).saturating_mul(p.into()))
+		Weight::from_parts(30_164_367, 3835)
+			.saturating_add(Weight::from_parts(25_604_471, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -490,60 +490,60 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
 	}
 	fn open_day() -> Weight {
-		Weight::from_parts(62_336_000, 5794)
+		Weight::from_parts(60_503_000, 5794)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn add_offer() -> Weight {
-		Weight::from_parts(66_144_000, 5794)
+		Weight::from_parts(66_634_000, 5794)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn close_auction() -> Weight {
-		Weight::from_parts(1_916_358_000, 327006)
+		Weight::from_parts(1_903_564_000, 327006)
 			.saturating_add(ParityDbWeight::get().reads(99))
 			.saturating_add(ParityDbWeight::get().writes(97))
 	}
 	fn report_share() -> Weight {
-		Weight::from_parts(170_829_000, 17325)
+		Weight::from_parts(186_298_000, 17325)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn verify_reports(p: u32, ) -> Weight {
-		Weight::from_parts(110_778_524, 3835)
-			.saturating_add(Weight::from_parts(16_627_562, 0).saturating_mul(p.into()))
+		Weight::from_parts(91_297_354, 3835)
+			.saturating_add(Weight::from_parts(23_190_526, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2556).saturating_mul(p.into()))
 	}
 	fn flag_report() -> Weight {
-		Weight::from_parts(154_789_000, 17325)
+		Weight::from_parts(213_639_000, 17325)
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn liquidate() -> Weight {
-		Weight::from_parts(4_832_212_000, 327006)
+		Weight::from_parts(5_888_414_000, 327006)
 			.saturating_add(ParityDbWeight::get().reads(188))
 			.saturating_add(ParityDbWeight::get().writes(21))
 	}
 	fn pay_debt() -> Weight {
-		Weight::from_parts(127_749_000, 6196)
+		Weight::from_parts(128_791_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn claim_credit() -> Weight {
-		Weight::from_parts(148_507_000, 6196)
+		Weight::from_parts(146_664_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn add_liquidator() -> Weight {
-		Weight::from_parts(40_606_000, 1742)
+		Weight::from_parts(41_768_000, 1742)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn remove_liquidator() -> Weight {
-		Weight::from_parts(38_411_000, 1742)
+		Weight::from_parts(36_137_000, 1742)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}

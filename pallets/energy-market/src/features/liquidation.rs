@@ -123,9 +123,8 @@ impl<T: Config> Pallet<T> {
 		let size = T::NodesPerLiquidationPage::get();
 		let first = index.saturating_mul(size);
 		let end = first.saturating_add(size).min(nodes);
-		let prices_per_wh: [u128; SLOTS_PER_DAY as usize] = trading_day
-			.prices_per_kwh
-			.map(|price| price.saturated_into::<u128>() / 1_000);
+		let prices_per_wh: [u128; SLOTS_PER_DAY as usize] =
+			trading_day.prices_per_kwh.map(|price| price.saturated_into::<u128>() / 1_000);
 		for node in first..end {
 			Self::settle_node(day, node, pass, &prices_per_wh)?;
 		}
@@ -166,14 +165,16 @@ impl<T: Config> Pallet<T> {
 							Self::collect(day, &coordinator, value.unsigned_abs())?;
 						}
 					},
-					LiquidationPass::Payout =>
+					LiquidationPass::Payout => {
 						if value < 0 {
 							Self::pay(day, &coordinator, value.unsigned_abs())?;
-						},
+						}
+					},
 				}
 			},
-			(NodeKind::Intermediate, LiquidationPass::Collect) =>
-				Self::deposit_event(Event::NodeSettled { day, node, energy_wh, value }),
+			(NodeKind::Intermediate, LiquidationPass::Collect) => {
+				Self::deposit_event(Event::NodeSettled { day, node, energy_wh, value })
+			},
 			(NodeKind::Intermediate, LiquidationPass::Payout) => {},
 			(NodeKind::Root, LiquidationPass::Collect) => {
 				Self::deposit_event(Event::NodeSettled { day, node, energy_wh, value });
@@ -189,7 +190,9 @@ impl<T: Config> Pallet<T> {
 					Self::collect(day, &main_grid, surplus)?;
 				}
 			},
-			(NodeKind::Root, LiquidationPass::Payout) => Self::pay_producers(day, &nets, prices_per_wh)?,
+			(NodeKind::Root, LiquidationPass::Payout) => {
+				Self::pay_producers(day, &nets, prices_per_wh)?
+			},
 		}
 		Ok(())
 	}
@@ -215,8 +218,7 @@ impl<T: Config> Pallet<T> {
 				}
 				let taken = remaining.min(offer.capacity_wh);
 				remaining = remaining.saturating_sub(taken);
-				let amount =
-					u128::from(taken).checked_mul(price).ok_or(Error::<T>::Overflow)?;
+				let amount = u128::from(taken).checked_mul(price).ok_or(Error::<T>::Overflow)?;
 				let entry = due.entry(offer.producer.clone()).or_default();
 				*entry = entry.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 			}
@@ -234,19 +236,33 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Moves as much of `amount` from `from` to `to` as `from` can spare
+	/// (keeping it alive); returns what moved. A transfer the destination
+	/// cannot take (say, below the existential deposit) moves nothing.
+	fn transfer_what_can_be_paid(
+		from: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let available =
+			T::Currency::reducible_balance(from, Preservation::Preserve, Fortitude::Polite);
+		let moving = amount.min(available);
+		if moving.is_zero() {
+			return moving;
+		}
+		match T::Currency::transfer(from, to, moving, Preservation::Preserve) {
+			Ok(_) => moving,
+			Err(_) => Zero::zero(),
+		}
+	}
+
 	/// Moves `amount` from `payer` into the pot, as far as `payer` can; the
 	/// rest becomes `payer`'s debt.
 	fn collect(day: Day, payer: &T::AccountId, amount: u128) -> DispatchResult {
 		let amount: BalanceOf<T> = amount.try_into().map_err(|_| Error::<T>::Overflow)?;
-		let available =
-			T::Currency::reducible_balance(payer, Preservation::Preserve, Fortitude::Polite);
-		let mut taken = amount.min(available);
+		let taken = Self::transfer_what_can_be_paid(payer, &Self::pot(), amount);
 		if !taken.is_zero() {
-			match T::Currency::transfer(payer, &Self::pot(), taken, Preservation::Preserve) {
-				Ok(_) =>
-					Self::deposit_event(Event::Collected { day, payer: payer.clone(), amount: taken }),
-				Err(_) => taken = Zero::zero(),
-			}
+			Self::deposit_event(Event::Collected { day, payer: payer.clone(), amount: taken });
 		}
 		let debt = amount.saturating_sub(taken);
 		if !debt.is_zero() {
@@ -262,18 +278,9 @@ impl<T: Config> Pallet<T> {
 	/// becomes `payee`'s credit.
 	fn pay(day: Day, payee: &T::AccountId, amount: u128) -> DispatchResult {
 		let amount: BalanceOf<T> = amount.try_into().map_err(|_| Error::<T>::Overflow)?;
-		let pot = Self::pot();
-		let available =
-			T::Currency::reducible_balance(&pot, Preservation::Preserve, Fortitude::Polite);
-		let mut given = amount.min(available);
+		let given = Self::transfer_what_can_be_paid(&Self::pot(), payee, amount);
 		if !given.is_zero() {
-			match T::Currency::transfer(&pot, payee, given, Preservation::Preserve) {
-				Ok(_) =>
-					Self::deposit_event(Event::PaidOut { day, payee: payee.clone(), amount: given }),
-				// A payee the transfer cannot reach (say, below the existential
-				// deposit) keeps it all as a credit.
-				Err(_) => given = Zero::zero(),
-			}
+			Self::deposit_event(Event::PaidOut { day, payee: payee.clone(), amount: given });
 		}
 		let credit = amount.saturating_sub(given);
 		if !credit.is_zero() {

@@ -89,9 +89,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The ledger node of `ledger`, if `who` coordinates its group.
-	fn coordinated_ledger(who: &T::AccountId, ledger: NodeId) -> Result<TreeNodeOf<T>, DispatchError> {
+	fn coordinated_ledger(
+		who: &T::AccountId,
+		ledger: NodeId,
+	) -> Result<TreeNodeOf<T>, DispatchError> {
 		let node = Nodes::<T>::get(ledger).ok_or(Error::<T>::UnknownNode)?;
-		let NodeKind::Ledger { group } = node.kind else { return Err(Error::<T>::NotALedger.into()) };
+		let NodeKind::Ledger { group } = node.kind else {
+			return Err(Error::<T>::NotALedger.into());
+		};
 		let owner = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
 		ensure!(owner.coordinator == *who, Error::<T>::NotCoordinator);
 		Ok(node)

@@ -99,7 +99,10 @@ impl<T: Config> Pallet<T> {
 		Ok(found)
 	}
 
-	pub(crate) fn do_add_ledger(who: T::AccountId, group: GroupId) -> Result<NodeId, DispatchError> {
+	pub(crate) fn do_add_ledger(
+		who: T::AccountId,
+		group: GroupId,
+	) -> Result<NodeId, DispatchError> {
 		let mut found = Self::coordinated_group(&who, group)?;
 		ensure!(
 			(found.ledgers.len() as u32) < T::MaxLedgersPerGroup::get(),
@@ -182,20 +185,28 @@ impl<T: Config> Pallet<T> {
 	/// The ledger node, if `who` operates its group.
 	fn operated_ledger(who: &T::AccountId, ledger: NodeId) -> Result<TreeNodeOf<T>, DispatchError> {
 		let node = Nodes::<T>::get(ledger).ok_or(Error::<T>::UnknownNode)?;
-		let NodeKind::Ledger { group } = node.kind else { return Err(Error::<T>::NotALedger.into()) };
+		let NodeKind::Ledger { group } = node.kind else {
+			return Err(Error::<T>::NotALedger.into());
+		};
 		let owner = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
 		ensure!(owner.operators.contains(who), Error::<T>::NotOperator);
 		Ok(node)
 	}
 
-	/// Refuses an empty batch or one not in strictly ascending order.
-	fn ensure_canonical_batch(pseudonyms: &[T::AccountId]) -> DispatchResult {
+	/// The ledger node, if `who` operates its group and `pseudonyms` is a
+	/// nonempty batch in strictly ascending order.
+	fn operated_batch(
+		who: &T::AccountId,
+		ledger: NodeId,
+		pseudonyms: &[T::AccountId],
+	) -> Result<TreeNodeOf<T>, DispatchError> {
+		let node = Self::operated_ledger(who, ledger)?;
 		ensure!(!pseudonyms.is_empty(), Error::<T>::EmptyBatch);
 		ensure!(
 			pseudonyms.windows(2).all(|pair| pair[0] < pair[1]),
 			Error::<T>::PseudonymsNotSorted
 		);
-		Ok(())
+		Ok(node)
 	}
 
 	pub(crate) fn do_register_pseudonyms(
@@ -203,8 +214,7 @@ impl<T: Config> Pallet<T> {
 		ledger: NodeId,
 		pseudonyms: BoundedVec<T::AccountId, T::MaxPseudonymBatch>,
 	) -> DispatchResult {
-		let mut node = Self::operated_ledger(&who, ledger)?;
-		Self::ensure_canonical_batch(&pseudonyms)?;
+		let mut node = Self::operated_batch(&who, ledger, &pseudonyms)?;
 		for pseudonym in pseudonyms.iter() {
 			ensure!(
 				!Pseudonyms::<T>::contains_key(pseudonym),
@@ -229,8 +239,7 @@ impl<T: Config> Pallet<T> {
 		ledger: NodeId,
 		pseudonyms: BoundedVec<T::AccountId, T::MaxPseudonymBatch>,
 	) -> DispatchResult {
-		let mut node = Self::operated_ledger(&who, ledger)?;
-		Self::ensure_canonical_batch(&pseudonyms)?;
+		let mut node = Self::operated_batch(&who, ledger, &pseudonyms)?;
 		for pseudonym in pseudonyms.iter() {
 			ensure!(
 				Pseudonyms::<T>::get(pseudonym) == Some(ledger),
