@@ -127,7 +127,7 @@ pub fn merit_order<AccountId, Balance: Ord + Copy>(
 	offers: &mut [Offer<AccountId, Balance>],
 	expected_wh: u64,
 ) -> AuctionOutcome<Balance> {
-	offers.sort_by(|a, b| a.price_per_kwh.cmp(&b.price_per_kwh));
+	offers.sort_by_key(|offer| offer.price_per_kwh);
 	let Some(cheapest) = offers.first() else {
 		return AuctionOutcome::Short { shortfall_wh: expected_wh };
 	};

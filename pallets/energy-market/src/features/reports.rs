@@ -93,11 +93,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		ledger: NodeId,
 	) -> Result<TreeNodeOf<T>, DispatchError> {
-		let node = Nodes::<T>::get(ledger).ok_or(Error::<T>::UnknownNode)?;
-		let NodeKind::Ledger { group } = node.kind else {
-			return Err(Error::<T>::NotALedger.into());
-		};
-		let owner = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
+		let (node, owner) = Self::ledger_and_group(ledger)?;
 		ensure!(owner.coordinator == *who, Error::<T>::NotCoordinator);
 		Ok(node)
 	}

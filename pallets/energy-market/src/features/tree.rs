@@ -182,13 +182,21 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The ledger node, if `who` operates its group.
-	fn operated_ledger(who: &T::AccountId, ledger: NodeId) -> Result<TreeNodeOf<T>, DispatchError> {
+	/// A ledger node and its group.
+	pub(crate) fn ledger_and_group(
+		ledger: NodeId,
+	) -> Result<(TreeNodeOf<T>, GroupOf<T>), DispatchError> {
 		let node = Nodes::<T>::get(ledger).ok_or(Error::<T>::UnknownNode)?;
 		let NodeKind::Ledger { group } = node.kind else {
 			return Err(Error::<T>::NotALedger.into());
 		};
 		let owner = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
+		Ok((node, owner))
+	}
+
+	/// The ledger node, if `who` operates its group.
+	fn operated_ledger(who: &T::AccountId, ledger: NodeId) -> Result<TreeNodeOf<T>, DispatchError> {
+		let (node, owner) = Self::ledger_and_group(ledger)?;
 		ensure!(owner.operators.contains(who), Error::<T>::NotOperator);
 		Ok(node)
 	}
