@@ -23,6 +23,9 @@ pub type GridVeilConfig = PolkadotConfig;
 /// A subxt client of a GridVeil node.
 pub type Client = OnlineClient<GridVeilConfig>;
 
+/// The client's view of the chain at one block.
+pub type AtBlock = subxt::client::OnlineClientAtBlock<GridVeilConfig>;
+
 /// The node's legacy JSON-RPC methods (health, finalized head, keystore).
 pub type Rpc = LegacyRpcMethods<RpcConfigFor<GridVeilConfig>>;
 
@@ -176,4 +179,11 @@ pub struct KeyRegistered {
 	pub public_inputs: u32,
 	/// blake2-256 of the submitted key.
 	pub key_hash: [u8; 32],
+}
+
+/// The block timestamp (ms) at `block`.
+pub async fn time_at(block: &AtBlock) -> Result<u64> {
+	let address = dynamic::storage::<(), u64>("Timestamp", "Now");
+	let value = block.storage().fetch(address, ()).await?;
+	value.decode().map_err(|error| anyhow!("Timestamp::Now: {error}"))
 }

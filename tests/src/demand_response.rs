@@ -170,10 +170,7 @@ pub async fn program_state(client: &Client, program_id: u64) -> Result<Option<Pr
 
 /// The block timestamp (ms) at the best block.
 pub async fn chain_time(client: &Client) -> Result<u64> {
-	let address = dynamic::storage::<(), u64>("Timestamp", "Now");
-	let block = client.at_current_block().await?;
-	let value = block.storage().fetch(address, ()).await?;
-	value.decode().map_err(|error| anyhow!("Timestamp::Now: {error}"))
+	chain::time_at(&client.at_current_block().await?).await
 }
 
 /// Waits until the chain's clock reaches `moment` (ms).

@@ -11,7 +11,7 @@ use std::{
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use subxt::{
-	client::{OnlineClientAtBlock, OnlineClientAtBlockImpl},
+	client::OnlineClientAtBlockImpl,
 	config::PolkadotExtrinsicParamsBuilder,
 	dynamic::{self, Value},
 	error::EventsError,
@@ -23,8 +23,9 @@ use subxt::{
 };
 use subxt_signer::sr25519::Keypair;
 
+pub use crate::chain::AtBlock;
 use crate::{
-	chain::{self, Client, GridVeilConfig, Rpc},
+	chain::{self, time_at, Client, GridVeilConfig, Rpc},
 	node,
 };
 
@@ -33,9 +34,6 @@ pub const SLOTS_PER_DAY: u32 = 96;
 
 /// The main-grid root of the trading tree.
 pub const ROOT: u32 = 0;
-
-/// The client's view of the chain at one block.
-pub type AtBlock = OnlineClientAtBlock<GridVeilConfig>;
 
 /// A transaction on its way into a block.
 pub type Progress = TransactionProgress<GridVeilConfig, OnlineClientAtBlockImpl<GridVeilConfig>>;
@@ -450,13 +448,6 @@ pub async fn best_block(client: &Client, rpc: &Rpc) -> Result<AtBlock> {
 		.at_block(header.number)
 		.await
 		.with_context(|| format!("opening best block #{}", header.number))
-}
-
-/// The block's timestamp (ms).
-pub async fn time_at(block: &AtBlock) -> Result<u64> {
-	let address = dynamic::storage::<(), u64>("Timestamp", "Now");
-	let value = block.storage().fetch(address, ()).await?;
-	value.decode().map_err(|error| anyhow!("Timestamp::Now: {error}"))
 }
 
 /// Waits until the best block is in slot `slot` or later; returns its slot.

@@ -19,11 +19,11 @@ use gridveil_tests::{
 	energy_market::{
 		account_info, address_value, all_in_block, best_block, block_events, credit_of, day_prices,
 		debt_of, dev_spec_with_market_clock, event_of, events_of, free_balance, in_block,
-		node_nets, pot_account, submit_all, submit_in_block, time_at, wait_for_best_slot,
-		wait_for_phase, AtBlock, AuctionClosed, DayLiquidated, DayOpened, DayPhase,
-		FallbackPriceUsed, GroupAdded, LiquidatorAdded, MainGridAccountSet, NodeAdded, NodeKind,
-		NodeSettled, OfferAdded, OperatorAdded, PageLiquidated, ProducerRegistered,
-		PseudonymsRegistered, ShareReported, ROOT, SLOTS_PER_DAY,
+		node_nets, pot_account, submit_all, submit_in_block, wait_for_best_slot, wait_for_phase,
+		AtBlock, AuctionClosed, DayLiquidated, DayOpened, DayPhase, FallbackPriceUsed, GroupAdded,
+		LiquidatorAdded, MainGridAccountSet, NodeAdded, NodeKind, NodeSettled, OfferAdded,
+		OperatorAdded, PageLiquidated, ProducerRegistered, PseudonymsRegistered, ShareReported,
+		ROOT, SLOTS_PER_DAY,
 	},
 	node::{insert_key, Node, NodeSpec},
 };
@@ -151,7 +151,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 
 	// The next day that starts after the setup is done.
 	let block = best_block(&client, &rpc).await?;
-	let now = time_at(&block).await?;
+	let now = chain::time_at(&block).await?;
 	let mut day = u32::try_from(now / DAY_LENGTH_MS)? + 1;
 	if day_start(day) < now + SETUP_MARGIN_MS {
 		day += 1;
@@ -414,7 +414,8 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	// The day closes 12 slots after its last; the node's offchain worker
 	// then liquidates it (collection page, then payout page).
 	let closing_ms = u64::from(first_slot + SLOTS_PER_DAY + REPORT_GRACE_SLOTS) * SLOT_LENGTH_MS;
-	let until_close = Duration::from_millis(closing_ms.saturating_sub(time_at(&traded).await?));
+	let until_close =
+		Duration::from_millis(closing_ms.saturating_sub(chain::time_at(&traded).await?));
 	let liquidated =
 		wait_for_phase(&client, day, DayPhase::Liquidated, until_close + LIQUIDATION_TIMEOUT)
 			.await

@@ -114,9 +114,9 @@ impl<T: Config> Pallet<T> {
 		Ok(ledger)
 	}
 
-	/// Removes a childless, empty node and unhooks it from its parent.
-	fn detach_node(node: NodeId) -> DispatchResult {
-		let found = Nodes::<T>::get(node).ok_or(Error::<T>::UnknownNode)?;
+	/// Removes `node` (as `found` in storage) if it is childless and empty,
+	/// and unhooks it from its parent.
+	fn detach_node(node: NodeId, found: TreeNodeOf<T>) -> DispatchResult {
 		let parent = found.parent().ok_or(Error::<T>::CannotRemoveRoot)?;
 		ensure!(found.children == 0, Error::<T>::NodeHasChildren);
 		ensure!(found.pseudonyms == 0, Error::<T>::LedgerHasPseudonyms);
@@ -136,19 +136,20 @@ impl<T: Config> Pallet<T> {
 		if let NodeKind::Ledger { group } = found.kind {
 			let mut owner = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
 			ensure!(owner.ledgers.len() > 1, Error::<T>::LastLedgerOfGroup);
-			Self::detach_node(node)?;
+			Self::detach_node(node, found)?;
 			owner.ledgers.retain(|ledger| *ledger != node);
 			Groups::<T>::insert(group, owner);
 			return Ok(());
 		}
-		Self::detach_node(node)
+		Self::detach_node(node, found)
 	}
 
 	pub(crate) fn do_remove_group(group: GroupId) -> DispatchResult {
 		ensure!(OpenDays::<T>::get().is_empty(), Error::<T>::DaysInFlight);
 		let found = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
 		for ledger in found.ledgers.iter() {
-			Self::detach_node(*ledger)?;
+			let node = Nodes::<T>::get(ledger).ok_or(Error::<T>::UnknownNode)?;
+			Self::detach_node(*ledger, node)?;
 		}
 		Groups::<T>::remove(group);
 		Self::deposit_event(Event::GroupRemoved { group });
