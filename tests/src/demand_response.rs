@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use subxt::{
 	dynamic,
 	ext::scale_decode::{self, DecodeAsType},
