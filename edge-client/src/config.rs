@@ -1,0 +1,302 @@
+//! The daemon's one TOML file: where the node is, where the keys are, where
+//! readings come from, where the store lives, which programs to prove, how
+//! many pseudonyms to report with, and where the dashboard listens.
+use std::{
+	net::SocketAddr,
+	path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+	/// The file cannot be read.
+	#[error("cannot read {path}: {source}")]
+	Read {
+		/// The file.
+		path: PathBuf,
+		/// Why.
+		source: std::io::Error,
+	},
+	/// The file is not valid TOML for this schema.
+	#[error("{path} is not a valid gridveil-edge configuration: {source}")]
+	Parse {
+		/// The file.
+		path: PathBuf,
+		/// Why.
+		source: Box<toml::de::Error>,
+	},
+	/// A value is out of its range.
+	#[error("{0}")]
+	Invalid(String),
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+	/// The node the daemon submits to.
+	pub node: NodeConfig,
+	/// Key files.
+	pub keys: KeysConfig,
+	/// Where readings come from.
+	pub meter: MeterConfig,
+	/// The local store.
+	pub store: StoreConfig,
+	/// Demand-response programs to prove.
+	#[serde(default)]
+	pub demand_response: DemandResponseConfig,
+	/// Pseudonymous trading shares.
+	#[serde(default)]
+	pub trading: TradingConfig,
+	/// The local web page and metrics.
+	#[serde(default)]
+	pub dashboard: DashboardConfig,
+}
+
+/// The node.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+	/// WebSocket RPC address of a node on the LAN (`ws://`, no TLS).
+	pub url: String,
+}
+
+/// Key files: each holds one secret URI (a mnemonic or `//Seed`, with optional
+/// derivation path) and should be readable by the daemon's user only.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+	/// The device key the prosumer authorised with `DemandResponse::authorize_device`.
+	pub device_key_file: PathBuf,
+	/// The secret the pseudonyms derive from: `<secret>//gridveil//ledger//<i>`.
+	pub pseudonym_secret_file: PathBuf,
+}
+
+/// Where readings come from.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeterConfig {
+	/// `mqtt` (a real meter) or `replay` (the reference dataset, for demos).
+	pub source: MeterSource,
+	/// Length of one reading interval, ms: 900000 (15 minutes) in production.
+	#[serde(default = "default_interval_ms")]
+	pub interval_ms: u64,
+	/// The MQTT broker the meter publishes to.
+	#[serde(default)]
+	pub mqtt: MqttConfig,
+	/// The replayed dataset.
+	#[serde(default)]
+	pub replay: ReplayConfig,
+}
+
+/// The kind of meter.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MeterSource {
+	/// Readings published over MQTT.
+	Mqtt,
+	/// Readings replayed from the reference dataset in real time.
+	Replay,
+}
+
+/// MQTT settings.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttConfig {
+	/// Broker host.
+	pub host: String,
+	/// Broker port.
+	pub port: u16,
+	/// Topic the meter publishes readings to.
+	pub topic: String,
+	/// Client id; the broker keeps this session's unacknowledged readings while the daemon is down.
+	pub client_id: String,
+}
+
+impl Default for MqttConfig {
+	fn default() -> Self {
+		Self {
+			host: "127.0.0.1".into(),
+			port: 1883,
+			topic: "gridveil/meter/readings".into(),
+			client_id: "gridveil-edge".into(),
+		}
+	}
+}
+
+/// The replayed dataset.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConfig {
+	/// The gzipped CSV (`edge-client/data/community-2016-15min.csv.gz`).
+	pub dataset: PathBuf,
+	/// Its column (a prosumer, e.g. `household-03`).
+	pub prosumer: String,
+}
+
+impl Default for ReplayConfig {
+	fn default() -> Self {
+		Self {
+			dataset: PathBuf::from("/usr/share/gridveil/community-2016-15min.csv.gz"),
+			prosumer: "household-03".into(),
+		}
+	}
+}
+
+/// The store.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+	/// The database file (created if missing).
+	pub path: PathBuf,
+}
+
+/// Demand response.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandResponseConfig {
+	/// The Groth16 proving key of the deviation circuit (from `gridveil-circuits setup`).
+	pub proving_key: Option<PathBuf>,
+	/// The programs this box proves.
+	#[serde(default)]
+	pub programs: Vec<ProgramConfig>,
+}
+
+/// One accepted program.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramConfig {
+	/// The program id on chain.
+	pub id: u64,
+	/// JSON file with the aggregator's private request: `{"request": [24 × Wh], "salt": "<decimal>"}`.
+	pub request_file: PathBuf,
+}
+
+/// Trading.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TradingConfig {
+	/// Whether to report shares at all.
+	pub enabled: bool,
+	/// Pseudonyms (one per ledger of the group), n ≥ 1.
+	pub pseudonyms: u32,
+	/// Each share is sent at an independent random moment within this many
+	/// ms after its slot's reading arrives; keep it inside the chain's report window.
+	pub jitter_window_ms: u64,
+}
+
+impl Default for TradingConfig {
+	fn default() -> Self {
+		Self { enabled: false, pseudonyms: 3, jitter_window_ms: 300_000 }
+	}
+}
+
+/// Dashboard.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardConfig {
+	/// Address of the web page and `/metrics`; keep it on loopback or the LAN.
+	pub listen: SocketAddr,
+}
+
+impl Default for DashboardConfig {
+	fn default() -> Self {
+		Self { listen: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+	}
+}
+
+fn default_interval_ms() -> u64 {
+	900_000
+}
+
+/// A commented example, printed by `gridveil-edge config example`.
+pub const EXAMPLE: &str = r#"# gridveil-edge configuration. Paths are examples; keep key files mode 0600.
+
+[node]
+# A GridVeil node on the LAN (plain WebSocket).
+url = "ws://127.0.0.1:9944"
+
+[keys]
+# Secret URI of the device key the prosumer authorised with
+# DemandResponse::authorize_device (a mnemonic, or //Seed for tests).
+device_key_file = "/etc/gridveil/device.key"
+# Secret the pseudonyms derive from: <secret>//gridveil//ledger//<i>.
+pseudonym_secret_file = "/etc/gridveil/pseudonyms.key"
+
+[meter]
+# "mqtt": the meter publishes JSON readings to the broker below.
+# "replay": the reference dataset is replayed in real time (demos).
+source = "mqtt"
+# One reading per interval; 900000 ms = 15 minutes.
+interval_ms = 900000
+
+[meter.mqtt]
+host = "127.0.0.1"
+port = 1883
+# Payload: {"start_ms": <interval start, ms since epoch>, "import_wh": <u64>, "export_wh": <u64>}
+topic = "gridveil/meter/readings"
+client_id = "gridveil-edge"
+
+[meter.replay]
+dataset = "/usr/share/gridveil/community-2016-15min.csv.gz"
+prosumer = "household-03"
+
+[store]
+# Embedded ACID database; readings never leave it.
+path = "/var/lib/gridveil/edge.redb"
+
+[demand_response]
+# Proving key of the deviation circuit (gridveil-circuits setup).
+proving_key = "/etc/gridveil/deviation.pk"
+
+[[demand_response.programs]]
+id = 0
+# {"request": [24 hourly Wh], "salt": "<decimal field element>"} from the aggregator.
+request_file = "/etc/gridveil/program-0.json"
+
+[trading]
+enabled = true
+# One pseudonym per ledger of the group.
+pseudonyms = 3
+# Each share goes out at a random moment within this window after its reading.
+jitter_window_ms = 300000
+
+[dashboard]
+listen = "127.0.0.1:8080"
+"#;
+
+impl Config {
+	/// Reads and checks a configuration file.
+	pub fn load(path: &Path) -> Result<Self, ConfigError> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|source| ConfigError::Read { path: path.into(), source })?;
+		let config: Self = Self::parse(&text)
+			.map_err(|source| ConfigError::Parse { path: path.into(), source: Box::new(source) })?;
+		config.check()?;
+		Ok(config)
+	}
+
+	/// Parses TOML without checking ranges.
+	pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+		toml::from_str(text)
+	}
+
+	/// Checks the values a TOML schema cannot.
+	pub fn check(&self) -> Result<(), ConfigError> {
+		if self.meter.interval_ms == 0 {
+			return Err(ConfigError::Invalid("meter.interval_ms must be positive".into()));
+		}
+		if self.trading.enabled && self.trading.pseudonyms == 0 {
+			return Err(ConfigError::Invalid("trading.pseudonyms must be at least 1".into()));
+		}
+		if !self.demand_response.programs.is_empty() && self.demand_response.proving_key.is_none()
+		{
+			return Err(ConfigError::Invalid(
+				"demand_response.programs needs demand_response.proving_key".into(),
+			));
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,144 @@
+//! `gridveil-edge`: the prosumer's daemon and its tools.
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use gridveil_edge::{
+	audit::{self, Finding},
+	chain::Chain,
+	config::{self, Config},
+	daemon, ingest,
+	split,
+	store::Store,
+};
+
+/// The prosumer's edge daemon: meter in, proofs and shares out.
+#[derive(Parser)]
+#[command(name = "gridveil-edge", version, about)]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Runs the daemon: ingest, store, prove, split, submit, dashboard.
+	Run {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+	},
+	/// Configuration helpers.
+	Config {
+		#[command(subcommand)]
+		command: ConfigCommand,
+	},
+	/// Recomputes a program's fingerprints from the store and compares them
+	/// with the chain; names the first tampered hour (exit code 1).
+	Audit {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+		/// The program.
+		#[arg(long)]
+		program: u64,
+		/// Only this hour.
+		#[arg(long)]
+		hour: Option<u32>,
+	},
+	/// Prints the pseudonyms' addresses, for the group's operator to register.
+	Pseudonyms {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+	},
+	/// A meter simulator: publishes the replayed dataset to the MQTT broker.
+	Simulate {
+		/// The configuration file (meter.mqtt, meter.replay, meter.interval_ms).
+		#[arg(long, short)]
+		config: PathBuf,
+		/// Stop after this many readings.
+		#[arg(long)]
+		count: Option<u64>,
+	},
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+	/// Prints a commented example configuration.
+	Example,
+	/// Checks a configuration file.
+	Check {
+		/// The configuration file.
+		config: PathBuf,
+	},
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+		)
+		.with_writer(std::io::stderr)
+		.init();
+	match run(Cli::parse()).await {
+		Ok(code) => code,
+		Err(error) => {
+			eprintln!("gridveil-edge: {error:#}");
+			ExitCode::from(2)
+		},
+	}
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+	match cli.command {
+		Command::Run { config } => {
+			let config = Config::load(&config)?;
+			daemon::run(daemon::context(config)?).await?;
+		},
+		Command::Config { command: ConfigCommand::Example } => print!("{}", config::EXAMPLE),
+		Command::Config { command: ConfigCommand::Check { config } } => {
+			Config::load(&config)?;
+			println!("{}: ok", config.display());
+		},
+		Command::Audit { config, program, hour } => {
+			let config = Config::load(&config)?;
+			let store = Store::open(&config.store.path)?;
+			let chain = Chain::connect(&config.node.url)
+				.await
+				.with_context(|| format!("connecting to {}", config.node.url))?;
+			let found =
+				audit::audit(&store, &chain, program, hour, config.meter.interval_ms).await?;
+			for hour in &found.hours {
+				let finding = match hour.finding {
+					Finding::Matches => "matches the chain",
+					Finding::Tampered => "TAMPERED: the stored readings do not hash to the chain's fingerprint",
+					Finding::MissingReadings => "MISSING readings in the store",
+				};
+				println!("program {program} hour {}: {finding}", hour.hour);
+			}
+			if let Some(hour) = found.first_tampered() {
+				println!("first tampered hour: {hour}");
+				return Ok(ExitCode::from(1));
+			}
+			println!("all {} audited hours match the chain", found.hours.len());
+		},
+		Command::Pseudonyms { config } => {
+			let config = Config::load(&config)?;
+			let secret = daemon::read_secret(&config.keys.pseudonym_secret_file)?;
+			for index in 0..config.trading.pseudonyms {
+				let key = split::pseudonym(&secret, index)?;
+				println!("{index} {}", key.public_key().to_account_id());
+			}
+		},
+		Command::Simulate { config, count } => {
+			let config = Config::load(&config)?;
+			let dataset =
+				ingest::Dataset::load(&config.meter.replay.dataset, &config.meter.replay.prosumer)?;
+			ingest::simulate(config.meter.mqtt, dataset, config.meter.interval_ms, count).await?;
+		},
+	}
+	Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,150 @@
+//! Proving: each completed hour of an active program becomes a Groth16
+//! deviation proof over that hour's readings, chained from the previous
+//! hour's fingerprint, and an outbox entry for `submit_deviation`.
+use std::{ops::Range, path::Path};
+
+use gridveil_circuits::{keys, poseidon::HOURS, DeviationProvingKey, Witness};
+use gridveil_groth16::{encode_proof, scalar_from_bytes, scalar_to_bytes, Scalar};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Store, StoreError};
+
+/// Why a program cannot be proven.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+	/// A file cannot be read or parsed.
+	#[error("{0}")]
+	File(String),
+	/// The circuit refused the statement or the prover failed.
+	#[error("prover: {0}")]
+	Prover(String),
+	/// The store failed.
+	#[error(transparent)]
+	Store(#[from] StoreError),
+}
+
+/// The aggregator's private request for one program, as the box keeps it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ProgramSecret {
+	/// Requested energy per hour, Wh.
+	pub request: [u64; HOURS],
+	/// The commitment's salt (decimal field element).
+	#[serde(with = "gridveil_circuits::encoding::decimal_scalar")]
+	pub salt: Scalar,
+}
+
+impl ProgramSecret {
+	/// Reads a request file.
+	pub fn load(path: &Path) -> Result<Self, ProveError> {
+		let text = std::fs::read(path)
+			.map_err(|error| ProveError::File(format!("{}: {error}", path.display())))?;
+		serde_json::from_slice(&text)
+			.map_err(|_| ProveError::File(format!("{} is not a program request", path.display())))
+	}
+}
+
+/// Reads a proving key written by `gridveil-circuits setup`.
+pub fn load_proving_key(path: &Path) -> Result<DeviationProvingKey, ProveError> {
+	let bytes = std::fs::read(path)
+		.map_err(|error| ProveError::File(format!("{}: {error}", path.display())))?;
+	DeviationProvingKey::from_bytes(&bytes)
+		.map_err(|error| ProveError::File(format!("{}: {error}", path.display())))
+}
+
+/// A program's public schedule, cached so the box proves during outages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+	/// Start of hour 0, ms.
+	pub start_ms: u64,
+	/// Hours.
+	pub hours: u32,
+	/// Hour length, ms.
+	pub hour_length_ms: u64,
+	/// Last moment a deviation is accepted, ms.
+	pub due_ms: u64,
+}
+
+impl Schedule {
+	/// The interval starts of `hour`'s readings.
+	pub fn window(&self, hour: u32) -> Range<u64> {
+		let start = self.start_ms + u64::from(hour) * self.hour_length_ms;
+		start..start + self.hour_length_ms
+	}
+}
+
+/// How far the box has proven a program.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+	/// The next hour to prove.
+	pub next_hour: u32,
+	/// Fingerprint after the last proven hour (hex of 32 bytes LE).
+	pub fingerprint: String,
+}
+
+impl Progress {
+	/// The fingerprint as a scalar (zero before the first hour).
+	pub fn fingerprint(&self) -> Scalar {
+		hex::decode(&self.fingerprint)
+			.ok()
+			.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+			.and_then(|bytes| scalar_from_bytes(&bytes))
+			.unwrap_or_else(|| Scalar::from(0u64))
+	}
+}
+
+/// The store key of a program's progress.
+pub fn progress_key(program_id: u64) -> String {
+	format!("program/{program_id}/progress")
+}
+
+/// The store key of a program's cached schedule.
+pub fn schedule_key(program_id: u64) -> String {
+	format!("program/{program_id}/schedule")
+}
+
+/// The imports of `hour`, when all `readings_per_hour` are stored.
+pub fn hour_readings(
+	store: &Store,
+	schedule: &Schedule,
+	hour: u32,
+	readings_per_hour: usize,
+) -> Result<Option<Vec<u64>>, StoreError> {
+	let readings = store.readings(schedule.window(hour))?;
+	Ok((readings.len() == readings_per_hour)
+		.then(|| readings.iter().map(|reading| reading.import_wh).collect()))
+}
+
+/// A proven hour, ready for the outbox.
+pub struct ProvenHour {
+	/// Deviation, Wh.
+	pub deviation: u64,
+	/// Fingerprint after the hour.
+	pub fingerprint: Scalar,
+	/// The proof in the chain's encoding.
+	pub proof: Vec<u8>,
+}
+
+/// Proves `hour` of `program_id` from `previous` over `readings`.
+pub fn prove_hour(
+	key: &DeviationProvingKey,
+	secret: &ProgramSecret,
+	program_id: u64,
+	hour: u32,
+	previous: Scalar,
+	readings: Vec<u64>,
+) -> Result<ProvenHour, ProveError> {
+	let witness = Witness { request: secret.request, salt: secret.salt, readings };
+	let mut rng = rand::rngs::OsRng;
+	let (public, proof) = keys::prove(key, program_id, hour, previous, &witness, &mut rng)
+		.map_err(|error| ProveError::Prover(error.to_string()))?;
+	Ok(ProvenHour {
+		deviation: public.deviation,
+		fingerprint: public.fingerprint,
+		proof: encode_proof(&proof).to_vec(),
+	})
+}
+
+/// Hex of a scalar's chain encoding.
+pub fn scalar_hex(scalar: &Scalar) -> String {
+	hex::encode(scalar_to_bytes(scalar))
+}
