@@ -8,14 +8,14 @@ ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
 
-.PHONY: demo test setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb
+.PHONY: demo test setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64
 
 ## demo: build the node and start the 4-validator local network with zombienet.
 demo: setup node zombie-cli
 	@PATH="$(CARGO_TARGET_DIR)/release:$(TOOLS_DIR)/bin:$$PATH" zombienet/demo.sh
 
 ## test: build everything once (release profile) and run all tests.
-test: setup no-rocksdb build
+test: setup no-rocksdb build edge-aarch64
 	$(CARGO) test --release --locked --workspace
 
 ## no-rocksdb: the node links ParityDB only; fail if anything pulls in RocksDB.
@@ -29,10 +29,14 @@ setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup target list --installed | grep -qx wasm32v1-none || rustup target add wasm32v1-none
 	@rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+	@rustup target list --installed | grep -qx $(EDGE_TARGET) || rustup target add $(EDGE_TARGET)
 	@missing=""; \
 	command -v protoc >/dev/null || missing="$$missing protobuf-compiler"; \
 	command -v clang >/dev/null || missing="$$missing clang"; \
 	ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing="$$missing libclang-dev"; \
+	command -v aarch64-linux-gnu-gcc >/dev/null || missing="$$missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross"; \
+	[ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -42,6 +46,16 @@ setup:
 ## build: the node (with its wasm runtime) and all test binaries, in one profile.
 build: node
 	$(CARGO) test --release --locked --workspace --no-run
+
+## edge-aarch64: gridveil-edge for the Raspberry Pi (aarch64-unknown-linux-gnu),
+## cross-compiled with Debian's gcc-aarch64-linux-gnu as linker and C compiler.
+EDGE_TARGET := aarch64-unknown-linux-gnu
+edge-aarch64: setup
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar \
+	$(CARGO) build --release --locked -p gridveil-edge --target $(EDGE_TARGET)
+	@aarch64-linux-gnu-readelf -h $(CARGO_TARGET_DIR)/$(EDGE_TARGET)/release/gridveil-edge | grep -q 'AArch64' \
+		&& ls -l $(CARGO_TARGET_DIR)/$(EDGE_TARGET)/release/gridveil-edge
 
 ## node: builds the node. Always the whole workspace: `-p` would resolve other
 ## features and recompile most dependencies a second time.

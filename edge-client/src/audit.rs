@@ -78,9 +78,8 @@ pub async fn audit(
 	interval_ms: u64,
 ) -> Result<Audit, AuditError> {
 	let best = chain.best().await?;
-	let state = Chain::program(&best, program_id)
-		.await?
-		.ok_or(AuditError::UnknownProgram(program_id))?;
+	let state =
+		Chain::program(&best, program_id).await?.ok_or(AuditError::UnknownProgram(program_id))?;
 	audit_state(store, &state, program_id, hour, interval_ms)
 }
 

@@ -229,7 +229,10 @@ impl Chain {
 	}
 
 	/// A program's public state.
-	pub async fn program(block: &AtBlock, program_id: u64) -> Result<Option<ProgramState>, ChainError> {
+	pub async fn program(
+		block: &AtBlock,
+		program_id: u64,
+	) -> Result<Option<ProgramState>, ChainError> {
 		let call = dynamic::runtime_api_call::<_, Option<ProgramState>>(
 			"DemandResponseApi",
 			"program",
@@ -263,8 +266,12 @@ impl Chain {
 	}
 
 	/// An account's debt and credit with the market.
-	pub async fn debt_and_credit(block: &AtBlock, who: &AccountId32) -> Result<(u128, u128), ChainError> {
-		let debt = dynamic::runtime_api_call::<_, u128>("EnergyMarketApi", "debt_of", (who.clone(),));
+	pub async fn debt_and_credit(
+		block: &AtBlock,
+		who: &AccountId32,
+	) -> Result<(u128, u128), ChainError> {
+		let debt =
+			dynamic::runtime_api_call::<_, u128>("EnergyMarketApi", "debt_of", (who.clone(),));
 		let credit =
 			dynamic::runtime_api_call::<_, u128>("EnergyMarketApi", "credit_of", (who.clone(),));
 		Ok((

@@ -291,8 +291,7 @@ impl Config {
 		if self.trading.enabled && self.trading.pseudonyms == 0 {
 			return Err(ConfigError::Invalid("trading.pseudonyms must be at least 1".into()));
 		}
-		if !self.demand_response.programs.is_empty() && self.demand_response.proving_key.is_none()
-		{
+		if !self.demand_response.programs.is_empty() && self.demand_response.proving_key.is_none() {
 			return Err(ConfigError::Invalid(
 				"demand_response.programs needs demand_response.proving_key".into(),
 			));

@@ -162,8 +162,8 @@ async fn schedule(context: Arc<Context>, outbox_wake: Arc<Notify>) -> Result<()>
 			queued |= prove_due_hours(&context, chain.as_deref(), program.id).await?;
 		}
 		if context.config.trading.enabled {
-			queued |= split_new_slots(&context, chain.as_deref(), &mut days, &mut slot_length_ms)
-				.await?;
+			queued |=
+				split_new_slots(&context, chain.as_deref(), &mut days, &mut slot_length_ms).await?;
 		}
 		if queued {
 			outbox_wake.notify_one();
@@ -177,14 +177,22 @@ async fn schedule(context: Arc<Context>, outbox_wake: Arc<Notify>) -> Result<()>
 
 /// Proves every hour of `program_id` that is complete; returns whether any
 /// entry was queued. Works from the cached schedule while the node is away.
-async fn prove_due_hours(context: &Context, chain: Option<&Chain>, program_id: u64) -> Result<bool> {
+async fn prove_due_hours(
+	context: &Context,
+	chain: Option<&Chain>,
+	program_id: u64,
+) -> Result<bool> {
 	let (Some(key), Some(secret)) = (&context.proving_key, context.secrets.get(&program_id)) else {
 		return Ok(false);
 	};
 	let store = &context.store;
 	let mut best_time = None;
 	if let Some(chain) = chain {
-		if let Ok(best) = chain.best().await {
+		let best = chain.best().await;
+		if let Err(error) = &best {
+			tracing::warn!(%error, "the best block is unavailable");
+		}
+		if let Ok(best) = best {
 			best_time = Chain::time_at(&best).await.ok();
 			match Chain::program(&best, program_id).await {
 				Ok(Some(state)) => {
@@ -197,12 +205,15 @@ async fn prove_due_hours(context: &Context, chain: Option<&Chain>, program_id: u
 						hour_length_ms: state.hour_length,
 						due_ms: state.due,
 					};
-					if store.state::<Schedule>(&prove::schedule_key(program_id))? != Some(schedule) {
-						store.write(|writer| writer.put_state(&prove::schedule_key(program_id), &schedule))?;
+					if store.state::<Schedule>(&prove::schedule_key(program_id))? != Some(schedule)
+					{
+						store.write(|writer| {
+							writer.put_state(&prove::schedule_key(program_id), &schedule)
+						})?;
 					}
 				},
 				Ok(None) => return Ok(false),
-				Err(error) => tracing::debug!(%error, "program state unavailable"),
+				Err(error) => tracing::warn!(program = program_id, %error, "program state unavailable"),
 			}
 		}
 	}
@@ -211,7 +222,10 @@ async fn prove_due_hours(context: &Context, chain: Option<&Chain>, program_id: u
 	};
 	let readings_per_hour = key.readings_per_hour;
 	if schedule.hour_length_ms != context.config.meter.interval_ms * readings_per_hour as u64 {
-		tracing::error!(program = program_id, "the program's hour is not {readings_per_hour} meter intervals");
+		tracing::error!(
+			program = program_id,
+			"the program's hour is not {readings_per_hour} meter intervals"
+		);
 		return Ok(false);
 	}
 	let mut queued = false;
@@ -231,7 +245,8 @@ async fn prove_due_hours(context: &Context, chain: Option<&Chain>, program_id: u
 		if now < window.end || best_time.is_some_and(|time| time < window.end) {
 			return Ok(queued);
 		}
-		let Some(readings) = prove::hour_readings(store, &schedule, hour, readings_per_hour)? else {
+		let Some(readings) = prove::hour_readings(store, &schedule, hour, readings_per_hour)?
+		else {
 			return Ok(queued);
 		};
 		let started = Instant::now();
@@ -242,7 +257,12 @@ async fn prove_due_hours(context: &Context, chain: Option<&Chain>, program_id: u
 		})
 		.await??;
 		context.metrics.proved(started.elapsed().as_secs_f64());
-		tracing::info!(program = program_id, hour, seconds = started.elapsed().as_secs_f64(), "hour proven");
+		tracing::info!(
+			program = program_id,
+			hour,
+			seconds = started.elapsed().as_secs_f64(),
+			"hour proven"
+		);
 		let entry = Entry::new(
 			Call::SubmitDeviation {
 				program_id,
@@ -254,7 +274,8 @@ async fn prove_due_hours(context: &Context, chain: Option<&Chain>, program_id: u
 			Sender::Device,
 			now_ms(),
 		);
-		let next = Progress { next_hour: hour + 1, fingerprint: prove::scalar_hex(&proven.fingerprint) };
+		let next =
+			Progress { next_hour: hour + 1, fingerprint: prove::scalar_hex(&proven.fingerprint) };
 		store.write(|writer| {
 			writer.enqueue(&entry)?;
 			writer.put_state(&prove::progress_key(program_id), &next)
@@ -281,7 +302,13 @@ async fn split_new_slots(
 	};
 	let mut queued = false;
 	let best = match chain {
-		Some(chain) => chain.best().await.ok(),
+		Some(chain) => match chain.best().await {
+			Ok(best) => Some(best),
+			Err(error) => {
+				tracing::warn!(%error, "the best block is unavailable");
+				None
+			},
+		},
 		None => None,
 	};
 	for reading in store.readings(cursor..u64::MAX)? {
@@ -297,7 +324,10 @@ async fn split_new_slots(
 						Some(prices.phase)
 					},
 					Ok(None) => None,
-					Err(_) => return Ok(queued),
+					Err(error) => {
+						tracing::warn!(%error, day, "the day's phase is unavailable");
+						return Ok(queued);
+					},
 				},
 				// Unknown day and no node: wait for it.
 				None => return Ok(queued),
@@ -334,7 +364,8 @@ async fn split_new_slots(
 		store.write(|writer| {
 			let mut entries = Vec::with_capacity(count);
 			for (index, share) in shares.iter().enumerate() {
-				let not_before = split::send_time(from, context.config.trading.jitter_window_ms, &mut OsRng);
+				let not_before =
+					split::send_time(from, context.config.trading.jitter_window_ms, &mut OsRng);
 				entries.push(writer.enqueue(&Entry::new(
 					Call::ReportShare { slot: slot_number, energy_wh: *share },
 					Sender::Pseudonym(index as u32),

@@ -29,7 +29,10 @@ const UPLOT: &str = include_str!("../assets/vendor/uPlot.iife.min.js");
 const UPLOT_STYLE: &str = include_str!("../assets/vendor/uPlot.min.css");
 
 /// Serves the dashboard on `listener` until it fails.
-pub async fn serve(listener: tokio::net::TcpListener, context: Arc<Context>) -> std::io::Result<()> {
+pub async fn serve(
+	listener: tokio::net::TcpListener,
+	context: Arc<Context>,
+) -> std::io::Result<()> {
 	axum::serve(listener, router(context)).await
 }
 
@@ -39,7 +42,10 @@ pub fn router(context: Arc<Context>) -> Router {
 		.route("/", get(|| async { asset("text/html; charset=utf-8", INDEX) }))
 		.route("/assets/dashboard.js", get(|| async { asset("text/javascript", SCRIPT) }))
 		.route("/assets/dashboard.css", get(|| async { asset("text/css", STYLE) }))
-		.route("/assets/vendor/uPlot.iife.min.js", get(|| async { asset("text/javascript", UPLOT) }))
+		.route(
+			"/assets/vendor/uPlot.iife.min.js",
+			get(|| async { asset("text/javascript", UPLOT) }),
+		)
 		.route("/assets/vendor/uPlot.min.css", get(|| async { asset("text/css", UPLOT_STYLE) }))
 		.route("/api/public", get(public))
 		.route("/api/private", get(private))
@@ -90,7 +96,9 @@ async fn public_view(context: &Context) -> anyhow::Result<Value> {
 		retired.iter().find_map(|(_, retired)| match &retired.entry.call {
 			Call::SubmitDeviation { program_id, hour: proven, .. }
 				if *program_id == program && *proven == hour && retired.expired.is_none() =>
-				retired.entry.signed.as_ref().map(|signed| format!("0x{}", signed.hash)),
+			{
+				retired.entry.signed.as_ref().map(|signed| format!("0x{}", signed.hash))
+			},
 			_ => None,
 		})
 	};
@@ -187,11 +195,17 @@ async fn private_view(context: &Context) -> anyhow::Result<Value> {
 				.entries
 				.iter()
 				.filter_map(|id| {
-					retired.iter().find(|(retired_id, _)| retired_id == id).and_then(|(_, retired)| {
-						retired.expired.is_none().then(|| {
-							retired.entry.signed.as_ref().map(|signed| format!("0x{}", signed.hash))
-						})?
-					})
+					retired.iter().find(|(retired_id, _)| retired_id == id).and_then(
+						|(_, retired)| {
+							retired.expired.is_none().then(|| {
+								retired
+									.entry
+									.signed
+									.as_ref()
+									.map(|signed| format!("0x{}", signed.hash))
+							})?
+						},
+					)
 				})
 				.collect();
 			slots.push(json!({

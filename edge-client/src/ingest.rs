@@ -53,11 +53,17 @@ pub fn accept(store: &Store, metrics: &Metrics, reading: Reading) -> Result<(), 
 		Ok(Appended::New) => metrics.reading_stored(),
 		Ok(Appended::Duplicate) => metrics.reading_duplicate(),
 		Err(StoreError::OutOfOrder) => {
-			tracing::warn!(interval = reading.start_ms, "refused a reading older than the last stored");
+			tracing::warn!(
+				interval = reading.start_ms,
+				"refused a reading older than the last stored"
+			);
 			metrics.reading_rejected("out_of_order");
 		},
 		Err(StoreError::Conflict) => {
-			tracing::warn!(interval = reading.start_ms, "refused a second, different reading for an interval");
+			tracing::warn!(
+				interval = reading.start_ms,
+				"refused a second, different reading for an interval"
+			);
 			metrics.reading_rejected("conflict");
 		},
 		Err(error) => return Err(error),
@@ -153,11 +159,7 @@ impl Dataset {
 	pub fn reading(&self, start_ms: u64, interval_ms: u64) -> Reading {
 		let row = (start_ms / interval_ms.max(1)) as usize % self.net_wh.len();
 		let net = self.net_wh[row].round() as i64;
-		Reading {
-			start_ms,
-			import_wh: net.max(0) as u64,
-			export_wh: net.min(0).unsigned_abs(),
-		}
+		Reading { start_ms, import_wh: net.max(0) as u64, export_wh: net.min(0).unsigned_abs() }
 	}
 }
 
@@ -229,7 +231,10 @@ mod tests {
 		assert!(matches!(parse_payload(b"{\"start_ms\":1}", 900_000), Err(IngestError::Payload)));
 		assert!(matches!(parse_payload(b"\xff\x00", 900_000), Err(IngestError::Payload)));
 		let off_grid = Reading { start_ms: 900_001, ..reading };
-		assert!(matches!(parse_payload(&payload(&off_grid), 900_000), Err(IngestError::NotAligned)));
+		assert!(matches!(
+			parse_payload(&payload(&off_grid), 900_000),
+			Err(IngestError::NotAligned)
+		));
 	}
 
 	#[test]
@@ -242,6 +247,8 @@ mod tests {
 		assert!(Dataset::load(&path, "nobody").is_err());
 		// A PV household feeds in around noon.
 		let pv = Dataset::load(&path, "household-02").unwrap();
-		assert!((0..pv.net_wh.len() as u64).any(|row| pv.reading(row * 900_000, 900_000).export_wh > 0));
+		assert!(
+			(0..pv.net_wh.len() as u64).any(|row| pv.reading(row * 900_000, 900_000).export_wh > 0)
+		);
 	}
 }

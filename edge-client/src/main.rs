@@ -7,8 +7,7 @@ use gridveil_edge::{
 	audit::{self, Finding},
 	chain::Chain,
 	config::{self, Config},
-	daemon, ingest,
-	split,
+	daemon, ingest, split,
 	store::Store,
 };
 
@@ -74,13 +73,24 @@ enum ConfigCommand {
 	},
 }
 
+/// arkworks crates whose tracing spans carry witness values.
+const ARKWORKS: [&str; 7] =
+	["ark_relations", "ark_r1cs_std", "ark_groth16", "ark_snark", "ark_ec", "ark_ff", "ark_poly"];
+
 #[tokio::main]
 async fn main() -> ExitCode {
+	let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+	// arkworks instruments its prover with spans whose fields are the whole
+	// constraint system, witness included: formatting them would put meter
+	// readings and the request in the log (and take gigabytes). Never on.
+	for crate_name in ARKWORKS {
+		if let Ok(directive) = format!("{crate_name}=off").parse() {
+			filter = filter.add_directive(directive);
+		}
+	}
 	tracing_subscriber::fmt()
-		.with_env_filter(
-			tracing_subscriber::EnvFilter::try_from_default_env()
-				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-		)
+		.with_env_filter(filter)
 		.with_writer(std::io::stderr)
 		.init();
 	match run(Cli::parse()).await {
@@ -114,7 +124,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			for hour in &found.hours {
 				let finding = match hour.finding {
 					Finding::Matches => "matches the chain",
-					Finding::Tampered => "TAMPERED: the stored readings do not hash to the chain's fingerprint",
+					Finding::Tampered => {
+						"TAMPERED: the stored readings do not hash to the chain's fingerprint"
+					},
 					Finding::MissingReadings => "MISSING readings in the store",
 				};
 				println!("program {program} hour {}: {finding}", hour.hour);

@@ -72,18 +72,14 @@ impl Metrics {
 			readings_rejected.clone(),
 		);
 		registry.register("proofs", "Hourly deviation proofs made", proofs.clone());
-		registry.register(
-			"proving_seconds",
-			"Time to prove one hour",
-			proving_seconds.clone(),
-		);
+		registry.register("proving_seconds", "Time to prove one hour", proving_seconds.clone());
 		registry.register("shares_split", "Slots split into shares", shares_split.clone());
+		registry.register("slots_skipped", "Slots not split, by reason", slots_skipped.clone());
 		registry.register(
-			"slots_skipped",
-			"Slots not split, by reason",
-			slots_skipped.clone(),
+			"extrinsics_sent",
+			"Extrinsics handed to a node",
+			extrinsics_sent.clone(),
 		);
-		registry.register("extrinsics_sent", "Extrinsics handed to a node", extrinsics_sent.clone());
 		registry.register(
 			"extrinsics_retired",
 			"Extrinsics final on chain",
@@ -95,7 +91,11 @@ impl Metrics {
 			extrinsics_expired.clone(),
 		);
 		registry.register("node_reconnects", "Connections to the node lost", reconnects.clone());
-		registry.register("node_connected", "1 while connected to the node", node_connected.clone());
+		registry.register(
+			"node_connected",
+			"1 while connected to the node",
+			node_connected.clone(),
+		);
 		Self {
 			registry,
 			readings_stored,

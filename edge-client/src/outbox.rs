@@ -74,7 +74,10 @@ impl Call {
 			Call::ReportShare { slot, energy_wh } => dynamic::transaction(
 				"EnergyMarket",
 				"report_share",
-				vec![dynamic::Value::u128((*slot).into()), dynamic::Value::i128((*energy_wh).into())],
+				vec![
+					dynamic::Value::u128((*slot).into()),
+					dynamic::Value::i128((*energy_wh).into()),
+				],
 			),
 		}
 	}
@@ -180,6 +183,9 @@ pub enum OutboxError {
 /// How often an entry not yet in a block is sent again.
 const RESEND_AFTER: Duration = Duration::from_secs(12);
 
+/// The longest wait between reconnection attempts (a node on the LAN).
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
 /// A pass that takes longer than this means the node is gone.
 const PASS_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -219,21 +225,14 @@ pub async fn pass(
 		let best_nonce = Chain::nonce_at(&best, &account).await?;
 		let final_nonce = Chain::nonce_at(&finalized, &account).await?;
 		let mut next_nonce = best_nonce;
-		let mut resign_from: Option<u64> = None;
-		let mut unsigned = Vec::new();
-		for (id, mut entry) in entries {
-			let Some(signed) = entry.signed.clone() else {
-				unsigned.push((id, entry));
-				continue;
-			};
-			if resign_from.is_some_and(|nonce| signed.nonce > nonce) {
-				// A nonce before it expired: sign it again with a fresh one.
-				entry.signed = None;
-				entry.in_block = false;
-				store.write(|writer| writer.update(id, &entry))?;
-				unsigned.push((id, entry));
-				continue;
-			}
+		// The first nonce the pool refused for good: later signed entries must
+		// be signed again, from this nonce on.
+		let mut refused = false;
+		let (mut signed, mut unsigned): (Vec<_>, Vec<_>) =
+			entries.into_iter().partition(|(_, entry)| entry.signed.is_some());
+		signed.sort_by_key(|(_, entry)| entry.signed.as_ref().map(|signed| signed.nonce));
+		for (id, mut entry) in signed {
+			let Some(signed) = entry.signed.clone() else { continue };
 			if final_nonce > signed.nonce {
 				let retired = Retired { entry, retired_ms: now, expired: None };
 				store.write(|writer| writer.retire(id, &retired))?;
@@ -241,7 +240,6 @@ pub async fn pass(
 				metrics.retired(retired.entry.call.name());
 				continue;
 			}
-			next_nonce = next_nonce.max(signed.nonce + 1);
 			if best_nonce > signed.nonce {
 				if !entry.in_block {
 					entry.in_block = true;
@@ -249,21 +247,27 @@ pub async fn pass(
 				}
 				continue;
 			}
+			if refused {
+				entry.signed = None;
+				entry.in_block = false;
+				store.write(|writer| writer.update(id, &entry))?;
+				memory.sent.remove(&id);
+				unsigned.push((id, entry));
+				continue;
+			}
+			next_nonce = next_nonce.max(signed.nonce + 1);
 			let due = memory.sent.get(&id).is_none_or(|sent| sent.elapsed() >= RESEND_AFTER);
 			if !due {
 				continue;
 			}
-			match send(store, chain, metrics, memory, id, &mut entry).await? {
-				Submitted::Invalid(reason) => {
-					resign_from = Some(signed.nonce);
-					next_nonce = next_nonce.min(signed.nonce);
-					expire(store, metrics, id, entry, reason)?;
-				},
-				Submitted::Accepted | Submitted::Stale => {},
+			if let Submitted::Invalid(reason) =
+				send(store, chain, metrics, memory, id, &mut entry).await?
+			{
+				refused = true;
+				next_nonce = signed.nonce;
+				memory.sent.remove(&id);
+				expire(store, metrics, id, entry, reason)?;
 			}
-		}
-		if resign_from.is_some() {
-			next_nonce = best_nonce.max(next_nonce.min(best_nonce));
 		}
 		unsigned.sort_by_key(|(id, entry)| (entry.not_before_ms, *id));
 		for (id, mut entry) in unsigned {
@@ -318,7 +322,7 @@ fn expire(
 	store.write(|writer| writer.retire(id, &retired))
 }
 
-/// Runs passes forever: reconnects with exponential backoff (1 s to 30 s)
+/// Runs passes forever: reconnects with exponential backoff (1 s to 8 s)
 /// whenever the node is gone, and wakes early when an entry is added.
 pub async fn run(
 	store: Arc<Store>,
@@ -347,17 +351,19 @@ pub async fn run(
 					tracing::warn!(%error, retry_in = ?backoff, "the node is unreachable");
 					metrics.connected(false);
 					tokio::time::sleep(backoff).await;
-					backoff = (backoff * 2).min(Duration::from_secs(30));
+					backoff = (backoff * 2).min(MAX_BACKOFF);
 					continue;
 				},
 			},
 		};
-		let outcome = tokio::time::timeout(
-			PASS_TIMEOUT,
-			pass(&store, &chain, &keys, &metrics, &mut memory),
-		)
-		.await
-		.unwrap_or_else(|_| Err(OutboxError::Chain(ChainError::Missing("the node stopped answering".into()))));
+		let outcome =
+			tokio::time::timeout(PASS_TIMEOUT, pass(&store, &chain, &keys, &metrics, &mut memory))
+				.await
+				.unwrap_or_else(|_| {
+					Err(OutboxError::Chain(ChainError::Missing(
+						"the node stopped answering".into(),
+					)))
+				});
 		match outcome {
 			Ok(()) => {},
 			Err(OutboxError::Store(error)) => return Err(error),
@@ -368,7 +374,7 @@ pub async fn run(
 				*chain_slot.write().await = None;
 				memory.sent.clear();
 				tokio::time::sleep(backoff).await;
-				backoff = (backoff * 2).min(Duration::from_secs(30));
+				backoff = (backoff * 2).min(MAX_BACKOFF);
 				continue;
 			},
 		}

@@ -116,8 +116,8 @@ mod tests {
 	#[test]
 	fn pseudonyms_are_distinct_hard_derivations_of_one_secret() {
 		let keys: Vec<_> = (0..3).map(|index| pseudonym("//Bob", index).unwrap()).collect();
-		let expected = Keypair::from_uri(&SecretUri::from_str("//Bob//gridveil//ledger//1").unwrap())
-			.unwrap();
+		let expected =
+			Keypair::from_uri(&SecretUri::from_str("//Bob//gridveil//ledger//1").unwrap()).unwrap();
 		assert_eq!(keys[1].public_key().0, expected.public_key().0);
 		assert_ne!(keys[0].public_key().0, keys[2].public_key().0);
 		assert!(pseudonym("not a secret", 0).is_err());

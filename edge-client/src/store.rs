@@ -212,7 +212,9 @@ impl Store {
 		let read = self.database.begin_read().map_err(db)?;
 		let table = read.open_table(READINGS).map_err(db)?;
 		let last = match table.last().map_err(db)? {
-			Some((start, value)) => Some(StoredReading::decode(start.value(), value.value())?.reading),
+			Some((start, value)) => {
+				Some(StoredReading::decode(start.value(), value.value())?.reading)
+			},
 			None => None,
 		};
 		Ok(last)
@@ -263,13 +265,17 @@ impl Store {
 	}
 
 	/// The shares of the slots in `range`, in order.
-	pub fn shares(&self, range: Range<u64>) -> Result<Vec<(u64, crate::split::SlotShares)>, StoreError> {
+	pub fn shares(
+		&self,
+		range: Range<u64>,
+	) -> Result<Vec<(u64, crate::split::SlotShares)>, StoreError> {
 		let read = self.database.begin_read().map_err(db)?;
 		let table = read.open_table(SHARES).map_err(db)?;
 		let mut shares = Vec::new();
 		for item in table.range(range).map_err(db)? {
 			let (slot, value) = item.map_err(db)?;
-			shares.push((slot.value(), decode(&format!("shares {}", slot.value()), value.value())?));
+			shares
+				.push((slot.value(), decode(&format!("shares {}", slot.value()), value.value())?));
 		}
 		Ok(shares)
 	}
@@ -373,7 +379,11 @@ impl Writer<'_> {
 	}
 
 	/// Records a slot's shares.
-	pub fn put_shares(&mut self, slot: u64, shares: &crate::split::SlotShares) -> Result<(), StoreError> {
+	pub fn put_shares(
+		&mut self,
+		slot: u64,
+		shares: &crate::split::SlotShares,
+	) -> Result<(), StoreError> {
 		let mut table = self.transaction.open_table(SHARES).map_err(db)?;
 		table.insert(slot, encode(shares).as_slice()).map_err(db)?;
 		Ok(())
@@ -395,7 +405,10 @@ mod tests {
 		{
 			let store = Store::open(&path).unwrap();
 			for (index, import) in [120u64, 0, 340].into_iter().enumerate() {
-				assert_eq!(store.append_reading(reading(index as u64 * 1000, import)).unwrap(), Appended::New);
+				assert_eq!(
+					store.append_reading(reading(index as u64 * 1000, import)).unwrap(),
+					Appended::New
+				);
 			}
 		}
 		let store = Store::open(&path).unwrap();

@@ -557,13 +557,21 @@ impl ChainSpecFile {
 	}
 }
 
-/// The `dev` chain spec (`build-spec --chain dev`) with the market's clock
-/// set in its genesis patch: `energyMarket.slotLengthMs` and
-/// `energyMarket.reportGraceSlots`.
+/// The dev chain spec with the market's clock set: `slot_length_ms` per slot,
+/// `report_grace_slots` slots to report a slot's shares.
 pub fn dev_spec_with_market_clock(
 	slot_length_ms: u64,
 	report_grace_slots: u32,
 ) -> Result<ChainSpecFile> {
+	dev_spec_with_genesis(&[
+		("energyMarket", "slotLengthMs", slot_length_ms.into()),
+		("energyMarket", "reportGraceSlots", report_grace_slots.into()),
+	])
+}
+
+/// The dev chain spec with genesis fields set: `(pallet, field, value)` in the
+/// preset's JSON names (`energyMarket.slotLengthMs`, `demandResponse.hourLength`).
+pub fn dev_spec_with_genesis(fields: &[(&str, &str, serde_json::Value)]) -> Result<ChainSpecFile> {
 	let outcome = node::run(&["build-spec", "--chain", "dev", "--disable-default-bootnode"])?;
 	ensure!(outcome.success, "build-spec --chain dev failed: {}", outcome.text());
 	let mut spec: serde_json::Value = serde_json::from_str(&outcome.stdout)
@@ -572,16 +580,17 @@ pub fn dev_spec_with_market_clock(
 		.pointer_mut("/genesis/runtimeGenesis/patch")
 		.and_then(|patch| patch.as_object_mut())
 		.ok_or_else(|| anyhow!("the dev chain spec has no genesis.runtimeGenesis.patch object"))?;
-	let market = patch
-		.entry("energyMarket")
-		.or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
-		.as_object_mut()
-		.ok_or_else(|| anyhow!("energyMarket in the genesis patch is not an object"))?;
-	market.insert("slotLengthMs".into(), serde_json::Value::from(slot_length_ms));
-	market.insert("reportGraceSlots".into(), serde_json::Value::from(report_grace_slots));
+	for (pallet, field, value) in fields {
+		patch
+			.entry(*pallet)
+			.or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
+			.as_object_mut()
+			.ok_or_else(|| anyhow!("{pallet} in the genesis patch is not an object"))?
+			.insert((*field).into(), value.clone());
+	}
 
 	let dir = tempfile::Builder::new().prefix("gridveil-spec-").tempdir()?;
-	let path = dir.path().join("market-dev.json");
+	let path = dir.path().join("patched-dev.json");
 	std::fs::write(&path, serde_json::to_vec(&spec)?)
 		.with_context(|| format!("writing {}", path.display()))?;
 	Ok(ChainSpecFile { path, _dir: dir })

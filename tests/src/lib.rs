@@ -5,5 +5,6 @@
 
 pub mod chain;
 pub mod demand_response;
+pub mod edge;
 pub mod energy_market;
 pub mod node;

@@ -19,20 +19,26 @@ const LOG_TAIL_BYTES: u64 = 4_000;
 /// The `gridveil-node` binary: `$GRIDVEIL_NODE`, else the one built next to
 /// this test binary (`<target>/release/gridveil-node`).
 pub fn node_binary() -> Result<PathBuf> {
-	if let Ok(path) = std::env::var("GRIDVEIL_NODE") {
+	workspace_binary("gridveil-node", "GRIDVEIL_NODE")
+}
+
+/// A binary of the workspace: `$<variable>`, else the one built next to this
+/// test binary (`<target>/release/<name>`).
+pub fn workspace_binary(name: &str, variable: &str) -> Result<PathBuf> {
+	if let Ok(path) = std::env::var(variable) {
 		return Ok(PathBuf::from(path));
 	}
 	let test_binary = std::env::current_exe()?;
-	// <target>/<profile>/deps/<test> → <target>/<profile>/gridveil-node
+	// <target>/<profile>/deps/<test> → <target>/<profile>/<name>
 	let profile_dir = test_binary
 		.parent()
 		.and_then(Path::parent)
 		.ok_or_else(|| anyhow!("cannot locate the target directory from {test_binary:?}"))?;
-	let binary = profile_dir.join("gridveil-node");
+	let binary = profile_dir.join(name);
 	if !binary.is_file() {
 		bail!(
 			"{} does not exist: build it first with `make node` \
-			 (or point GRIDVEIL_NODE at a binary)",
+			 (or point {variable} at a binary)",
 			binary.display()
 		);
 	}
@@ -157,7 +163,21 @@ impl Node {
 	/// Starts a node in `base_path` (whose keystore may already hold keys).
 	pub async fn start_in(spec: NodeSpec, base_path: tempfile::TempDir) -> Result<Self> {
 		let log_path = base_path.path().join("node.log");
-		let log = File::create(&log_path)?;
+		let child = Self::spawn(&spec, base_path.path(), &log_path)?;
+		let mut node = Self { spec, child, log_path, base_path };
+		node.wait_for_rpc(Duration::from_secs(120)).await?;
+		Ok(node)
+	}
+
+	/// Kills the node and starts it again on the same database, keys and ports.
+	pub async fn restart(&mut self) -> Result<()> {
+		self.kill();
+		self.child = Self::spawn(&self.spec, self.base_path.path(), &self.log_path)?;
+		self.wait_for_rpc(Duration::from_secs(120)).await
+	}
+
+	fn spawn(spec: &NodeSpec, base_path: &Path, log_path: &Path) -> Result<Child> {
+		let log = File::options().create(true).append(true).open(log_path)?;
 		let mut command = Command::new(node_binary()?);
 		command
 			.arg("--chain")
@@ -165,7 +185,7 @@ impl Node {
 			.arg("--name")
 			.arg(&spec.name)
 			.arg("--base-path")
-			.arg(base_path.path())
+			.arg(base_path)
 			.args(["--rpc-port", &spec.rpc_port.to_string()])
 			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.args(["--rpc-methods", "unsafe", "--listen-addr"])
@@ -174,18 +194,8 @@ impl Node {
 			.stdin(Stdio::null())
 			.stdout(log.try_clone()?)
 			.stderr(log);
-		// SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the
-		// node when the test process dies, so no node outlives a crashed test.
-		unsafe {
-			command.pre_exec(|| {
-				libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-				Ok(())
-			});
-		}
-		let child = command.spawn().context("spawning gridveil-node")?;
-		let mut node = Self { spec, child, log_path, base_path };
-		node.wait_for_rpc(Duration::from_secs(120)).await?;
-		Ok(node)
+		die_with_parent(&mut command);
+		command.spawn().context("spawning gridveil-node")
 	}
 
 	/// `ws://127.0.0.1:<rpc port>`.
@@ -249,6 +259,18 @@ impl Node {
 impl Drop for Node {
 	fn drop(&mut self) {
 		self.kill();
+	}
+}
+
+/// Asks the kernel to kill `command`'s process when the test process dies,
+/// so no child outlives a crashed test.
+pub fn die_with_parent(command: &mut Command) {
+	// SAFETY: prctl is async-signal-safe; it only sets the parent-death signal.
+	unsafe {
+		command.pre_exec(|| {
+			libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+			Ok(())
+		});
 	}
 }
 

@@ -1,0 +1,156 @@
+//! The edge box's surroundings in a test: a real mosquitto broker, the real
+//! `gridveil-edge` daemon and meter simulator as processes (killed with
+//! SIGKILL on demand and always on drop), and headless Chromium.
+use std::{
+	fs::File,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+
+use crate::node::{die_with_parent, free_port, log_tail, workspace_binary};
+
+/// A child process with its log, killed (SIGKILL) when dropped.
+pub struct Process {
+	name: String,
+	child: Child,
+	log_path: PathBuf,
+}
+
+impl Process {
+	/// Spawns `program` with `args`, logging to `log_path`.
+	pub fn spawn(name: &str, program: &Path, args: &[&str], log_path: &Path) -> Result<Self> {
+		let log = File::options().create(true).append(true).open(log_path)?;
+		let mut command = Command::new(program);
+		command.args(args).stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+		die_with_parent(&mut command);
+		let child = command.spawn().with_context(|| format!("spawning {}", program.display()))?;
+		Ok(Self { name: name.into(), child, log_path: log_path.into() })
+	}
+
+	/// SIGKILL, then wait.
+	pub fn kill(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+
+	/// Errors (with the log tail) if the process has exited.
+	pub fn ensure_running(&mut self) -> Result<()> {
+		if let Some(status) = self.child.try_wait()? {
+			bail!("{} exited with {status}:\n{}", self.name, log_tail(&self.log_path));
+		}
+		Ok(())
+	}
+
+	/// Its peak resident set so far, KiB (`VmHWM` in `/proc/<pid>/status`).
+	pub fn peak_rss_kib(&self) -> Option<u64> {
+		let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+		let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+		line.split_whitespace().nth(1)?.parse().ok()
+	}
+
+	/// The last lines of its log.
+	pub fn log_tail(&self) -> String {
+		log_tail(&self.log_path)
+	}
+
+	/// Its whole log.
+	pub fn log(&self) -> String {
+		std::fs::read_to_string(&self.log_path).unwrap_or_default()
+	}
+}
+
+impl Drop for Process {
+	fn drop(&mut self) {
+		self.kill();
+	}
+}
+
+/// Waits until something accepts TCP connections on `port`.
+pub async fn wait_for_port(port: u16, timeout: Duration) -> Result<()> {
+	let deadline = Instant::now() + timeout;
+	while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+		if Instant::now() > deadline {
+			bail!("nothing listens on port {port} after {timeout:?}");
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	Ok(())
+}
+
+/// A mosquitto broker on a free loopback port (Debian's `mosquitto`).
+pub struct Mosquitto {
+	/// The broker process.
+	pub process: Process,
+	/// Its port.
+	pub port: u16,
+}
+
+impl Mosquitto {
+	/// Starts a broker with anonymous access on loopback, in memory.
+	pub async fn start(dir: &Path) -> Result<Self> {
+		let port = free_port()?;
+		let config = dir.join("mosquitto.conf");
+		std::fs::write(
+			&config,
+			format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+		)?;
+		let binary = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
+			.into_iter()
+			.map(PathBuf::from)
+			.find(|path| path.is_file())
+			.context("mosquitto is not installed (Debian package `mosquitto`)")?;
+		let process = Process::spawn(
+			"mosquitto",
+			&binary,
+			&["-c", &config.to_string_lossy()],
+			&dir.join("mosquitto.log"),
+		)?;
+		wait_for_port(port, Duration::from_secs(20)).await?;
+		Ok(Self { process, port })
+	}
+}
+
+/// The `gridveil-edge` binary next to the tests (or `$GRIDVEIL_EDGE`).
+pub fn edge_binary() -> Result<PathBuf> {
+	workspace_binary("gridveil-edge", "GRIDVEIL_EDGE")
+}
+
+/// Runs `gridveil-edge` to completion; returns its exit code and stdout.
+pub fn run_edge(args: &[&str]) -> Result<(i32, String)> {
+	let output = Command::new(edge_binary()?).args(args).output()?;
+	let text = String::from_utf8_lossy(&output.stdout).into_owned();
+	Ok((output.status.code().unwrap_or(-1), text + &String::from_utf8_lossy(&output.stderr)))
+}
+
+/// Debian's Chromium, headless, with the flags this sandbox needs (no
+/// background networking: the machine's network is closed).
+pub fn chromium(args: &[&str], profile: &Path) -> Result<String> {
+	let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+		.into_iter()
+		.map(PathBuf::from)
+		.find(|path| path.is_file())
+		.context("chromium is not installed (Debian package `chromium`)")?;
+	let output = Command::new(binary)
+		.args([
+			"--headless",
+			"--no-sandbox",
+			"--disable-gpu",
+			"--disable-quic",
+			"--no-first-run",
+			"--disable-background-networking",
+			"--disable-component-update",
+			"--disable-sync",
+			"--hide-scrollbars",
+		])
+		.arg(format!("--user-data-dir={}", profile.display()))
+		.args(args)
+		.output()
+		.context("running chromium")?;
+	if !output.status.success() {
+		bail!("chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+	}
+	Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}

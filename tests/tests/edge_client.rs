@@ -1,0 +1,543 @@
+//! The edge daemon end to end, with real parts only: a `--dev` node (2-second
+//! market slots, 8-second program hours), a mosquitto broker, the meter
+//! simulator publishing the reference dataset over MQTT, and `gridveil-edge`.
+//!
+//! Alice (operator and aggregator) sets up a group of three ledgers and opens
+//! a trading day, and offers Bob a 12-hour program that Bob accepts for his
+//! box (device key Dave). The box gets readings over MQTT, proves each hour
+//! and splits each slot into three shares reported by its pseudonyms. Mid-day
+//! the node is stopped for 15 s and started again, later the daemon is killed
+//! with SIGKILL and restarted. Afterwards every hour is on chain with the
+//! fingerprint of the dataset's readings, every slot's three shares sum to its
+//! reading, and every sender's nonce equals what it should have sent exactly
+//! once. The dashboard renders its charts in headless Chromium (screenshot
+//! saved), and a reading edited in the store makes `audit` name its hour.
+
+use std::{
+	collections::BTreeMap,
+	io::{Read, Write},
+	net::TcpStream,
+	time::{Duration, Instant},
+};
+
+use anyhow::{bail, ensure, Context, Result};
+use gridveil_circuits::{fixture::example_witness, keys, poseidon, READINGS_PER_HOUR};
+use gridveil_edge::{
+	chain::Chain,
+	ingest::Dataset,
+	split,
+	store::{Reading, Store, StoredReading, READINGS},
+};
+use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
+use gridveil_tests::{
+	chain::{self, Client, KeyRegistered, Rpc},
+	demand_response::ProgramOffered,
+	edge::{chromium, edge_binary, run_edge, Mosquitto, Process},
+	energy_market::{
+		address_value, best_block, dev_spec_with_genesis, event_of, submit_in_block, DayOpened,
+		GroupAdded, NodeAdded, ROOT, SLOTS_PER_DAY,
+	},
+	node::{free_port, Node, NodeSpec},
+};
+use rand::{rngs::StdRng, SeedableRng};
+use subxt::{
+	dynamic::{self, Value},
+	utils::{AccountId32, MultiAddress},
+};
+use subxt_signer::sr25519::{self, Keypair};
+
+/// A meter interval and a market slot: 2 s (15 minutes in production).
+const INTERVAL_MS: u64 = 2_000;
+/// A program hour: four readings.
+const HOUR_LENGTH_MS: u64 = INTERVAL_MS * READINGS_PER_HOUR as u64;
+/// Slots in which a slot's shares may still be reported: 60 s.
+const REPORT_GRACE_SLOTS: u32 = 30;
+/// A trading day: 96 slots, 192 s.
+const DAY_LENGTH_MS: u64 = INTERVAL_MS * SLOTS_PER_DAY as u64;
+/// Program hours.
+const HOURS: u32 = 12;
+/// The program starts this long before the trading day.
+const PROGRAM_LEAD_MS: u64 = 16_000;
+/// Time the three setup rounds need before the program starts.
+const SETUP_MARGIN_MS: u64 = 50_000;
+/// 1 VEIL.
+const UNIT: u128 = 1_000_000_000_000;
+/// Ledgers in the group, pseudonyms of the box.
+const LEDGERS: u32 = 3;
+/// The dataset column the meter replays (a household with PV: both signs).
+const PROSUMER: &str = "household-02";
+
+fn account(keypair: &Keypair) -> AccountId32 {
+	keypair.public_key().to_account_id()
+}
+
+/// An HTTP/1.0 GET on loopback; the body.
+fn http_get(port: u16, path: &str) -> Result<String> {
+	let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+	stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+	write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response)?;
+	let (head, body) = response.split_once("\r\n\r\n").context("no HTTP body")?;
+	ensure!(
+		head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+		"GET {path}: {head}"
+	);
+	Ok(body.to_string())
+}
+
+async fn connect(node: &Node) -> Result<(Rpc, Client)> {
+	Ok((chain::rpc(&node.ws_url()).await?, chain::connect(&node.ws_url()).await?))
+}
+
+/// Waits until the wall clock reaches `moment` (ms since the epoch).
+async fn sleep_until(moment: u64) {
+	let now = gridveil_edge::now_ms();
+	if moment > now {
+		tokio::time::sleep(Duration::from_millis(moment - now)).await;
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_outages_and_a_kill(
+) -> Result<()> {
+	let dir = tempfile::Builder::new().prefix("gridveil-edge-test-").tempdir()?;
+	let spec = dev_spec_with_genesis(&[
+		("energyMarket", "slotLengthMs", INTERVAL_MS.into()),
+		("energyMarket", "reportGraceSlots", REPORT_GRACE_SLOTS.into()),
+		("demandResponse", "hourLength", HOUR_LENGTH_MS.into()),
+	])?;
+	let mut node = Node::start(NodeSpec::new("edge", spec.arg()?)?.with_args(["--dev"])).await?;
+	let (rpc, client) = connect(&node).await?;
+	chain::wait_for_finalized(&rpc, 1, Duration::from_secs(90)).await?;
+	let mosquitto = Mosquitto::start(dir.path()).await?;
+
+	let (alice, bob, charlie, dave, eve, ferdie) = (
+		sr25519::dev::alice(),
+		sr25519::dev::bob(),
+		sr25519::dev::charlie(),
+		sr25519::dev::dave(),
+		sr25519::dev::eve(),
+		sr25519::dev::ferdie(),
+	);
+	let pseudonyms: Vec<Keypair> =
+		(0..LEDGERS).map(|index| split::pseudonym("//Bob", index)).collect::<Result<_, _>>()?;
+
+	// The next day that leaves room for the setup and the program's lead.
+	let now = chain::time_at(&best_block(&client, &rpc).await?).await?;
+	let mut day = u32::try_from(now / DAY_LENGTH_MS)? + 1;
+	while u64::from(day) * DAY_LENGTH_MS < now + SETUP_MARGIN_MS + PROGRAM_LEAD_MS {
+		day += 1;
+	}
+	let day_start = u64::from(day) * DAY_LENGTH_MS;
+	let program_start = day_start - PROGRAM_LEAD_MS;
+	let program_end = program_start + u64::from(HOURS) * HOUR_LENGTH_MS;
+
+	// The aggregator's key setup; the prosumer's request stays in a file on the box.
+	let proving_key = keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(11))?;
+	let witness = example_witness();
+	let commitment = scalar_to_bytes(&poseidon::commitment(&witness.request, witness.salt));
+	std::fs::write(dir.path().join("deviation.pk"), proving_key.to_bytes())?;
+	std::fs::write(
+		dir.path().join("program.json"),
+		serde_json::to_vec(&serde_json::json!({
+			"request": witness.request,
+			"salt": gridveil_circuits::encoding::to_decimal(&witness.salt),
+		}))?,
+	)?;
+
+	// Round 1, the operator: verifying key, main grid, group, day.
+	let emitted = submit_in_block(
+		&client,
+		&rpc,
+		&alice,
+		&[
+			chain::sudo(
+				"ZkVerifier",
+				"register_key",
+				vec![(
+					"verifying_key",
+					Value::from_bytes(encode_verifying_key(proving_key.verifying_key())),
+				)],
+			),
+			chain::sudo(
+				"EnergyMarket",
+				"set_main_grid_account",
+				vec![("account", address_value(account(&ferdie)))],
+			),
+			chain::sudo(
+				"EnergyMarket",
+				"add_group",
+				vec![
+					("parent", Value::u128(ROOT.into())),
+					("coordinator", address_value(account(&charlie))),
+					("ledgers", Value::u128(LEDGERS.into())),
+				],
+			),
+			chain::sudo(
+				"EnergyMarket",
+				"open_day",
+				vec![
+					("day", Value::u128(day.into())),
+					(
+						"expected_consumption",
+						Value::unnamed_composite((0..SLOTS_PER_DAY).map(|_| Value::u128(500))),
+					),
+				],
+			),
+		],
+	)
+	.await
+	.context("the operator's setup")?;
+	let key: KeyRegistered = event_of(&emitted[0], "ZkVerifier", "KeyRegistered")?;
+	let group: GroupAdded = event_of(&emitted[2], "EnergyMarket", "GroupAdded")?;
+	let ledgers: Vec<u32> = gridveil_tests::energy_market::events_of::<NodeAdded>(
+		&emitted[2],
+		"EnergyMarket",
+		"NodeAdded",
+	)?
+	.into_iter()
+	.map(|added| added.node)
+	.collect();
+	let opened: DayOpened = event_of(&emitted[3], "EnergyMarket", "DayOpened")?;
+	ensure!(
+		opened.day == day && ledgers.len() == LEDGERS as usize,
+		"day {opened:?}, ledgers {ledgers:?}"
+	);
+
+	// Round 2: the offer; Charlie lets Eve operate the group.
+	let emitted = submit_in_block(
+		&client,
+		&rpc,
+		&alice,
+		&[dynamic::transaction(
+			"DemandResponse",
+			"offer_program",
+			(
+				MultiAddress::<AccountId32, ()>::Id(account(&bob)),
+				key.key_id,
+				commitment,
+				100 * UNIT,
+				UNIT / 1_000,
+				program_start,
+				HOURS,
+			),
+		)],
+	)
+	.await?;
+	let offered: ProgramOffered = event_of(&emitted[0], "DemandResponse", "ProgramOffered")?;
+	let program_id = offered.program_id;
+	submit_in_block(
+		&client,
+		&rpc,
+		&charlie,
+		&[dynamic::transaction(
+			"EnergyMarket",
+			"add_operator",
+			(group.group, MultiAddress::<AccountId32, ()>::Id(account(&eve))),
+		)],
+	)
+	.await?;
+
+	// Round 3: Bob accepts and authorises his box; Eve registers one
+	// pseudonym in each ledger; the auction closes.
+	submit_in_block(
+		&client,
+		&rpc,
+		&bob,
+		&[
+			dynamic::transaction(
+				"DemandResponse",
+				"accept_program",
+				vec![Value::u128(program_id.into())],
+			),
+			dynamic::transaction(
+				"DemandResponse",
+				"authorize_device",
+				vec![address_value(account(&dave))],
+			),
+		],
+	)
+	.await
+	.context("Bob accepting")?;
+	let registrations: Vec<_> = ledgers
+		.iter()
+		.zip(&pseudonyms)
+		.map(|(ledger, pseudonym)| {
+			dynamic::transaction(
+				"EnergyMarket",
+				"register_pseudonyms",
+				(*ledger, vec![account(pseudonym)]),
+			)
+		})
+		.collect();
+	submit_in_block(&client, &rpc, &eve, &registrations).await.context("Eve's registrations")?;
+	submit_in_block(
+		&client,
+		&rpc,
+		&alice,
+		&[chain::sudo("EnergyMarket", "close_auction", vec![("day", Value::u128(day.into()))])],
+	)
+	.await
+	.context("closing the auction")?;
+	ensure!(
+		gridveil_edge::now_ms() + 4_000 < program_start,
+		"the setup ran past the program's start"
+	);
+
+	// The box: keys, configuration, meter simulator, daemon.
+	std::fs::write(dir.path().join("device.key"), "//Dave\n")?;
+	std::fs::write(dir.path().join("pseudonyms.key"), "//Bob\n")?;
+	let dashboard_port = free_port()?;
+	let config_path = dir.path().join("edge.toml");
+	let dataset_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+		.join("../edge-client/data/community-2016-15min.csv.gz");
+	std::fs::write(
+		&config_path,
+		format!(
+			r#"[node]
+url = "{url}"
+[keys]
+device_key_file = "{dir}/device.key"
+pseudonym_secret_file = "{dir}/pseudonyms.key"
+[meter]
+source = "mqtt"
+interval_ms = {INTERVAL_MS}
+[meter.mqtt]
+host = "127.0.0.1"
+port = {mqtt}
+topic = "gridveil/test/meter"
+client_id = "edge-under-test"
+[meter.replay]
+dataset = "{dataset}"
+prosumer = "{PROSUMER}"
+[store]
+path = "{dir}/store/edge.redb"
+[demand_response]
+proving_key = "{dir}/deviation.pk"
+[[demand_response.programs]]
+id = {program_id}
+request_file = "{dir}/program.json"
+[trading]
+enabled = true
+pseudonyms = {LEDGERS}
+jitter_window_ms = 3000
+[dashboard]
+listen = "127.0.0.1:{dashboard_port}"
+"#,
+			url = node.ws_url(),
+			dir = dir.path().display(),
+			mqtt = mosquitto.port,
+			dataset = dataset_path.display(),
+		),
+	)?;
+	let config = config_path.to_string_lossy().into_owned();
+	let edge = edge_binary()?;
+	// The daemon first, so its persistent MQTT session exists before the meter publishes.
+	let mut daemon = Process::spawn(
+		"gridveil-edge",
+		&edge,
+		&["run", "--config", &config],
+		&dir.path().join("edge.log"),
+	)?;
+	gridveil_tests::edge::wait_for_port(dashboard_port, Duration::from_secs(30)).await?;
+	tokio::time::sleep(Duration::from_secs(2)).await;
+	let mut meter = Process::spawn(
+		"meter",
+		&edge,
+		&["simulate", "--config", &config],
+		&dir.path().join("meter.log"),
+	)?;
+
+	// The node goes away for 15 s, ten seconds into the day.
+	sleep_until(day_start + 10_000).await;
+	daemon.ensure_running()?;
+	node.kill();
+	tokio::time::sleep(Duration::from_secs(15)).await;
+	node.restart().await?;
+	// The daemon dies (SIGKILL) 40 s into the day and comes back.
+	sleep_until(day_start + 40_000).await;
+	daemon.ensure_running()?;
+	daemon.kill();
+	tokio::time::sleep(Duration::from_secs(3)).await;
+	let mut daemon = Process::spawn(
+		"gridveil-edge",
+		&edge,
+		&["run", "--config", &config],
+		&dir.path().join("edge.log"),
+	)?;
+	// The meter stops after the program's last hour.
+	sleep_until(program_end + INTERVAL_MS).await;
+	let meter_stopped = gridveil_edge::now_ms();
+	meter.kill();
+
+	// Wait until the box has nothing left to send and the chain has every hour.
+	let (rpc, client) = connect(&node).await?;
+	let deadline = Instant::now() + Duration::from_secs(240);
+	let outbox = loop {
+		daemon.ensure_running()?;
+		let public: serde_json::Value =
+			serde_json::from_str(&http_get(dashboard_port, "/api/public")?)?;
+		let outbox = public["outbox"].clone();
+		let finalized = client.at_current_block().await?;
+		let registered =
+			Chain::program(&finalized, program_id).await?.map_or(0, |state| state.hours.len());
+		if outbox["pending"] == 0 && outbox["in_flight"] == 0 && registered == HOURS as usize {
+			break outbox;
+		}
+		if Instant::now() > deadline {
+			bail!(
+				"the box did not finish: outbox {outbox}, {registered} hours on chain\n{}",
+				daemon.log_tail()
+			);
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	};
+	ensure!(outbox["expired"] == 0, "extrinsics expired: {outbox}");
+
+	// Every hour, with the dataset's readings' fingerprint and deviation.
+	let dataset = Dataset::load(&dataset_path, PROSUMER)?;
+	let finalized = client.at_current_block().await?;
+	let state = Chain::program(&finalized, program_id).await?.context("the program vanished")?;
+	let mut previous = Scalar::from(0u64);
+	for (hour, record) in &state.hours {
+		let start = program_start + u64::from(*hour) * HOUR_LENGTH_MS;
+		let imports: Vec<u64> = (0..READINGS_PER_HOUR as u64)
+			.map(|quarter| dataset.reading(start + quarter * INTERVAL_MS, INTERVAL_MS).import_wh)
+			.collect();
+		previous = poseidon::fingerprint(previous, &imports);
+		let consumed: u64 = imports.iter().sum();
+		ensure!(
+			record.fingerprint == scalar_to_bytes(&previous)
+				&& record.deviation == witness.request[*hour as usize].abs_diff(consumed),
+			"hour {hour}: the chain's record does not match the dataset's readings"
+		);
+	}
+	let device_nonce = Chain::nonce_at(&finalized, &account(&dave)).await?;
+	ensure!(
+		device_nonce == u64::from(HOURS),
+		"the device sent {device_nonce} extrinsics for {HOURS} hours"
+	);
+
+	// Every slot of the day up to the meter's stop: three shares summing to
+	// its reading, each pseudonym's nonce equal to its reports.
+	let first_slot = u64::from(day) * u64::from(SLOTS_PER_DAY);
+	let last_slot = (meter_stopped / INTERVAL_MS).saturating_sub(2);
+	let mut sums: BTreeMap<u32, i64> = BTreeMap::new();
+	let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
+	let mut reports_sent = 0u64;
+	for pseudonym in &pseudonyms {
+		let reports = Chain::reports_of(&finalized, &account(pseudonym), day).await?;
+		let nonce = Chain::nonce_at(&finalized, &account(pseudonym)).await?;
+		ensure!(
+			nonce == reports.len() as u64,
+			"a pseudonym sent {nonce} extrinsics for {} reports",
+			reports.len()
+		);
+		reports_sent += nonce;
+		for (slot, report) in reports {
+			*sums.entry(slot).or_default() += report.energy_wh;
+			*counts.entry(slot).or_default() += 1;
+		}
+	}
+	let expected_slots = last_slot - first_slot + 1;
+	for slot in first_slot..=last_slot {
+		let slot_of_day = (slot - first_slot) as u32;
+		let net = dataset.reading(slot * INTERVAL_MS, INTERVAL_MS).net_wh();
+		ensure!(
+			counts.get(&slot_of_day) == Some(&LEDGERS) && sums.get(&slot_of_day) == Some(&net),
+			"slot {slot_of_day}: {:?} shares summing to {:?}, reading {net}",
+			counts.get(&slot_of_day),
+			sums.get(&slot_of_day)
+		);
+	}
+	println!(
+		"exactly once: {HOURS} hours → {device_nonce} submit_deviation; {expected_slots} slots × {LEDGERS} \
+		 pseudonyms → {reports_sent} report_share ({} slots reported in all); outbox {outbox}",
+		counts.len()
+	);
+
+	// The dashboard draws its charts in a real browser; the screenshot stays.
+	let url = format!("http://127.0.0.1:{dashboard_port}/");
+	let profile = dir.path().join("chromium");
+	let dom = chromium(&["--virtual-time-budget=10000", "--dump-dom", &url], &profile)?;
+	ensure!(dom.contains("data-rendered=\"true\""), "the dashboard did not render:\n{dom}");
+	let charts = dom
+		.split("data-charts=\"")
+		.nth(1)
+		.and_then(|rest| rest.split('"').next())
+		.and_then(|count| count.parse::<u32>().ok())
+		.unwrap_or(0);
+	ensure!(
+		charts >= 4 && dom.matches("<canvas").count() >= 4,
+		"the dashboard drew {charts} charts"
+	);
+	let screenshot = std::env::var("CARGO_TARGET_DIR")
+		.map(std::path::PathBuf::from)
+		.unwrap_or_else(|_| std::env::temp_dir())
+		.join("edge-dashboard.png");
+	chromium(
+		&[
+			"--virtual-time-budget=10000",
+			"--window-size=1280,2400",
+			&format!("--screenshot={}", screenshot.display()),
+			&url,
+		],
+		&profile,
+	)?;
+	ensure!(std::fs::metadata(&screenshot)?.len() > 10_000, "an empty screenshot");
+	println!("dashboard screenshot: {}", screenshot.display());
+	let metrics = http_get(dashboard_port, "/metrics")?;
+	ensure!(metrics.contains("gridveil_edge_proofs_total"), "metrics:\n{metrics}");
+	let metric = |name: &str| {
+		metrics
+			.lines()
+			.find(|line| line.starts_with(name))
+			.and_then(|line| line.split_whitespace().nth(1))
+			.and_then(|value| value.parse::<f64>().ok())
+	};
+	if let (Some(sum), Some(count)) =
+		(metric("gridveil_edge_proving_seconds_sum"), metric("gridveil_edge_proving_seconds_count"))
+	{
+		println!(
+			"proving: {count} hours since the restart, {:.3} s an hour on average",
+			sum / count.max(1.0)
+		);
+	}
+	println!("daemon peak RSS since the restart: {:?} KiB", daemon.peak_rss_kib());
+	let log = daemon.log();
+	drop(rpc);
+
+	// A reading of hour 5 edited in the store: the audit names hour 5.
+	daemon.kill();
+	{
+		let store = Store::open(&dir.path().join("store/edge.redb"))?;
+		let start = program_start + 5 * HOUR_LENGTH_MS + INTERVAL_MS;
+		let stored = store.stored_readings(start..start + 1)?;
+		let original = stored.first().context("hour 5's reading is not in the store")?;
+		let forged = Reading { import_wh: original.reading.import_wh + 100, ..original.reading };
+		let write = store.database().begin_write()?;
+		{
+			let mut table = write.open_table(READINGS)?;
+			table.insert(start, StoredReading::encode_raw(forged, original.link).as_slice())?;
+		}
+		write.commit()?;
+	}
+	let (code, output) =
+		run_edge(&["audit", "--config", &config, "--program", &program_id.to_string()])?;
+	ensure!(code == 1 && output.contains("first tampered hour: 5"), "audit ({code}):\n{output}");
+	let (code, output) = run_edge(&[
+		"audit",
+		"--config",
+		&config,
+		"--program",
+		&program_id.to_string(),
+		"--hour",
+		"4",
+	])?;
+	ensure!(code == 0, "audit of hour 4 ({code}):\n{output}");
+
+	// The logs never carry a reading or a share.
+	ensure!(!log.contains("import_wh") && !log.contains("energy_wh"), "the daemon logged values");
+	Ok(())
+}
