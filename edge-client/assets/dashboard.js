@@ -31,7 +31,7 @@
 
   function fmtGVL(s) {
     const p = toPlanck(s);
-    if (p === null) return s == null ? '—' : String(s);
+    if (p === null) return s == null || s === '' ? '—' : String(s);
     let q = toSteps(p);
     const neg = q < ZERO;
     if (neg) q = -q;

@@ -125,3 +125,88 @@ pub fn audit_state(
 	}
 	Ok(Audit { program_id, hours })
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		chain::{HourRecord, Program, ProgramStatus},
+		store::{Reading, StoredReading, READINGS},
+	};
+	use gridveil_groth16::scalar_to_bytes;
+	use subxt::utils::AccountId32;
+
+	const INTERVAL: u64 = 1_000;
+
+	fn imports(hour: u64) -> Vec<u64> {
+		(0..4).map(|quarter| 100 * hour + quarter).collect()
+	}
+
+	/// A store with three hours of readings and the chain's state for them.
+	fn setup(dir: &std::path::Path) -> (Store, ProgramState) {
+		let store = Store::open(&dir.join("edge.redb")).unwrap();
+		let mut previous = Scalar::from(0u64);
+		let mut hours = Vec::new();
+		for hour in 0..3u64 {
+			for (quarter, import_wh) in imports(hour).into_iter().enumerate() {
+				let start_ms = (hour * 4 + quarter as u64) * INTERVAL;
+				store.append_reading(Reading { start_ms, import_wh, export_wh: 0 }).unwrap();
+			}
+			previous = poseidon::fingerprint(previous, &imports(hour));
+			let record =
+				HourRecord { deviation: 0, fingerprint: scalar_to_bytes(&previous), penalty: 0 };
+			hours.push((hour as u32, record));
+		}
+		let program = Program {
+			aggregator: AccountId32([1; 32]),
+			prosumer: AccountId32([2; 32]),
+			key_id: 0,
+			commitment: [0; 32],
+			reward: 0,
+			rate_per_wh: 0,
+			start: 0,
+			hours: 3,
+			status: ProgramStatus::Active,
+			escrow: 0,
+			next_hour: 3,
+			last_fingerprint: scalar_to_bytes(&previous),
+		};
+		(store, ProgramState { program, hours, hour_length: 4 * INTERVAL, due: 0 })
+	}
+
+	#[test]
+	fn an_untouched_store_matches_every_hour() {
+		let dir = tempfile::tempdir().unwrap();
+		let (store, state) = setup(dir.path());
+		let audit = audit_state(&store, &state, 0, None, INTERVAL).unwrap();
+		assert_eq!(audit.hours.len(), 3);
+		assert_eq!(audit.first_tampered(), None);
+	}
+
+	#[test]
+	fn an_edited_reading_is_named_by_its_hour_and_only_that_hour() {
+		let dir = tempfile::tempdir().unwrap();
+		let (store, state) = setup(dir.path());
+		let start = 5 * INTERVAL; // hour 1, second reading
+		let stored = store.stored_readings(start..start + 1).unwrap()[0];
+		let write = store.database().begin_write().unwrap();
+		{
+			let mut table = write.open_table(READINGS).unwrap();
+			let forged = Reading { import_wh: 7, ..stored.reading };
+			table.insert(start, StoredReading::encode_raw(forged, stored.link).as_slice()).unwrap();
+		}
+		write.commit().unwrap();
+		let audit = audit_state(&store, &state, 0, None, INTERVAL).unwrap();
+		assert_eq!(audit.first_tampered(), Some(1));
+		let findings: Vec<Finding> = audit.hours.iter().map(|hour| hour.finding).collect();
+		assert_eq!(findings, vec![Finding::Matches, Finding::Tampered, Finding::Matches]);
+		assert_eq!(
+			audit_state(&store, &state, 0, Some(2), INTERVAL).unwrap().first_tampered(),
+			None
+		);
+		assert!(matches!(
+			audit_state(&store, &state, 0, Some(9), INTERVAL),
+			Err(AuditError::UnknownHour(9))
+		));
+	}
+}

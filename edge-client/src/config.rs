@@ -299,3 +299,27 @@ impl Config {
 		Ok(())
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_printed_example_is_a_valid_configuration() {
+		let config = Config::parse(EXAMPLE).unwrap();
+		config.check().unwrap();
+		assert_eq!(config.meter.source, MeterSource::Mqtt);
+		assert_eq!(config.trading.pseudonyms, 3);
+		assert_eq!(config.demand_response.programs.len(), 1);
+	}
+
+	#[test]
+	fn unknown_fields_and_impossible_values_are_refused() {
+		assert!(Config::parse(&EXAMPLE.replace("[store]", "[store]\ncolour = \"red\"")).is_err());
+		let config =
+			Config::parse(&EXAMPLE.replace("interval_ms = 900000", "interval_ms = 0")).unwrap();
+		assert!(matches!(config.check(), Err(ConfigError::Invalid(_))));
+		let config = Config::parse(&EXAMPLE.replace("pseudonyms = 3", "pseudonyms = 0")).unwrap();
+		assert!(config.check().is_err());
+	}
+}

@@ -213,7 +213,9 @@ async fn prove_due_hours(
 					}
 				},
 				Ok(None) => return Ok(false),
-				Err(error) => tracing::warn!(program = program_id, %error, "program state unavailable"),
+				Err(error) => {
+					tracing::warn!(program = program_id, %error, "program state unavailable")
+				},
 			}
 		}
 	}
@@ -311,7 +313,16 @@ async fn split_new_slots(
 		},
 		None => None,
 	};
+	// The pool checks a report against the best block's clock: a slot the
+	// chain has not reached yet would be refused, so wait for it.
+	let best_time = match &best {
+		Some(best) => Chain::time_at(best).await.ok(),
+		None => None,
+	};
 	for reading in store.readings(cursor..u64::MAX)? {
+		if best_time.is_some_and(|time| time < reading.start_ms) {
+			return Ok(queued);
+		}
 		let slot = reading.start_ms / interval_ms;
 		let day = slot / SLOTS_PER_DAY;
 		let phase = match days.get(&day) {

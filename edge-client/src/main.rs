@@ -73,9 +73,19 @@ enum ConfigCommand {
 	},
 }
 
-/// arkworks crates whose tracing spans carry witness values.
-const ARKWORKS: [&str; 7] =
-	["ark_relations", "ark_r1cs_std", "ark_groth16", "ark_snark", "ark_ec", "ark_ff", "ark_poly"];
+/// arkworks' tracing targets (`r1cs`, `gr1cs`) and crates: their spans carry
+/// constraint systems and witness values.
+const ARKWORKS: [&str; 9] = [
+	"r1cs",
+	"gr1cs",
+	"ark_relations",
+	"ark_r1cs_std",
+	"ark_groth16",
+	"ark_snark",
+	"ark_ec",
+	"ark_ff",
+	"ark_poly",
+];
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -89,10 +99,7 @@ async fn main() -> ExitCode {
 			filter = filter.add_directive(directive);
 		}
 	}
-	tracing_subscriber::fmt()
-		.with_env_filter(filter)
-		.with_writer(std::io::stderr)
-		.init();
+	tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 	match run(Cli::parse()).await {
 		Ok(code) => code,
 		Err(error) => {

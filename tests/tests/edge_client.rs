@@ -393,7 +393,9 @@ listen = "127.0.0.1:{dashboard_port}"
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
 	};
-	ensure!(outbox["expired"] == 0, "extrinsics expired: {outbox}");
+	let refusals: Vec<String> =
+		daemon.log().lines().filter(|line| line.contains("refused")).map(String::from).collect();
+	ensure!(outbox["expired"] == 0, "extrinsics expired: {outbox}\n{}", refusals.join("\n"));
 
 	// Every hour, with the dataset's readings' fingerprint and deviation.
 	let dataset = Dataset::load(&dataset_path, PROSUMER)?;
