@@ -10,6 +10,8 @@ use subxt::{
 	utils::AccountId32,
 };
 
+pub use gridveil_edge::chain::{HourRecord, Program, ProgramState, ProgramStatus};
+
 use crate::chain::{self, Client};
 
 /// A BN254 scalar as the chain stores it (commitments, fingerprints).
@@ -85,76 +87,6 @@ pub struct ProgramSettled {
 	pub returned: u128,
 	/// Released to the prosumer.
 	pub released: u128,
-}
-
-/// A program's status.
-#[derive(Debug, PartialEq, Eq, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub enum ProgramStatus {
-	/// Waiting for the prosumer.
-	Offered,
-	/// Running.
-	Active,
-	/// Settled.
-	Completed,
-	/// Ended by an invalid proof.
-	Forfeited,
-}
-
-/// A program as stored.
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct Program {
-	/// Who offered it.
-	pub aggregator: AccountId32,
-	/// Who delivers.
-	pub prosumer: AccountId32,
-	/// Verifying key id.
-	pub key_id: u32,
-	/// Commitment to the request.
-	pub commitment: Scalar,
-	/// Reward.
-	pub reward: u128,
-	/// Penalty per Wh.
-	pub rate_per_wh: u128,
-	/// Start of hour 0 (ms).
-	pub start: u64,
-	/// Hours.
-	pub hours: u32,
-	/// Status.
-	pub status: ProgramStatus,
-	/// Escrow left.
-	pub escrow: u128,
-	/// The hour the next deviation is for.
-	pub next_hour: u32,
-	/// The next proof's previous fingerprint.
-	pub last_fingerprint: Scalar,
-}
-
-/// One registered hour.
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct HourRecord {
-	/// Deviation, Wh.
-	pub deviation: u64,
-	/// Fingerprint after the hour.
-	pub fingerprint: Scalar,
-	/// Penalty paid.
-	pub penalty: u128,
-}
-
-/// `DemandResponseApi::program`'s answer.
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct ProgramState {
-	/// The program.
-	pub program: Program,
-	/// Registered hours in order.
-	pub hours: Vec<(u32, HourRecord)>,
-	/// Hour length, ms.
-	pub hour_length: u64,
-	/// When settlement is due, ms.
-	pub due: u64,
 }
 
 /// The program's public state through the runtime API, at the best block.

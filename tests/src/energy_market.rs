@@ -28,6 +28,7 @@ use crate::{
 	chain::{self, time_at, Client, GridVeilConfig, Rpc},
 	node,
 };
+pub use gridveil_edge::chain::{DayPhase, DayPrices};
 
 /// Slots in a trading day.
 pub const SLOTS_PER_DAY: u32 = 96;
@@ -55,6 +56,32 @@ pub fn address_value(account: AccountId32) -> Value {
 	Value::unnamed_variant("Id", [Value::from_bytes(account.0)])
 }
 
+/// The fields of `EnergyMarket::set_main_grid_account` (for `chain::sudo`).
+pub fn main_grid_fields(account: AccountId32) -> Vec<(&'static str, Value)> {
+	vec![("account", address_value(account))]
+}
+
+/// The fields of `EnergyMarket::add_group` under the root: `coordinator`
+/// with `ledgers` ledgers (for `chain::sudo`).
+pub fn add_group_fields(coordinator: AccountId32, ledgers: u32) -> Vec<(&'static str, Value)> {
+	vec![
+		("parent", Value::u128(ROOT.into())),
+		("coordinator", address_value(coordinator)),
+		("ledgers", Value::u128(ledgers.into())),
+	]
+}
+
+/// The fields of `EnergyMarket::open_day` expecting `expected_wh` in every slot.
+pub fn open_day_fields(day: u32, expected_wh: u64) -> Vec<(&'static str, Value)> {
+	vec![
+		("day", Value::u128(day.into())),
+		(
+			"expected_consumption",
+			Value::unnamed_composite((0..SLOTS_PER_DAY).map(|_| Value::u128(expected_wh.into()))),
+		),
+	]
+}
+
 // ---------------------------------------------------------------------------
 // Types as the chain encodes them.
 // ---------------------------------------------------------------------------
@@ -72,39 +99,6 @@ pub enum NodeKind {
 		/// Its group.
 		group: u32,
 	},
-}
-
-/// Where a trading day is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub enum DayPhase {
-	/// Producers add offers.
-	Bidding,
-	/// Prices are set; pseudonyms report.
-	Trading,
-	/// Closed, liquidated page by page.
-	Liquidating {
-		/// The next page.
-		next_page: u32,
-		/// Pages in all.
-		pages: u32,
-		/// Nodes the pages cover.
-		nodes: u32,
-	},
-	/// Every page is done.
-	Liquidated,
-}
-
-/// `EnergyMarketApi::day_prices`'s answer.
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct DayPrices {
-	/// Where the day is.
-	pub phase: DayPhase,
-	/// Price per kWh of each of the 96 slots.
-	pub prices_per_kwh: Vec<u128>,
-	/// Slot length, ms.
-	pub slot_length_ms: u64,
 }
 
 /// The part of `System::Account` the tests look at.

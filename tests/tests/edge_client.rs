@@ -34,8 +34,9 @@ use gridveil_tests::{
 	demand_response::ProgramOffered,
 	edge::{chromium, edge_binary, run_edge, Mosquitto, Process},
 	energy_market::{
-		address_value, best_block, dev_spec_with_genesis, event_of, submit_in_block, DayOpened,
-		GroupAdded, NodeAdded, ROOT, SLOTS_PER_DAY,
+		add_group_fields, address_value, best_block, dev_spec_with_genesis, event_of,
+		main_grid_fields, open_day_fields, submit_in_block, DayOpened, GroupAdded, NodeAdded,
+		SLOTS_PER_DAY,
 	},
 	node::{free_port, Node, NodeSpec},
 };
@@ -163,28 +164,10 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 			chain::sudo(
 				"EnergyMarket",
 				"set_main_grid_account",
-				vec![("account", address_value(account(&ferdie)))],
+				main_grid_fields(account(&ferdie)),
 			),
-			chain::sudo(
-				"EnergyMarket",
-				"add_group",
-				vec![
-					("parent", Value::u128(ROOT.into())),
-					("coordinator", address_value(account(&charlie))),
-					("ledgers", Value::u128(LEDGERS.into())),
-				],
-			),
-			chain::sudo(
-				"EnergyMarket",
-				"open_day",
-				vec![
-					("day", Value::u128(day.into())),
-					(
-						"expected_consumption",
-						Value::unnamed_composite((0..SLOTS_PER_DAY).map(|_| Value::u128(500))),
-					),
-				],
-			),
+			chain::sudo("EnergyMarket", "add_group", add_group_fields(account(&charlie), LEDGERS)),
+			chain::sudo("EnergyMarket", "open_day", open_day_fields(day, 500)),
 		],
 	)
 	.await
@@ -333,13 +316,11 @@ listen = "127.0.0.1:{dashboard_port}"
 	)?;
 	let config = config_path.to_string_lossy().into_owned();
 	let edge = edge_binary()?;
+	let log = dir.path().join("edge.log");
+	let start_daemon =
+		|| Process::spawn("gridveil-edge", &edge, &["run", "--config", &config], &log);
 	// The daemon first, so its persistent MQTT session exists before the meter publishes.
-	let mut daemon = Process::spawn(
-		"gridveil-edge",
-		&edge,
-		&["run", "--config", &config],
-		&dir.path().join("edge.log"),
-	)?;
+	let mut daemon = start_daemon()?;
 	gridveil_tests::edge::wait_for_port(dashboard_port, Duration::from_secs(30)).await?;
 	tokio::time::sleep(Duration::from_secs(2)).await;
 	let mut meter = Process::spawn(
@@ -360,12 +341,7 @@ listen = "127.0.0.1:{dashboard_port}"
 	daemon.ensure_running()?;
 	daemon.kill();
 	tokio::time::sleep(Duration::from_secs(3)).await;
-	let mut daemon = Process::spawn(
-		"gridveil-edge",
-		&edge,
-		&["run", "--config", &config],
-		&dir.path().join("edge.log"),
-	)?;
+	let mut daemon = start_daemon()?;
 	// The meter stops after the program's last hour.
 	sleep_until(program_end + INTERVAL_MS).await;
 	let meter_stopped = gridveil_edge::now_ms();

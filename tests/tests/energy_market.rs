@@ -17,13 +17,14 @@ use anyhow::{ensure, Context, Result};
 use gridveil_tests::{
 	chain,
 	energy_market::{
-		account_info, address_value, all_in_block, best_block, block_events, credit_of, day_prices,
-		debt_of, dev_spec_with_market_clock, event_of, events_of, free_balance, in_block,
-		node_nets, pot_account, submit_all, submit_in_block, wait_for_best_slot, wait_for_phase,
-		AtBlock, AuctionClosed, DayLiquidated, DayOpened, DayPhase, FallbackPriceUsed, GroupAdded,
-		LiquidatorAdded, MainGridAccountSet, NodeAdded, NodeKind, NodeSettled, OfferAdded,
-		OperatorAdded, PageLiquidated, ProducerRegistered, PseudonymsRegistered, ShareReported,
-		ROOT, SLOTS_PER_DAY,
+		account_info, add_group_fields, address_value, all_in_block, best_block, block_events,
+		credit_of, day_prices, debt_of, dev_spec_with_market_clock, event_of, events_of,
+		free_balance, in_block, main_grid_fields, node_nets, open_day_fields, pot_account,
+		submit_all, submit_in_block, wait_for_best_slot, wait_for_phase, AtBlock, AuctionClosed,
+		DayLiquidated, DayOpened, DayPhase, FallbackPriceUsed, GroupAdded, LiquidatorAdded,
+		MainGridAccountSet, NodeAdded, NodeKind, NodeSettled, OfferAdded, OperatorAdded,
+		PageLiquidated, ProducerRegistered, PseudonymsRegistered, ShareReported, ROOT,
+		SLOTS_PER_DAY,
 	},
 	node::{insert_key, Node, NodeSpec},
 };
@@ -161,11 +162,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	// Round 1, the operator (Root through sudo): main grid, producer,
 	// liquidator, the group and the day, submitted at once, run in nonce order.
 	let authority_calls = [
-		chain::sudo(
-			"EnergyMarket",
-			"set_main_grid_account",
-			vec![("account", address_value(account(&ferdie)))],
-		),
+		chain::sudo("EnergyMarket", "set_main_grid_account", main_grid_fields(account(&ferdie))),
 		chain::sudo(
 			"EnergyMarket",
 			"register_producer",
@@ -176,28 +173,8 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 			"add_liquidator",
 			vec![("liquidator", Value::from_bytes(liquidator))],
 		),
-		chain::sudo(
-			"EnergyMarket",
-			"add_group",
-			vec![
-				("parent", Value::u128(ROOT.into())),
-				("coordinator", address_value(account(&charlie))),
-				("ledgers", Value::u128(LEDGERS.into())),
-			],
-		),
-		chain::sudo(
-			"EnergyMarket",
-			"open_day",
-			vec![
-				("day", Value::u128(day.into())),
-				(
-					"expected_consumption",
-					Value::unnamed_composite(
-						(0..SLOTS_PER_DAY).map(|_| Value::u128(EXPECTED_CONSUMPTION_WH.into())),
-					),
-				),
-			],
-		),
+		chain::sudo("EnergyMarket", "add_group", add_group_fields(account(&charlie), LEDGERS)),
+		chain::sudo("EnergyMarket", "open_day", open_day_fields(day, EXPECTED_CONSUMPTION_WH)),
 	];
 	let emitted = submit_in_block(&client, &rpc, &alice, &authority_calls)
 		.await
