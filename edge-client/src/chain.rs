@@ -3,10 +3,10 @@
 //! best and the finalized block, signing and raw submission.
 use subxt::{
 	config::{PolkadotExtrinsicParamsBuilder, RpcConfigFor},
-	dynamic::{self, Value},
+	dynamic,
 	ext::scale_decode::{self, DecodeAsType},
 	rpcs::{methods::LegacyRpcMethods, RpcClient},
-	utils::{AccountId32, MultiAddress},
+	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;
@@ -318,14 +318,4 @@ impl Chain {
 			},
 		}
 	}
-}
-
-/// `MultiAddress::Id` for dynamic calls.
-pub fn address(account: AccountId32) -> MultiAddress<AccountId32, ()> {
-	MultiAddress::Id(account)
-}
-
-/// A dynamic value for an account id argument.
-pub fn account_value(account: &AccountId32) -> Value {
-	Value::from_bytes(account.0)
 }

@@ -138,6 +138,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 				};
 				println!("program {program} hour {}: {finding}", hour.hour);
 			}
+			match store.first_broken_link()? {
+				Some(interval) => println!(
+					"store: the hash chain breaks at the reading of interval {interval} (ms)"
+				),
+				None => println!("store: the hash chain of readings is intact"),
+			}
 			if let Some(hour) = found.first_tampered() {
 				println!("first tampered hour: {hour}");
 				return Ok(ExitCode::from(1));

@@ -1,7 +1,5 @@
 //! Prometheus metrics (text exposition at `/metrics`): counts and timings,
 //! never a value of a reading, a request or a key.
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use prometheus_client::{
 	encoding::{text::encode, EncodeLabelSet},
 	metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
@@ -34,7 +32,6 @@ pub struct Metrics {
 	extrinsics_expired: Family<Kind, Counter>,
 	reconnects: Counter,
 	node_connected: Gauge,
-	last_proving_ms: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -110,7 +107,6 @@ impl Metrics {
 			extrinsics_expired,
 			reconnects,
 			node_connected,
-			last_proving_ms: AtomicU64::new(0),
 		}
 	}
 
@@ -130,7 +126,6 @@ impl Metrics {
 	pub fn proved(&self, seconds: f64) {
 		self.proofs.inc();
 		self.proving_seconds.observe(seconds);
-		self.last_proving_ms.store((seconds * 1000.0) as u64, Ordering::Relaxed);
 	}
 	/// A slot was split.
 	pub fn split(&self) {
