@@ -11,14 +11,15 @@ use subxt::{
 };
 use subxt_signer::sr25519::Keypair;
 
-/// GridVeil's transaction format is Polkadot's.
-pub type ChainConfig = PolkadotConfig;
+/// GridVeil's transaction format is Polkadot's: `MultiAddress<AccountId32, ()>`,
+/// `MultiSignature`, u32 nonces and the standard transaction extensions.
+pub type GridVeilConfig = PolkadotConfig;
 /// A subxt client.
-pub type Client = OnlineClient<ChainConfig>;
+pub type Client = OnlineClient<GridVeilConfig>;
 /// The client's view at one block.
-pub type AtBlock = subxt::client::OnlineClientAtBlock<ChainConfig>;
+pub type AtBlock = subxt::client::OnlineClientAtBlock<GridVeilConfig>;
 /// The node's legacy JSON-RPC methods.
-pub type Rpc = LegacyRpcMethods<RpcConfigFor<ChainConfig>>;
+pub type Rpc = LegacyRpcMethods<RpcConfigFor<GridVeilConfig>>;
 /// A BN254 scalar as the chain stores it.
 pub type Scalar = [u8; 32];
 
@@ -290,7 +291,7 @@ impl Chain {
 	) -> Result<(Vec<u8>, [u8; 32]), ChainError> {
 		let payload = call.payload();
 		let block = self.client.at_current_block().await.map_err(subxt_error)?;
-		let params = PolkadotExtrinsicParamsBuilder::<ChainConfig>::new().nonce(nonce).build();
+		let params = PolkadotExtrinsicParamsBuilder::<GridVeilConfig>::new().nonce(nonce).build();
 		let signed = block
 			.transactions()
 			.create_signable_offline(&payload, params)

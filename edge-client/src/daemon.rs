@@ -13,7 +13,7 @@ use rand::rngs::OsRng;
 use tokio::sync::{Notify, RwLock};
 
 use crate::{
-	chain::{Chain, DayPhase, ProgramStatus},
+	chain::{AtBlock, Chain, DayPhase, ProgramStatus},
 	config::{Config, MeterSource},
 	dashboard, ingest,
 	metrics::Metrics,
@@ -157,13 +157,14 @@ async fn schedule(context: Arc<Context>, outbox_wake: Arc<Notify>) -> Result<()>
 	let mut slot_length_ms: Option<u64> = None;
 	loop {
 		let chain = context.chain.read().await.clone();
+		let best = best_block(chain.as_deref()).await;
 		let mut queued = false;
 		for program in &context.config.demand_response.programs {
-			queued |= prove_due_hours(&context, chain.as_deref(), program.id).await?;
+			queued |= prove_due_hours(&context, best.as_ref(), program.id).await?;
 		}
 		if context.config.trading.enabled {
 			queued |=
-				split_new_slots(&context, chain.as_deref(), &mut days, &mut slot_length_ms).await?;
+				split_new_slots(&context, best.as_ref(), &mut days, &mut slot_length_ms).await?;
 		}
 		if queued {
 			outbox_wake.notify_one();
@@ -175,26 +176,40 @@ async fn schedule(context: Arc<Context>, outbox_wake: Arc<Notify>) -> Result<()>
 	}
 }
 
+/// The best block and its clock, read once per scheduler pass.
+struct BestBlock {
+	block: AtBlock,
+	time: Option<u64>,
+}
+
+/// The node's best block, or `None` while the node is away.
+async fn best_block(chain: Option<&Chain>) -> Option<BestBlock> {
+	let block = match chain?.best().await {
+		Ok(block) => block,
+		Err(error) => {
+			tracing::warn!(%error, "the best block is unavailable");
+			return None;
+		},
+	};
+	let time = Chain::time_at(&block).await.ok();
+	Some(BestBlock { block, time })
+}
+
 /// Proves every hour of `program_id` that is complete; returns whether any
 /// entry was queued. Works from the cached schedule while the node is away.
 async fn prove_due_hours(
 	context: &Context,
-	chain: Option<&Chain>,
+	best: Option<&BestBlock>,
 	program_id: u64,
 ) -> Result<bool> {
 	let (Some(key), Some(secret)) = (&context.proving_key, context.secrets.get(&program_id)) else {
 		return Ok(false);
 	};
 	let store = &context.store;
-	let mut best_time = None;
-	if let Some(chain) = chain {
-		let best = chain.best().await;
-		if let Err(error) = &best {
-			tracing::warn!(%error, "the best block is unavailable");
-		}
-		if let Ok(best) = best {
-			best_time = Chain::time_at(&best).await.ok();
-			match Chain::program(&best, program_id).await {
+	let best_time = best.and_then(|best| best.time);
+	if let Some(best) = best {
+		{
+			match Chain::program(&best.block, program_id).await {
 				Ok(Some(state)) => {
 					if state.program.status != ProgramStatus::Active {
 						return Ok(false);
@@ -279,7 +294,8 @@ async fn prove_due_hours(
 		let next =
 			Progress { next_hour: hour + 1, fingerprint: prove::scalar_hex(&proven.fingerprint) };
 		store.write(|writer| {
-			writer.enqueue(&entry)?;
+			let id = writer.enqueue(&entry)?;
+			writer.put_state(&prove::entry_key(program_id, hour), &id)?;
 			writer.put_state(&prove::progress_key(program_id), &next)
 		})?;
 		queued = true;
@@ -289,7 +305,7 @@ async fn prove_due_hours(
 /// Splits every stored reading after the cursor whose slot's day is trading.
 async fn split_new_slots(
 	context: &Context,
-	chain: Option<&Chain>,
+	best: Option<&BestBlock>,
 	days: &mut HashMap<u64, DayPhase>,
 	slot_length_ms: &mut Option<u64>,
 ) -> Result<bool> {
@@ -297,28 +313,15 @@ async fn split_new_slots(
 	let interval_ms = context.config.meter.interval_ms;
 	let cursor: u64 = match store.state(SPLIT_CURSOR)? {
 		Some(cursor) => cursor,
-		None => match store.stored_readings(0..u64::MAX)?.first() {
-			Some(first) => first.reading.start_ms,
+		None => match store.first_reading()? {
+			Some(first) => first.start_ms,
 			None => return Ok(false),
 		},
 	};
 	let mut queued = false;
-	let best = match chain {
-		Some(chain) => match chain.best().await {
-			Ok(best) => Some(best),
-			Err(error) => {
-				tracing::warn!(%error, "the best block is unavailable");
-				None
-			},
-		},
-		None => None,
-	};
 	// The pool checks a report against the best block's clock: a slot the
 	// chain has not reached yet would be refused, so wait for it.
-	let best_time = match &best {
-		Some(best) => Chain::time_at(best).await.ok(),
-		None => None,
-	};
+	let best_time = best.and_then(|best| best.time);
 	for reading in store.readings(cursor..u64::MAX)? {
 		if best_time.is_some_and(|time| time < reading.start_ms) {
 			return Ok(queued);
@@ -327,8 +330,8 @@ async fn split_new_slots(
 		let day = slot / SLOTS_PER_DAY;
 		let phase = match days.get(&day) {
 			Some(phase) if !matches!(phase, DayPhase::Bidding) => Some(*phase),
-			_ => match &best {
-				Some(best) => match Chain::day_prices(best, day as u32).await {
+			_ => match best {
+				Some(best) => match Chain::day_prices(&best.block, day as u32).await {
 					Ok(Some(prices)) => {
 						*slot_length_ms = Some(prices.slot_length_ms);
 						days.insert(day, prices.phase);

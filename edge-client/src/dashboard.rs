@@ -18,7 +18,7 @@ use crate::{
 	chain::Chain,
 	daemon::{Context, SLOTS_PER_DAY},
 	now_ms,
-	outbox::{Call, Sender},
+	outbox::Sender,
 	prove::{self, Schedule},
 };
 
@@ -90,17 +90,13 @@ async fn public_view(context: &Context) -> anyhow::Result<Value> {
 	let chain = context.chain.read().await.clone();
 	let mut node = json!({ "connected": false, "best_block": null, "finalized_block": null });
 	let mut programs = Vec::new();
-	// Transaction hash of each retired deviation, by (program, hour).
-	let retired = context.store.retired()?;
-	let transaction = |program: u64, hour: u32| {
-		retired.iter().find_map(|(_, retired)| match &retired.entry.call {
-			Call::SubmitDeviation { program_id, hour: proven, .. }
-				if *program_id == program && *proven == hour && retired.expired.is_none() =>
-			{
-				retired.entry.signed.as_ref().map(|signed| format!("0x{}", signed.hash))
-			},
-			_ => None,
-		})
+	// The final transaction of each proven hour, through its outbox entry.
+	let store = &context.store;
+	let transaction = |program: u64, hour: u32| -> anyhow::Result<Option<String>> {
+		match store.state::<u64>(&prove::entry_key(program, hour))? {
+			Some(id) => Ok(store.final_transaction(id)?),
+			None => Ok(None),
+		}
 	};
 	if let Some(chain) = chain {
 		if let (Ok(best), Ok(finalized)) = (chain.best().await, chain.finalized().await) {
@@ -117,16 +113,16 @@ async fn public_view(context: &Context) -> anyhow::Result<Value> {
 					.iter()
 					.map(|(hour, record)| {
 						escrow = escrow.saturating_sub(record.penalty);
-						RegisteredHour {
+						Ok(RegisteredHour {
 							hour: *hour,
 							deviation_wh: record.deviation,
 							penalty: record.penalty.to_string(),
 							escrow_after: escrow.to_string(),
 							fingerprint: format!("0x{}", hex::encode(record.fingerprint)),
-							transaction: transaction(program.id, *hour),
-						}
+							transaction: transaction(program.id, *hour)?,
+						})
 					})
-					.collect();
+					.collect::<anyhow::Result<_>>()?;
 				programs.push(json!({
 					"program_id": program.id,
 					"status": format!("{:?}", state.program.status),
@@ -188,26 +184,12 @@ async fn private_view(context: &Context) -> anyhow::Result<Value> {
 	let day = last.map(|reading| reading.start_ms / interval_ms / SLOTS_PER_DAY);
 	let mut slots = Vec::new();
 	if let Some(day) = day {
-		let retired = store.retired()?;
 		let first = day * SLOTS_PER_DAY;
 		for (slot, shares) in store.shares(first..first + SLOTS_PER_DAY)? {
-			let done: Vec<String> = shares
-				.entries
-				.iter()
-				.filter_map(|id| {
-					retired.iter().find(|(retired_id, _)| retired_id == id).and_then(
-						|(_, retired)| {
-							retired.expired.is_none().then(|| {
-								retired
-									.entry
-									.signed
-									.as_ref()
-									.map(|signed| format!("0x{}", signed.hash))
-							})?
-						},
-					)
-				})
-				.collect();
+			let mut done = Vec::with_capacity(shares.entries.len());
+			for id in &shares.entries {
+				done.extend(store.final_transaction(*id)?);
+			}
 			slots.push(json!({
 				"slot_of_day": slot - first,
 				"net_wh": shares.net_wh,

@@ -97,6 +97,11 @@ pub fn progress_key(program_id: u64) -> String {
 	format!("program/{program_id}/progress")
 }
 
+/// The store key of the outbox entry that submits `hour` of a program.
+pub fn entry_key(program_id: u64, hour: u32) -> String {
+	format!("program/{program_id}/hour/{hour}/entry")
+}
+
 /// The store key of a program's cached schedule.
 pub fn schedule_key(program_id: u64) -> String {
 	format!("program/{program_id}/schedule")

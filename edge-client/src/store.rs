@@ -207,17 +207,27 @@ impl Store {
 		Ok(readings)
 	}
 
+	/// The earliest reading.
+	pub fn first_reading(&self) -> Result<Option<Reading>, StoreError> {
+		self.end_reading(true)
+	}
+
 	/// The latest reading.
 	pub fn last_reading(&self) -> Result<Option<Reading>, StoreError> {
+		self.end_reading(false)
+	}
+
+	fn end_reading(&self, first: bool) -> Result<Option<Reading>, StoreError> {
 		let read = self.database.begin_read().map_err(db)?;
 		let table = read.open_table(READINGS).map_err(db)?;
-		let last = match table.last().map_err(db)? {
+		let end = if first { table.first() } else { table.last() }.map_err(db)?;
+		let reading = match end {
 			Some((start, value)) => {
 				Some(StoredReading::decode(start.value(), value.value())?.reading)
 			},
 			None => None,
 		};
-		Ok(last)
+		Ok(reading)
 	}
 
 	/// Walks the whole chain of readings; returns the interval start of the
@@ -259,9 +269,18 @@ impl Store {
 		self.table_entries(OUTBOX)
 	}
 
-	/// Every retired entry, in sequence order.
-	pub fn retired(&self) -> Result<Vec<(u64, Retired)>, StoreError> {
-		self.table_entries(RETIRED)
+	/// The hash of entry `id` if it is final on chain (not pending, not expired).
+	pub fn final_transaction(&self, id: u64) -> Result<Option<String>, StoreError> {
+		let read = self.database.begin_read().map_err(db)?;
+		let table = read.open_table(RETIRED).map_err(db)?;
+		let Some(value) = table.get(id).map_err(db)? else { return Ok(None) };
+		let retired: Retired = decode(&format!("entry {id}"), value.value())?;
+		Ok(retired
+			.expired
+			.is_none()
+			.then_some(retired.entry.signed)
+			.flatten()
+			.map(|signed| format!("0x{}", signed.hash)))
 	}
 
 	/// The shares of the slots in `range`, in order.

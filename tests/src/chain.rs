@@ -4,30 +4,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use subxt::{
-	config::RpcConfigFor,
 	dynamic::{self, Value},
 	ext::scale_decode::{self, DecodeAsType},
-	rpcs::{methods::LegacyRpcMethods, RpcClient},
+	rpcs::RpcClient,
 	transactions::Payload,
 	utils::AccountId32,
-	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;
 
 use crate::node::{Node, NodeSpec};
 
-/// GridVeil's transaction format is Polkadot's: `MultiAddress<AccountId32, ()>`,
-/// `MultiSignature`, u32 nonces and the standard transaction extensions.
-pub type GridVeilConfig = PolkadotConfig;
-
-/// A subxt client of a GridVeil node.
-pub type Client = OnlineClient<GridVeilConfig>;
-
-/// The client's view of the chain at one block.
-pub type AtBlock = subxt::client::OnlineClientAtBlock<GridVeilConfig>;
-
-/// The node's legacy JSON-RPC methods (health, finalized head, keystore).
-pub type Rpc = LegacyRpcMethods<RpcConfigFor<GridVeilConfig>>;
+/// The client types are the edge client's: Polkadot's transaction format,
+/// a subxt client, its view at one block and the legacy RPC methods.
+pub use gridveil_edge::chain::{AtBlock, Client, GridVeilConfig, Rpc};
 
 /// Starts a `--dev` node, waits until it has finalized block `height`, and
 /// connects to it: the node (kept alive by the caller), its RPC and a client.

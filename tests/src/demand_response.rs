@@ -10,12 +10,9 @@ use subxt::{
 	utils::AccountId32,
 };
 
-pub use gridveil_edge::chain::{HourRecord, Program, ProgramState, ProgramStatus};
+pub use gridveil_edge::chain::{HourRecord, Program, ProgramState, ProgramStatus, Scalar};
 
 use crate::chain::{self, Client};
-
-/// A BN254 scalar as the chain stores it (commitments, fingerprints).
-pub type Scalar = [u8; 32];
 
 /// `DemandResponse::ProgramOffered`.
 #[derive(Debug, DecodeAsType)]
