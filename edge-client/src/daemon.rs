@@ -274,6 +274,12 @@ async fn prove_due_hours(
 		})
 		.await??;
 		context.metrics.proved(started.elapsed().as_secs_f64());
+		let proof = if prove::tamper_proof_hour() == Some(hour) {
+			tracing::warn!(program = program_id, hour, "fault injection: the proof is tampered");
+			prove::tampered(&proven.proof)?
+		} else {
+			proven.proof
+		};
 		tracing::info!(
 			program = program_id,
 			hour,
@@ -286,7 +292,7 @@ async fn prove_due_hours(
 				hour,
 				deviation: proven.deviation,
 				fingerprint: prove::scalar_hex(&proven.fingerprint),
-				proof: hex::encode(&proven.proof),
+				proof: hex::encode(&proof),
 			},
 			Sender::Device,
 			now_ms(),

@@ -4,7 +4,7 @@
 use std::{ops::Range, path::Path};
 
 use gridveil_circuits::{keys, poseidon::HOURS, DeviationProvingKey, Witness};
-use gridveil_groth16::{encode_proof, scalar_from_bytes, scalar_to_bytes, Scalar};
+use gridveil_groth16::{decode_proof, encode_proof, scalar_from_bytes, scalar_to_bytes, Scalar};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError};
@@ -147,6 +147,26 @@ pub fn prove_hour(
 		fingerprint: public.fingerprint,
 		proof: encode_proof(&proof).to_vec(),
 	})
+}
+
+/// Fault injection for end-to-end tests of the paper's cheating prosumer:
+/// with this variable set to an hour, the daemon submits a tampered proof for
+/// that hour of every program. Never set it on a real box: the chain forfeits
+/// the escrow to the aggregator and excludes the prosumer.
+pub const TAMPER_PROOF_HOUR_VARIABLE: &str = "GRIDVEIL_EDGE_TAMPER_PROOF_HOUR";
+
+/// The hour [`TAMPER_PROOF_HOUR_VARIABLE`] names, if it is set.
+pub fn tamper_proof_hour() -> Option<u32> {
+	std::env::var(TAMPER_PROOF_HOUR_VARIABLE).ok()?.trim().parse().ok()
+}
+
+/// `proof` with its `a` point negated: still canonical, on the curve and in
+/// the subgroup (so the chain decodes it and must judge it), but not valid.
+pub fn tampered(proof: &[u8]) -> Result<Vec<u8>, ProveError> {
+	let mut decoded =
+		decode_proof(proof).map_err(|error| ProveError::Prover(format!("{error:?}")))?;
+	decoded.a = -decoded.a;
+	Ok(encode_proof(&decoded).to_vec())
 }
 
 /// Hex of a scalar's chain encoding.
