@@ -8,11 +8,15 @@ ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
 
-.PHONY: demo test setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64
+.PHONY: demo test test-long setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz
 
-## demo: build the node and start the 4-validator local network with zombienet.
-demo: setup node zombie-cli
-	@PATH="$(CARGO_TARGET_DIR)/release:$(TOOLS_DIR)/bin:$$PATH" zombienet/demo.sh
+## demo: build what is missing, then run the whole product on this machine:
+## 4 validators (zombienet-sdk), 51 households with an edge box each, a
+## compressed day of demand response and trading, its liquidation and a
+## summary. DEMO_ARGS passes options (`gridveil-demo --help`).
+DEMO_ARGS ?=
+demo: setup node
+	$(CARGO_TARGET_DIR)/release/gridveil-demo $(DEMO_ARGS)
 
 ## test: build everything once (release profile) and run all tests.
 test: setup no-rocksdb build edge-aarch64
@@ -37,6 +41,7 @@ setup:
 	command -v aarch64-linux-gnu-gcc >/dev/null || missing="$$missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross"; \
 	[ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -98,3 +103,22 @@ zombie-cli:
 ## (Its own artifacts: the first run compiles the dependencies in check mode.)
 check: setup
 	SKIP_WASM_BUILD=1 $(CARGO) check --locked --workspace --all-targets
+
+## fuzz: coverage-guided fuzzing of the runtime's extrinsics for FUZZ_SECONDS
+## (runtime/fuzz/README.md), from and into the committed corpus. Needs nightly
+## and cargo-fuzz (installed once into $(TOOLS_DIR)). Its own target dir: the
+## sanitizer flags would otherwise rebuild what the other targets share. The
+## lockfile is the workspace's, so the fuzzer builds the same versions.
+FUZZ_SECONDS ?= 3600
+# New inputs go here; the committed seeds in runtime/fuzz/corpus/ are read only.
+FUZZ_CORPUS ?= $(CARGO_TARGET_DIR)/fuzz/corpus
+fuzz:
+	mkdir -p $(FUZZ_CORPUS)
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || [ -x "$(TOOLS_DIR)/bin/cargo-fuzz" ] || \
+		$(CARGO) install --locked --root "$(TOOLS_DIR)" cargo-fuzz
+	cp Cargo.lock runtime/fuzz/fuzzer/Cargo.lock
+	cd runtime/fuzz/fuzzer && PATH="$(TOOLS_DIR)/bin:$$PATH" SKIP_WASM_BUILD=1 \
+		CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/fuzz \
+		$(CARGO) +nightly fuzz run --fuzz-dir . runtime_extrinsics $(FUZZ_CORPUS) ../corpus/runtime_extrinsics -- \
+		-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1

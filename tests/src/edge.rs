@@ -36,6 +36,22 @@ impl Process {
 		let _ = self.child.wait();
 	}
 
+	/// SIGTERM, then up to `grace` for it to exit, then SIGKILL.
+	pub fn terminate(&mut self, grace: Duration) {
+		if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
+			// SAFETY: sends a signal to our own child, which has not been reaped.
+			unsafe { libc::kill(pid, libc::SIGTERM) };
+			let deadline = Instant::now() + grace;
+			while Instant::now() < deadline {
+				if matches!(self.child.try_wait(), Ok(Some(_))) {
+					return;
+				}
+				std::thread::sleep(Duration::from_millis(50));
+			}
+		}
+		self.kill();
+	}
+
 	/// Errors (with the log tail) if the process has exited.
 	pub fn ensure_running(&mut self) -> Result<()> {
 		if let Some(status) = self.child.try_wait()? {

@@ -119,6 +119,8 @@ pub struct AccountInfo {
 pub struct AccountData {
 	/// Free balance.
 	pub free: u128,
+	/// Reserved balance (holds).
+	pub reserved: u128,
 }
 
 // ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub mod demand_response;
+pub mod demo;
 pub mod edge;
 pub mod energy_market;
 pub mod node;

@@ -1,0 +1,124 @@
+//! Who takes part in the demo, and their keys (well-known development keys
+//! or `//GridVeil//…` derivations of the empty development phrase: a demo
+//! chain's keys are public by design).
+
+use std::str::FromStr;
+
+use anyhow::Result;
+use gridveil_edge::split;
+use subxt::utils::AccountId32;
+use subxt_signer::{
+	sr25519::{self, Keypair},
+	SecretUri,
+};
+
+/// The dataset's households: `household-00` … `household-50`.
+pub const HOUSEHOLDS: usize = 51;
+
+/// Groups in the demo's tree, each under its own intermediate node.
+pub const GROUPS: usize = 2;
+
+/// Ledgers per group, and so pseudonyms per prosumer.
+pub const LEDGERS_PER_GROUP: u32 = 3;
+
+/// The secret URI of the liquidator key the validators' offchain workers hold.
+pub const LIQUIDATOR_SURI: &str = "//GridVeil//liquidator";
+
+/// A key from a secret URI.
+pub fn keypair(uri: &str) -> Result<Keypair> {
+	Ok(Keypair::from_uri(&SecretUri::from_str(uri)?)?)
+}
+
+/// A keypair's account.
+pub fn account(keypair: &Keypair) -> AccountId32 {
+	keypair.public_key().to_account_id()
+}
+
+/// One household of the dataset with its edge box.
+pub struct Prosumer {
+	/// Its index, 0 … 50.
+	pub index: usize,
+	/// The secret its main account and pseudonyms derive from.
+	pub secret: String,
+	/// Its main account (accepts programs, authorises the device).
+	pub account: Keypair,
+	/// The edge box's device key.
+	pub device: Keypair,
+	/// The device key's secret URI.
+	pub device_secret: String,
+	/// The group it trades in.
+	pub group: usize,
+	/// One pseudonym per ledger of its group.
+	pub pseudonyms: Vec<Keypair>,
+	/// Whether it takes part in a demand-response program.
+	pub in_program: bool,
+}
+
+impl Prosumer {
+	/// The dataset column it replays.
+	pub fn column(&self) -> String {
+		format!("household-{:02}", self.index)
+	}
+}
+
+/// Everybody.
+pub struct Actors {
+	/// The chain's operator and main-grid authority (sudo): Alice.
+	pub operator: Keypair,
+	/// The demand-response aggregator: Bob.
+	pub aggregator: Keypair,
+	/// The main grid's account: Ferdie.
+	pub main_grid: Keypair,
+	/// The producers: Charlie (cheap, small) and Dave (dearer, large).
+	pub producers: [Keypair; 2],
+	/// Each group's coordinator, who also operates it.
+	pub coordinators: Vec<Keypair>,
+	/// The prosumers, split over the groups in two halves.
+	pub prosumers: Vec<Prosumer>,
+}
+
+impl Actors {
+	/// `prosumers` households (at most 51), the first `programs` of them in
+	/// a demand-response program.
+	pub fn new(prosumers: usize, programs: usize) -> Result<Self> {
+		let per_group = prosumers.div_ceil(GROUPS);
+		let prosumers = (0..prosumers.min(HOUSEHOLDS))
+			.map(|index| {
+				let secret = format!("//GridVeil//prosumer//{index}");
+				let device_secret = format!("{secret}//device");
+				Ok(Prosumer {
+					index,
+					account: keypair(&secret)?,
+					device: keypair(&device_secret)?,
+					device_secret,
+					group: index / per_group.max(1),
+					pseudonyms: (0..LEDGERS_PER_GROUP)
+						.map(|ledger| split::pseudonym(&secret, ledger))
+						.collect::<Result<_, _>>()?,
+					secret,
+					in_program: index < programs,
+				})
+			})
+			.collect::<Result<Vec<_>>>()?;
+		Ok(Self {
+			operator: sr25519::dev::alice(),
+			aggregator: sr25519::dev::bob(),
+			main_grid: sr25519::dev::ferdie(),
+			producers: [sr25519::dev::charlie(), sr25519::dev::dave()],
+			coordinators: (0..GROUPS)
+				.map(|group| keypair(&format!("//GridVeil//coordinator//{group}")))
+				.collect::<Result<_>>()?,
+			prosumers,
+		})
+	}
+
+	/// The prosumers of `group`.
+	pub fn members(&self, group: usize) -> impl Iterator<Item = &Prosumer> {
+		self.prosumers.iter().filter(move |prosumer| prosumer.group == group)
+	}
+
+	/// The prosumers in a demand-response program.
+	pub fn in_programs(&self) -> impl Iterator<Item = &Prosumer> {
+		self.prosumers.iter().filter(|prosumer| prosumer.in_program)
+	}
+}

@@ -1,0 +1,129 @@
+//! One real `gridveil-edge` process per household: its keys, its
+//! configuration (the dataset replayed as its meter), its store and its
+//! dashboard on a port of its own.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{actors::Prosumer, network::Clock, setup::Deployment};
+use crate::edge::{edge_binary, Process};
+
+/// The first household's dashboard port; household `i` listens on `+ i`.
+pub const FIRST_DASHBOARD_PORT: u16 = 8100;
+
+/// Within this many ms after a slot's reading, each share goes out at a
+/// random moment (well inside the chain's report window).
+const JITTER_WINDOW_MS: u64 = 2_500;
+
+/// A running edge box.
+pub struct EdgeBox {
+	/// The household.
+	pub index: usize,
+	/// Its dashboard.
+	pub dashboard_port: u16,
+	/// Its folder (keys, configuration, store, log).
+	pub dir: PathBuf,
+	/// The daemon.
+	pub process: Process,
+}
+
+impl EdgeBox {
+	/// The dashboard's address.
+	pub fn dashboard_url(&self) -> String {
+		format!("http://127.0.0.1:{}/", self.dashboard_port)
+	}
+
+	/// The configuration file.
+	pub fn config(&self) -> PathBuf {
+		self.dir.join("edge.toml")
+	}
+}
+
+/// The configuration of household `prosumer`'s box.
+pub fn config_toml(
+	prosumer: &Prosumer,
+	node_url: &str,
+	clock: &Clock,
+	deployment: &Deployment,
+	dataset: &Path,
+	dir: &Path,
+	dashboard_port: u16,
+) -> String {
+	let mut programs = String::new();
+	if prosumer.in_program {
+		programs.push_str(&format!(
+			"[demand_response]\nproving_key = {:?}\n",
+			deployment.proving_key.display().to_string()
+		));
+	}
+	for program in deployment.programs.iter().filter(|program| program.prosumer == prosumer.index) {
+		programs.push_str(&format!(
+			"[[demand_response.programs]]\nid = {}\nrequest_file = {:?}\n",
+			program.program_id,
+			program.request_file.display().to_string(),
+		));
+	}
+	format!(
+		r#"[node]
+url = "{node_url}"
+
+[keys]
+device_key_file = "{dir}/device.key"
+pseudonym_secret_file = "{dir}/pseudonyms.key"
+
+[meter]
+source = "replay"
+interval_ms = {interval}
+
+[meter.replay]
+dataset = {dataset:?}
+prosumer = "{column}"
+
+[store]
+path = "{dir}/store/edge.redb"
+
+{programs}
+[trading]
+enabled = true
+pseudonyms = {pseudonyms}
+jitter_window_ms = {JITTER_WINDOW_MS}
+
+[dashboard]
+listen = "127.0.0.1:{dashboard_port}"
+"#,
+		dir = dir.display(),
+		interval = clock.slot_length_ms,
+		dataset = dataset.display().to_string(),
+		column = prosumer.column(),
+		pseudonyms = prosumer.pseudonyms.len(),
+	)
+}
+
+/// Writes household `prosumer`'s keys and configuration under `root` and
+/// starts its daemon against `node_url`.
+pub fn start(
+	prosumer: &Prosumer,
+	node_url: &str,
+	clock: &Clock,
+	deployment: &Deployment,
+	dataset: &Path,
+	root: &Path,
+) -> Result<EdgeBox> {
+	let dir = root.join(prosumer.column());
+	std::fs::create_dir_all(&dir)?;
+	let dashboard_port = FIRST_DASHBOARD_PORT + prosumer.index as u16;
+	std::fs::write(dir.join("device.key"), format!("{}\n", prosumer.device_secret))?;
+	std::fs::write(dir.join("pseudonyms.key"), format!("{}\n", prosumer.secret))?;
+	let config = config_toml(prosumer, node_url, clock, deployment, dataset, &dir, dashboard_port);
+	let config_path = dir.join("edge.toml");
+	std::fs::write(&config_path, config)?;
+	let process = Process::spawn(
+		&format!("gridveil-edge ({})", prosumer.column()),
+		&edge_binary()?,
+		&["run", "--config", &config_path.to_string_lossy()],
+		&dir.join("edge.log"),
+	)
+	.with_context(|| format!("starting the box of {}", prosumer.column()))?;
+	Ok(EdgeBox { index: prosumer.index, dashboard_port, dir, process })
+}

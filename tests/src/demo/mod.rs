@@ -1,0 +1,252 @@
+//! `make demo`: the whole product on one machine. Four validators
+//! (zombienet-sdk, `zombienet/local.toml`), the operator, aggregator,
+//! producers and coordinators setting up a day with real extrinsics, one real
+//! `gridveil-edge` process per household replaying the reference dataset as
+//! its meter, a compressed day (96 slots and 24 program hours of about six
+//! and 24 seconds), the validators' offchain workers liquidating it, and a
+//! summary checked against the households' readings.
+//!
+//! The same code runs the full-day end-to-end test (`tests/tests/full_day.rs`),
+//! which also stops validators while the day runs.
+
+pub mod actors;
+pub mod boxes;
+pub mod network;
+pub mod report;
+pub mod setup;
+
+use std::{
+	path::{Path, PathBuf},
+	time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail, Context, Result};
+use gridveil_edge::ingest::Dataset;
+use zombienet_sdk::{LocalFileSystem, Network};
+
+use self::{
+	actors::Actors,
+	boxes::EdgeBox,
+	network::Clock,
+	report::{Summary, Tally, LIQUIDATION_TIMEOUT},
+	setup::{day_readings, Deployment},
+};
+use crate::{
+	chain::{self, Client, Rpc},
+	energy_market::SLOTS_PER_DAY,
+};
+
+/// How the demo runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+	/// Households (at most 51).
+	pub prosumers: usize,
+	/// Households, the first ones, in a demand-response program.
+	pub programs: usize,
+	/// Slots after a slot in which its shares are still taken: eight (48 s),
+	/// so a report survives a validator's empty Aura slots.
+	pub report_grace_slots: u32,
+	/// Where the network, the keys and every box live.
+	pub dir: PathBuf,
+}
+
+impl Options {
+	/// 51 households, 6 of them in programs, under `dir`.
+	pub fn new(dir: PathBuf) -> Self {
+		Self { prosumers: actors::HOUSEHOLDS, programs: 6, report_grace_slots: 8, dir }
+	}
+}
+
+/// The reference dataset in the repository (ODbL, see its README).
+pub fn dataset_path() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge-client/data/community-2016-15min.csv.gz")
+}
+
+/// Time from picking the clock to the day's start: spawning the network
+/// (about a minute on 2 cores) and three setup rounds.
+const LEAD_MS: u64 = 150_000;
+
+/// A running demo.
+pub struct Demo {
+	/// The validators.
+	pub network: Network<LocalFileSystem>,
+	/// The market's clock and the day.
+	pub clock: Clock,
+	/// Everybody's keys.
+	pub actors: Actors,
+	/// What the setup created.
+	pub deployment: Deployment,
+	/// One box per household.
+	pub boxes: Vec<EdgeBox>,
+	/// Σ over the households of import − export in each slot, Wh.
+	pub net_readings: Vec<i64>,
+	/// A client of the first validator (Alice).
+	pub client: Client,
+	/// Its RPC.
+	pub rpc: Rpc,
+	/// The events counted so far.
+	pub tally: Tally,
+	options: Options,
+}
+
+impl Demo {
+	/// Spawns the network, sets up the day and starts the boxes, telling
+	/// `say` what it is doing. Boxes talk to `box_nodes` (validator names;
+	/// spread over them in turn).
+	pub async fn start(options: Options, box_nodes: &[&str], say: impl Fn(&str)) -> Result<Self> {
+		std::fs::create_dir_all(&options.dir)?;
+		let actors = Actors::new(options.prosumers, options.programs)?;
+		let clock = Clock::starting_after(gridveil_edge::now_ms() + LEAD_MS);
+		say(&format!(
+			"spawning 4 validators (alice, bob, charlie, dave) with {:.3}-second slots; \
+			 day {} starts in {} s",
+			clock.slot_length_ms as f64 / 1_000.0,
+			clock.day,
+			(clock.day_start() - gridveil_edge::now_ms()) / 1_000
+		));
+		let network =
+			network::spawn(&clock, options.report_grace_slots, &options.dir.join("network"))
+				.await?;
+		let alice = network.get_node("alice")?.ws_uri().to_string();
+		let rpc = chain::rpc(&alice).await?;
+		chain::wait_for_finalized(&rpc, 1, Duration::from_secs(180)).await?;
+		let client = chain::connect(&alice).await?;
+		for node in network.nodes() {
+			setup::insert_liquidator_key(node.ws_uri()).await?;
+		}
+
+		say("setting up: verifying key, main grid, producers, tree, pseudonyms, programs, offers");
+		let deployment = setup::run(&client, &rpc, &actors, &clock, &dataset_path(), &options.dir)
+			.await
+			.context("the setup")?;
+		let mut net_readings = vec![0i64; SLOTS_PER_DAY as usize];
+		for prosumer in &actors.prosumers {
+			let dataset = Dataset::load(&dataset_path(), &prosumer.column())?;
+			for (slot, reading) in day_readings(&dataset, &clock).iter().enumerate() {
+				net_readings[slot] += reading.import_wh as i64 - reading.export_wh as i64;
+			}
+		}
+
+		say(&format!("starting {} edge boxes", actors.prosumers.len()));
+		let urls: Vec<String> = box_nodes
+			.iter()
+			.map(|name| Ok(network.get_node(*name)?.ws_uri().to_string()))
+			.collect::<Result<_>>()?;
+		let mut boxes = Vec::new();
+		for (prosumer, url) in actors.prosumers.iter().zip(urls.iter().cycle()) {
+			boxes.push(boxes::start(
+				prosumer,
+				url,
+				&clock,
+				&deployment,
+				&dataset_path(),
+				&options.dir.join("boxes"),
+			)?);
+		}
+		Ok(Self {
+			network,
+			clock,
+			actors,
+			deployment,
+			boxes,
+			net_readings,
+			client,
+			rpc,
+			tally: Tally::default(),
+			options,
+		})
+	}
+
+	/// Where to look, for people.
+	pub fn directions(&self) -> String {
+		let mut text = String::from("Where to look:\n");
+		for node in self.network.nodes() {
+			text.push_str(&format!("  {:<8} {}\n", node.name(), node.ws_uri()));
+		}
+		text.push_str(
+			"  polkadot.js apps: \
+			 https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944#/explorer\n",
+		);
+		text.push_str("  dashboards (one per household; programs on the first ones):\n");
+		for row in self.boxes.chunks(4) {
+			let line: Vec<String> = row
+				.iter()
+				.map(|edge| format!("household-{:02} {}", edge.index, edge.dashboard_url()))
+				.collect();
+			text.push_str(&format!("    {}\n", line.join("  ")));
+		}
+		text.push_str(&format!("  files and logs: {}\n", self.options.dir.display()));
+		text
+	}
+
+	/// Boxes still running.
+	pub fn boxes_up(&mut self) -> usize {
+		self.boxes.iter_mut().filter_map(|edge| edge.process.ensure_running().ok()).count()
+	}
+
+	/// Counts the newly finalized blocks' events; returns the live line and
+	/// whether the day is done: liquidated, with every program's hours on
+	/// chain. Fails `LIQUIDATION_TIMEOUT` after the day's report window.
+	pub async fn step(&mut self) -> Result<(String, bool)> {
+		let report_window =
+			u64::from(self.options.report_grace_slots + 1) * self.clock.slot_length_ms;
+		let deadline_ms =
+			self.clock.day_end() + report_window + LIQUIDATION_TIMEOUT.as_millis() as u64;
+		let expected_proofs = self.deployment.programs.len() * gridveil_circuits::poseidon::HOURS;
+		// Nodes come and go in the fault tests: a failed read is retried next time.
+		let unavailable = self.tally.follow(&self.client, &self.rpc, self.clock.day).await.err();
+		let up = self.boxes_up();
+		let mut line = report::live_line(
+			&self.tally,
+			&self.clock,
+			gridveil_edge::now_ms(),
+			up,
+			self.boxes.len(),
+		);
+		if let Some(error) = unavailable {
+			line.push_str(&format!(" · chain unavailable: {error}"));
+		}
+		let done =
+			self.tally.liquidated_block.is_some() && self.tally.proof_count() >= expected_proofs;
+		if !done && gridveil_edge::now_ms() > deadline_ms {
+			bail!(
+				"the day was not liquidated (or proofs are missing) {} s after its end: {line}",
+				(deadline_ms - self.clock.day_end()) / 1_000
+			);
+		}
+		Ok((line, done))
+	}
+
+	/// [`Self::step`] every two seconds, showing each line with `show`,
+	/// until the day is done.
+	pub async fn follow(&mut self, mut show: impl FnMut(&str)) -> Result<()> {
+		loop {
+			let started = Instant::now();
+			let (line, done) = self.step().await?;
+			show(&line);
+			if done {
+				return Ok(());
+			}
+			tokio::time::sleep(Duration::from_secs(2).saturating_sub(started.elapsed())).await;
+		}
+	}
+
+	/// The summary of the day.
+	pub async fn summary(&self) -> Result<Summary> {
+		report::summary(
+			&self.client,
+			&self.tally,
+			&self.actors,
+			&self.deployment,
+			&self.clock,
+			&self.net_readings,
+		)
+		.await
+	}
+
+	/// Stops every box (SIGKILL: their stores are crash-safe) and every node.
+	pub async fn stop(self) -> Result<()> {
+		drop(self.boxes);
+		self.network.destroy().await.map_err(|error| anyhow!("stopping the network: {error}"))
+	}
+}

@@ -1,0 +1,412 @@
+//! Setting up the demo day with the same extrinsics an operator, an
+//! aggregator, producers and coordinators send from polkadot.js apps, in
+//! three rounds of one or two blocks each.
+
+use std::{path::Path, time::Duration};
+
+use anyhow::{ensure, Context, Result};
+use gridveil_circuits::{encoding::to_decimal, keys, poseidon, READINGS_PER_HOUR};
+use gridveil_edge::ingest::Dataset;
+use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
+use rand::{rngs::OsRng, Rng};
+use subxt::{
+	dynamic::{self, Value},
+	rpcs::{rpc_params, RpcClient},
+	tx::DynamicPayload,
+	utils::{AccountId32, MultiAddress},
+};
+
+use super::{
+	actors::{account, keypair, Actors, LEDGERS_PER_GROUP, LIQUIDATOR_SURI},
+	network::Clock,
+};
+use crate::{
+	chain::{self, Client, KeyRegistered, Rpc},
+	demand_response::ProgramOffered,
+	energy_market::{
+		address_value, all_in_block, event_of, events_of, main_grid_fields, submit_all, GroupAdded,
+		NodeAdded, ROOT, SLOTS_PER_DAY,
+	},
+};
+
+/// 1 VEIL.
+pub const UNIT: u128 = 1_000_000_000_000;
+/// What each coordinator gets to pay fees and its group's bills.
+const COORDINATOR_FUNDS: u128 = 10_000 * UNIT;
+/// What each prosumer in a program and its device get for fees.
+const FEE_FUNDS: u128 = 10 * UNIT;
+/// The reward the aggregator escrows for each program.
+pub const PROGRAM_REWARD: u128 = 100 * UNIT;
+/// Penalty per Wh of deviation: 0.01 VEIL.
+pub const PENALTY_PER_WH: u128 = UNIT / 100;
+/// The aggregator asks each household for this share of its usual consumption.
+const REQUESTED_PERCENT: u64 = 90;
+/// Charlie's offer: a small, cheap plant (covers the night).
+const CHEAP_CAPACITY_WH: u64 = 3_000;
+/// Charlie's price per kWh: 0.18 VEIL.
+const CHEAP_PRICE_PER_KWH: u128 = 18 * UNIT / 100;
+/// Dave's price per kWh outside the evening peak: 0.26 VEIL; in it, 0.41.
+const PEAK_PRICES_PER_KWH: [u128; 2] = [26 * UNIT / 100, 41 * UNIT / 100];
+/// Dave's capacity is this share of the expected consumption.
+const LARGE_CAPACITY_PERCENT: u64 = 150;
+
+/// A demand-response program of the demo.
+#[derive(Clone, Debug)]
+pub struct DemoProgram {
+	/// Its id on chain.
+	pub program_id: u64,
+	/// The prosumer's index.
+	pub prosumer: usize,
+	/// The request file on the box.
+	pub request_file: std::path::PathBuf,
+}
+
+/// A group with its ledgers.
+#[derive(Clone, Debug)]
+pub struct DemoGroup {
+	/// The group's id.
+	pub group: u32,
+	/// Its intermediate node.
+	pub parent: u32,
+	/// Its ledgers, in order.
+	pub ledgers: Vec<u32>,
+}
+
+/// What the setup created.
+#[derive(Clone, Debug)]
+pub struct Deployment {
+	/// The deviation circuit's verifying key id.
+	pub key_id: u32,
+	/// The proving key file the edge boxes load.
+	pub proving_key: std::path::PathBuf,
+	/// The intermediate nodes.
+	pub intermediates: Vec<u32>,
+	/// The groups.
+	pub groups: Vec<DemoGroup>,
+	/// The programs.
+	pub programs: Vec<DemoProgram>,
+	/// The main grid's expected consumption in each slot, Wh.
+	pub expected_wh: Vec<u64>,
+}
+
+/// The reading of `column` in each slot of the demo's day, as the edge
+/// box's replay will see it.
+pub fn day_readings(dataset: &Dataset, clock: &Clock) -> Vec<gridveil_edge::store::Reading> {
+	(0..SLOTS_PER_DAY)
+		.map(|slot| {
+			dataset
+				.reading(u64::from(clock.slot(slot)) * clock.slot_length_ms, clock.slot_length_ms)
+		})
+		.collect()
+}
+
+/// A call with its fields as dynamic values (one type for mixed batches).
+type Call = DynamicPayload<Vec<Value>>;
+
+/// `Balances::transfer_keep_alive` of `amount` to `to`.
+fn transfer(to: AccountId32, amount: u128) -> Call {
+	dynamic::transaction(
+		"Balances",
+		"transfer_keep_alive",
+		vec![address_value(to), Value::u128(amount)],
+	)
+}
+
+/// `Sudo::sudo(pallet::call(fields))`.
+fn sudo(pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Call {
+	let inner = Value::unnamed_variant(pallet, [Value::named_variant(call, fields)]);
+	dynamic::transaction("Sudo", "sudo", vec![inner])
+}
+
+/// Puts the liquidator key into a node's keystore (`author_insertKey`), so
+/// its offchain worker can sign liquidation pages.
+pub async fn insert_liquidator_key(ws_url: &str) -> Result<()> {
+	let public = keypair(LIQUIDATOR_SURI)?.public_key().0;
+	let client = RpcClient::from_insecure_url(ws_url).await?;
+	client
+		.request::<()>(
+			"author_insertKey",
+			rpc_params![
+				"gvlq",
+				LIQUIDATOR_SURI,
+				format!(
+					"0x{}",
+					public.iter().map(|byte| format!("{byte:02x}")).collect::<String>()
+				)
+			],
+		)
+		.await
+		.with_context(|| format!("author_insertKey on {ws_url}"))?;
+	Ok(())
+}
+
+/// The aggregator's request for one household: 90 % of what it used in each
+/// hour of the program, and a random salt. The request goes to the box in a
+/// file; only its commitment goes on chain.
+fn request_for(readings: &[gridveil_edge::store::Reading]) -> [u64; poseidon::HOURS] {
+	let mut request = [0u64; poseidon::HOURS];
+	for (hour, requested) in request.iter_mut().enumerate() {
+		let used: u64 = readings[hour * READINGS_PER_HOUR..(hour + 1) * READINGS_PER_HOUR]
+			.iter()
+			.map(|reading| reading.import_wh)
+			.sum();
+		*requested = used * REQUESTED_PERCENT / 100;
+	}
+	request
+}
+
+/// Runs the setup; the day must not have started when round 1 lands.
+pub async fn run(
+	client: &Client,
+	rpc: &Rpc,
+	actors: &Actors,
+	clock: &Clock,
+	dataset_path: &Path,
+	dir: &Path,
+) -> Result<Deployment> {
+	// The aggregator's trusted setup (one key for every program) and the
+	// households' readings, which the demo knows because it plays the meters.
+	let proving_key = keys::setup(READINGS_PER_HOUR, &mut OsRng)?;
+	let proving_key_path = dir.join("deviation-L4.pk");
+	std::fs::write(&proving_key_path, proving_key.to_bytes())?;
+	let mut readings = Vec::new();
+	for prosumer in &actors.prosumers {
+		let dataset = Dataset::load(dataset_path, &prosumer.column())
+			.with_context(|| format!("the dataset's column {}", prosumer.column()))?;
+		readings.push(day_readings(&dataset, clock));
+	}
+	let expected_wh: Vec<u64> = (0..SLOTS_PER_DAY as usize)
+		.map(|slot| readings.iter().map(|day| day[slot].import_wh).sum::<u64>().max(1))
+		.collect();
+
+	// Round 1. The operator: verifying key, main grid, producers, liquidator,
+	// two intermediate nodes, the day; money for coordinators and devices.
+	let liquidator = keypair(LIQUIDATOR_SURI)?.public_key().0;
+	let mut operator_calls = vec![
+		sudo(
+			"ZkVerifier",
+			"register_key",
+			vec![(
+				"verifying_key",
+				Value::from_bytes(encode_verifying_key(proving_key.verifying_key())),
+			)],
+		),
+		sudo("EnergyMarket", "set_main_grid_account", main_grid_fields(account(&actors.main_grid))),
+	];
+	for producer in &actors.producers {
+		operator_calls.push(sudo(
+			"EnergyMarket",
+			"register_producer",
+			vec![("producer", address_value(account(producer)))],
+		));
+	}
+	operator_calls.push(sudo(
+		"EnergyMarket",
+		"add_liquidator",
+		vec![("liquidator", Value::from_bytes(liquidator))],
+	));
+	for _ in &actors.coordinators {
+		operator_calls.push(sudo(
+			"EnergyMarket",
+			"add_intermediate",
+			vec![("parent", Value::u128(ROOT.into()))],
+		));
+	}
+	operator_calls.push(sudo(
+		"EnergyMarket",
+		"open_day",
+		vec![
+			("day", Value::u128(clock.day.into())),
+			(
+				"expected_consumption",
+				Value::unnamed_composite(expected_wh.iter().map(|wh| Value::u128((*wh).into()))),
+			),
+		],
+	));
+	for coordinator in &actors.coordinators {
+		operator_calls.push(transfer(account(coordinator), COORDINATOR_FUNDS));
+	}
+	for prosumer in actors.in_programs() {
+		operator_calls.push(transfer(account(&prosumer.account), FEE_FUNDS));
+		operator_calls.push(transfer(account(&prosumer.device), FEE_FUNDS));
+	}
+	let emitted = all_in_block(submit_all(client, rpc, &actors.operator, &operator_calls).await?)
+		.await
+		.context("round 1: the operator's setup")?;
+	let key: KeyRegistered = event_of(&emitted[0], "ZkVerifier", "KeyRegistered")?;
+	let first_intermediate = 2 + actors.producers.len() + 1;
+	let intermediates = emitted[first_intermediate..first_intermediate + actors.coordinators.len()]
+		.iter()
+		.map(|emitted| Ok(event_of::<NodeAdded>(emitted, "EnergyMarket", "NodeAdded")?.node))
+		.collect::<Result<Vec<u32>>>()?;
+
+	// Round 2. The operator adds a group under each intermediate node; the
+	// producers offer every slot; the aggregator offers the programs.
+	let group_calls: Vec<_> = actors
+		.coordinators
+		.iter()
+		.zip(&intermediates)
+		.map(|(coordinator, parent)| {
+			sudo(
+				"EnergyMarket",
+				"add_group",
+				vec![
+					("parent", Value::u128((*parent).into())),
+					("coordinator", address_value(account(coordinator))),
+					("ledgers", Value::u128(LEDGERS_PER_GROUP.into())),
+				],
+			)
+		})
+		.collect();
+	let offers = |producer: usize| -> Vec<_> {
+		(0..SLOTS_PER_DAY)
+			.map(|slot| {
+				let (capacity, price) = if producer == 0 {
+					(CHEAP_CAPACITY_WH, CHEAP_PRICE_PER_KWH)
+				} else {
+					// The evening peak: 17:00 to 21:00.
+					let peak = (68..84).contains(&slot);
+					(
+						expected_wh[slot as usize] * LARGE_CAPACITY_PERCENT / 100,
+						PEAK_PRICES_PER_KWH[usize::from(peak)],
+					)
+				};
+				dynamic::transaction(
+					"EnergyMarket",
+					"add_offer",
+					vec![
+						Value::u128(clock.day.into()),
+						Value::u128(slot.into()),
+						Value::u128(capacity.into()),
+						Value::u128(price),
+					],
+				)
+			})
+			.collect()
+	};
+	let mut program_calls = Vec::new();
+	let mut secrets = Vec::new();
+	for prosumer in actors.in_programs() {
+		let request = request_for(&readings[prosumer.index]);
+		let salt: Scalar = Scalar::from(OsRng.gen::<u128>());
+		let commitment = scalar_to_bytes(&poseidon::commitment(&request, salt));
+		let request_file = dir.join(format!("program-{}.json", prosumer.index));
+		std::fs::write(
+			&request_file,
+			serde_json::to_vec(
+				&serde_json::json!({ "request": request, "salt": to_decimal(&salt) }),
+			)?,
+		)?;
+		secrets.push((prosumer.index, request_file));
+		program_calls.push(dynamic::transaction(
+			"DemandResponse",
+			"offer_program",
+			(
+				MultiAddress::<AccountId32, ()>::Id(account(&prosumer.account)),
+				key.key_id,
+				commitment,
+				PROGRAM_REWARD,
+				PENALTY_PER_WH,
+				clock.day_start(),
+				poseidon::HOURS as u32,
+			),
+		));
+	}
+	let groups_pending = submit_all(client, rpc, &actors.operator, &group_calls).await?;
+	let mut offers_pending = Vec::new();
+	for (index, producer) in actors.producers.iter().enumerate() {
+		offers_pending.push(submit_all(client, rpc, producer, &offers(index)).await?);
+	}
+	let programs_pending = submit_all(client, rpc, &actors.aggregator, &program_calls).await?;
+	let mut groups = Vec::new();
+	for emitted in all_in_block(groups_pending).await.context("round 2: the groups")? {
+		let added: GroupAdded = event_of(&emitted, "EnergyMarket", "GroupAdded")?;
+		let ledgers = events_of::<NodeAdded>(&emitted, "EnergyMarket", "NodeAdded")?
+			.into_iter()
+			.map(|node| node.node)
+			.collect();
+		groups.push(DemoGroup { group: added.group, parent: added.parent, ledgers });
+	}
+	for pending in offers_pending {
+		all_in_block(pending).await.context("round 2: the offers")?;
+	}
+	let mut programs = Vec::new();
+	for (emitted, (prosumer, request_file)) in
+		all_in_block(programs_pending).await.context("round 2: the programs")?.iter().zip(secrets)
+	{
+		let offered: ProgramOffered = event_of(emitted, "DemandResponse", "ProgramOffered")?;
+		programs.push(DemoProgram { program_id: offered.program_id, prosumer, request_file });
+	}
+
+	// Round 3. Each coordinator operates its own group and registers its
+	// members' pseudonyms, one sorted batch per ledger (so the order links
+	// nobody); the prosumers accept and authorise their boxes; the auction closes.
+	let mut pending = Vec::new();
+	for (index, (coordinator, group)) in actors.coordinators.iter().zip(&groups).enumerate() {
+		let mut calls = vec![dynamic::transaction(
+			"EnergyMarket",
+			"add_operator",
+			vec![Value::u128(group.group.into()), address_value(account(coordinator))],
+		)];
+		for (position, ledger) in group.ledgers.iter().enumerate() {
+			let mut batch: Vec<AccountId32> =
+				actors.members(index).map(|member| account(&member.pseudonyms[position])).collect();
+			batch.sort();
+			calls.push(dynamic::transaction(
+				"EnergyMarket",
+				"register_pseudonyms",
+				vec![
+					Value::u128((*ledger).into()),
+					Value::unnamed_composite(
+						batch.iter().map(|pseudonym| Value::from_bytes(pseudonym.0)),
+					),
+				],
+			));
+		}
+		pending.push(submit_all(client, rpc, coordinator, &calls).await?);
+	}
+	for program in &programs {
+		let prosumer = &actors.prosumers[program.prosumer];
+		let calls = vec![
+			dynamic::transaction(
+				"DemandResponse",
+				"accept_program",
+				vec![Value::u128(program.program_id.into())],
+			),
+			dynamic::transaction(
+				"DemandResponse",
+				"authorize_device",
+				vec![address_value(account(&prosumer.device))],
+			),
+		];
+		pending.push(submit_all(client, rpc, &prosumer.account, &calls).await?);
+	}
+	pending.push(
+		submit_all(
+			client,
+			rpc,
+			&actors.operator,
+			&[sudo("EnergyMarket", "close_auction", vec![("day", Value::u128(clock.day.into()))])],
+		)
+		.await?,
+	);
+	for batch in pending {
+		all_in_block(batch).await.context("round 3")?;
+	}
+	ensure!(gridveil_edge::now_ms() < clock.day_start(), "the setup ran past the start of the day");
+	// Let the last round be final before the boxes start.
+	chain::wait_for_finalized(
+		rpc,
+		chain::finalized_number(rpc).await? + 2,
+		Duration::from_secs(60),
+	)
+	.await?;
+	Ok(Deployment {
+		key_id: key.key_id,
+		proving_key: proving_key_path,
+		intermediates,
+		groups,
+		programs,
+		expected_wh,
+	})
+}

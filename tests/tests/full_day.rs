@@ -1,0 +1,175 @@
+//! The demo's full day as a test, with validators failing while it runs.
+//!
+//! Four validators (zombienet-sdk), twelve households of the reference
+//! dataset with a real `gridveil-edge` box each (three of them in 24-hour
+//! demand-response programs), a whole trading day of 96 slots and its
+//! liquidation by the validators' offchain workers — the code `make demo`
+//! runs. While the day runs:
+//! - Dave stops (SIGSTOP): blocks and finality go on with three validators;
+//! - Charlie stops too: finality stops (two of four cannot finalize), blocks
+//!   go on;
+//! - both are killed and started again: finality resumes and catches up.
+//!
+//! Afterwards: every program hour is on chain, every household's reading of
+//! every slot reached the root (energy conserved in all 96 slots), the
+//! liquidation moved money only among the market's accounts (money
+//! conserved), and every pseudonym and device sent exactly one extrinsic per
+//! slot or hour (their nonces), so nothing was lost or sent twice.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use gridveil_tests::{
+	chain,
+	demo::{actors::account, Demo, Options},
+	energy_market::{account_info, best_block, SLOTS_PER_DAY},
+};
+
+/// Households in the test (two groups of six).
+const PROSUMERS: usize = 12;
+/// Households in programs.
+const PROGRAMS: usize = 3;
+
+/// Follows the day until the wall clock reaches slot `slot` of the day.
+async fn follow_until_slot(demo: &mut Demo, slot: u32) -> Result<()> {
+	let moment = demo.clock.day_start() + u64::from(slot) * demo.clock.slot_length_ms;
+	while gridveil_edge::now_ms() < moment {
+		let (line, _) = demo.step().await?;
+		eprintln!("  {line}");
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+	Ok(())
+}
+
+/// The best and finalized block numbers Alice sees.
+async fn heights(demo: &Demo) -> Result<(u64, u64)> {
+	let best = best_block(&demo.client, &demo.rpc).await?.block_number();
+	Ok((best, chain::finalized_number(&demo.rpc).await?))
+}
+
+/// Follows the day for `seconds`; returns the heights before and after.
+async fn watch(demo: &mut Demo, seconds: u64) -> Result<((u64, u64), (u64, u64))> {
+	let before = heights(demo).await?;
+	let until = Instant::now() + Duration::from_secs(seconds);
+	while Instant::now() < until {
+		let (line, _) = demo.step().await?;
+		eprintln!("  {line}");
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+	Ok((before, heights(demo).await?))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_day_survives_validator_failures_and_conserves_energy_and_money() -> Result<()> {
+	let dir = tempfile::Builder::new().prefix("gridveil-full-day-").tempdir()?;
+	let mut options = Options::new(dir.path().to_path_buf());
+	options.prosumers = PROSUMERS;
+	options.programs = PROGRAMS;
+	// Every box talks to Alice, who stays up; the faults hit the others.
+	let mut demo = Demo::start(options, &["alice"], |line| eprintln!("▸ {line}")).await?;
+	let outcome = run(&mut demo).await;
+	let stopped = demo.stop().await;
+	outcome?;
+	stopped
+}
+
+async fn run(demo: &mut Demo) -> Result<()> {
+	// One validator down: blocks and finality go on.
+	follow_until_slot(demo, 12).await?;
+	demo.network.get_node("dave")?.pause().await?;
+	let ((best_before, finalized_before), (best_after, finalized_after)) = watch(demo, 36).await?;
+	ensure!(
+		best_after >= best_before + 3 && finalized_after >= finalized_before + 3,
+		"with Dave stopped: best #{best_before} → #{best_after}, finalized \
+		 #{finalized_before} → #{finalized_after}"
+	);
+	eprintln!(
+		"▸ Dave stopped: best #{best_before} → #{best_after}, finalized #{finalized_before} → \
+		 #{finalized_after}"
+	);
+
+	// Two down: blocks go on, finality stops (after the votes in flight).
+	demo.network.get_node("charlie")?.pause().await?;
+	watch(demo, 12).await?;
+	let ((best_before, finalized_before), (best_after, finalized_after)) = watch(demo, 36).await?;
+	ensure!(
+		best_after >= best_before + 2 && finalized_after == finalized_before,
+		"with Charlie and Dave stopped: best #{best_before} → #{best_after}, finalized \
+		 #{finalized_before} → #{finalized_after}"
+	);
+	eprintln!(
+		"▸ Charlie and Dave stopped: best #{best_before} → #{best_after}, finality stalled at \
+		 #{finalized_after}"
+	);
+
+	// Both killed and started again: finality catches up with the best block.
+	for name in ["charlie", "dave"] {
+		demo.network.get_node(name)?.restart(None).await?;
+	}
+	let (best_at_restart, _) = heights(demo).await?;
+	let deadline = Instant::now() + Duration::from_secs(180);
+	loop {
+		let (line, _) = demo.step().await?;
+		eprintln!("  {line}");
+		let (_, finalized) = heights(demo).await?;
+		if finalized > best_at_restart {
+			eprintln!("▸ restarted: finalized #{finalized} passed #{best_at_restart}");
+			break;
+		}
+		ensure!(
+			Instant::now() < deadline,
+			"finality did not resume within 180 s of the restart (finalized #{finalized}, \
+			 best at the restart #{best_at_restart})"
+		);
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+
+	// The rest of the day and its liquidation.
+	demo.follow(|line| eprintln!("  {line}")).await?;
+	let summary = demo.summary().await?;
+	println!("{}", summary.text);
+	ensure!(
+		summary.energy_conserved_slots == SLOTS_PER_DAY,
+		"energy conserved in only {}/96 slots",
+		summary.energy_conserved_slots
+	);
+	ensure!(summary.money_conserved, "the liquidation did not conserve money");
+	ensure!(
+		summary.proofs == PROGRAMS * 24,
+		"{} proofs on chain, expected {}",
+		summary.proofs,
+		PROGRAMS * 24
+	);
+
+	// Exactly once: a report per pseudonym and slot, a submission per hour.
+	let block = demo.client.at_current_block().await?;
+	for prosumer in &demo.actors.prosumers {
+		for pseudonym in &prosumer.pseudonyms {
+			let nonce = account_info(&block, account(pseudonym)).await?.nonce;
+			ensure!(
+				nonce == SLOTS_PER_DAY,
+				"a pseudonym of {} sent {nonce} reports for 96 slots",
+				prosumer.column()
+			);
+		}
+		if prosumer.in_program {
+			// Accepting and authorising came from the main account, not the device.
+			let nonce = account_info(&block, account(&prosumer.device)).await?.nonce;
+			ensure!(
+				nonce == 24,
+				"the device of {} sent {nonce} submissions for 24 hours",
+				prosumer.column()
+			);
+		}
+	}
+	let expected_shares = (PROSUMERS * 3) as u64 * u64::from(SLOTS_PER_DAY);
+	ensure!(
+		summary.shares == expected_shares,
+		"{} shares reported, expected {expected_shares}",
+		summary.shares
+	);
+	for edge in &mut demo.boxes {
+		edge.process.ensure_running().context("a box died")?;
+	}
+	Ok(())
+}
