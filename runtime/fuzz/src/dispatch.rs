@@ -1,0 +1,103 @@
+//! Applying one record: its origin, the unsigned-transaction check, room in
+//! the block, the dispatch itself, and the invariants around it.
+use crate::{
+	input::{Origin, Record},
+	invariants,
+};
+use codec::Encode;
+use frame_support::{
+	dispatch::{DispatchInfo, GetDispatchInfo, PostDispatchInfo},
+	storage::{with_transaction_unchecked, TransactionOutcome},
+};
+use gridveil_runtime::{BlockNumber, Runtime, RuntimeCall, RuntimeOrigin};
+use sp_runtime::{traits::Dispatchable, DispatchError};
+
+/// What became of one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+	/// Dispatched and succeeded; for a sudo call, the call sudo dispatched
+	/// succeeded too.
+	Ok,
+	/// Dispatched and failed with this error; for a sudo call that itself
+	/// succeeded, the error of the call sudo dispatched.
+	Failed(DispatchError),
+	/// An unsigned call the runtime's `ValidateUnsigned` refused: not dispatched.
+	Refused,
+	/// The block had no room left for the call's weight or length: not dispatched.
+	NoRoom,
+}
+
+/// A record as [`crate::trace`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+	/// The block the record went into.
+	pub block: BlockNumber,
+	/// Who dispatched it (`Alice` … `PseudonymB`, `Root`, `Unsigned`).
+	pub origin: &'static str,
+	/// The call, as `Pallet.call`, with the call sudo dispatched in brackets.
+	pub call: String,
+	/// What became of it.
+	pub applied: Applied,
+}
+
+/// Dispatches a record's call in the current block and checks the invariants
+/// around it. An unsigned call goes through the runtime's `ValidateUnsigned`
+/// (pool validation, rolled back, then `pre_dispatch`) first; every call takes
+/// its weight and length from the block as `CheckWeight` books them, and gives
+/// back what it did not use, so `on_idle` sees what a real block leaves it.
+pub(crate) fn apply(record: Record) -> Applied {
+	let origin = match record.dispatch_origin() {
+		Origin::Signed(who) => RuntimeOrigin::signed(who),
+		Origin::Root => RuntimeOrigin::root(),
+		Origin::Unsigned => {
+			if !admitted_unsigned(&record.call) {
+				return Applied::Refused;
+			}
+			RuntimeOrigin::none()
+		},
+	};
+	let call = record.call;
+	let info = call.get_dispatch_info();
+	if !book_weight(&info, call.encoded_size()) {
+		return Applied::NoRoom;
+	}
+	let before = invariants::Snapshot::take(&call);
+	let result = call.clone().dispatch(origin);
+	let post_info = match &result {
+		Ok(post_info) => *post_info,
+		Err(error) => error.post_info,
+	};
+	let applied = invariants::after_dispatch(before, &call, &info, &result);
+	give_back_unused_weight(&info, &post_info);
+	applied
+}
+
+/// Whether an unsigned call would enter a block: the pool's validation (its
+/// writes discarded, as the pool discards them) and then `pre_dispatch`.
+#[allow(deprecated)]
+fn admitted_unsigned(call: &RuntimeCall) -> bool {
+	use frame_support::unsigned::{TransactionSource, ValidateUnsigned};
+	let validity = with_transaction_unchecked(|| {
+		TransactionOutcome::Rollback(<Runtime as ValidateUnsigned>::validate_unsigned(
+			TransactionSource::External,
+			call,
+		))
+	});
+	validity.is_ok() && <Runtime as ValidateUnsigned>::pre_dispatch(call).is_ok()
+}
+
+/// Books the call's weight and length in the block as `CheckWeight` does for
+/// a transaction; `false` if the block has no room for it.
+fn book_weight(info: &DispatchInfo, length: usize) -> bool {
+	frame_system::CheckWeight::<Runtime>::do_validate(info, length)
+		.and_then(|(_, next_length)| {
+			frame_system::CheckWeight::<Runtime>::do_prepare(info, length, next_length)
+		})
+		.is_ok()
+}
+
+/// Returns the weight a call booked but did not use to the block.
+fn give_back_unused_weight(info: &DispatchInfo, post_info: &PostDispatchInfo) {
+	let unused = post_info.calc_unspent(info);
+	frame_system::BlockWeight::<Runtime>::mutate(|weight| weight.reduce(unused, info.class));
+}
