@@ -5,14 +5,31 @@ use std::time::Duration;
 
 use anyhow::Result;
 use subxt::{
-	dynamic,
+	dynamic::{self, Value},
 	ext::scale_decode::{self, DecodeAsType},
+	tx::DynamicPayload,
 	utils::AccountId32,
 };
 
 pub use gridveil_edge::chain::{HourRecord, Program, ProgramState, ProgramStatus, Scalar};
 
-use crate::chain::{self, Client};
+use crate::{
+	chain::{self, Client},
+	energy_market::address_value,
+};
+
+/// What a prosumer sends to take program `program_id` with its edge box:
+/// `accept_program`, then `authorize_device(device)` (one signer, in nonce order).
+pub fn accept_with_device(program_id: u64, device: AccountId32) -> Vec<DynamicPayload<Vec<Value>>> {
+	vec![
+		dynamic::transaction(
+			"DemandResponse",
+			"accept_program",
+			vec![Value::u128(program_id.into())],
+		),
+		dynamic::transaction("DemandResponse", "authorize_device", vec![address_value(device)]),
+	]
+}
 
 /// `DemandResponse::ProgramOffered`.
 #[derive(Debug, DecodeAsType)]

@@ -31,12 +31,11 @@ use gridveil_edge::{
 use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
 use gridveil_tests::{
 	chain::{self, Client, KeyRegistered, Rpc},
-	demand_response::ProgramOffered,
+	demand_response::{accept_with_device, ProgramOffered},
 	edge::{chromium, edge_binary, run_edge, Mosquitto, Process},
 	energy_market::{
-		add_group_fields, address_value, best_block, dev_spec_with_genesis, event_of,
-		main_grid_fields, open_day_fields, submit_in_block, DayOpened, GroupAdded, NodeAdded,
-		SLOTS_PER_DAY,
+		add_group_fields, best_block, dev_spec_with_genesis, event_of, main_grid_fields,
+		open_day_fields, submit_in_block, DayOpened, GroupAdded, NodeAdded, SLOTS_PER_DAY,
 	},
 	node::{free_port, Node, NodeSpec},
 };
@@ -224,25 +223,9 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 
 	// Round 3: Bob accepts and authorises his box; Eve registers one
 	// pseudonym in each ledger; the auction closes.
-	submit_in_block(
-		&client,
-		&rpc,
-		&bob,
-		&[
-			dynamic::transaction(
-				"DemandResponse",
-				"accept_program",
-				vec![Value::u128(program_id.into())],
-			),
-			dynamic::transaction(
-				"DemandResponse",
-				"authorize_device",
-				vec![address_value(account(&dave))],
-			),
-		],
-	)
-	.await
-	.context("Bob accepting")?;
+	submit_in_block(&client, &rpc, &bob, &accept_with_device(program_id, account(&dave)))
+		.await
+		.context("Bob accepting")?;
 	let registrations: Vec<_> = ledgers
 		.iter()
 		.zip(&pseudonyms)

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
 	chain::{self, Client, KeyRegistered, Rpc},
-	demand_response::ProgramOffered,
+	demand_response::{accept_with_device, ProgramOffered},
 	energy_market::{
 		address_value, all_in_block, event_of, events_of, main_grid_fields, submit_all, GroupAdded,
 		NodeAdded, ROOT, SLOTS_PER_DAY,
@@ -367,18 +367,7 @@ pub async fn run(
 	}
 	for program in &programs {
 		let prosumer = &actors.prosumers[program.prosumer];
-		let calls = vec![
-			dynamic::transaction(
-				"DemandResponse",
-				"accept_program",
-				vec![Value::u128(program.program_id.into())],
-			),
-			dynamic::transaction(
-				"DemandResponse",
-				"authorize_device",
-				vec![address_value(account(&prosumer.device))],
-			),
-		];
+		let calls = accept_with_device(program.program_id, account(&prosumer.device));
 		pending.push(submit_all(client, rpc, &prosumer.account, &calls).await?);
 	}
 	pending.push(
