@@ -306,7 +306,17 @@ impl Chain {
 		match self.rpc.author_submit_extrinsic(extrinsic).await {
 			Ok(_) => Ok(Submitted::Accepted),
 			Err(error) => {
-				let message = error.to_string();
+				// The pool's reason ("Transaction is outdated", "Inability to pay
+				// some fees", "Custom error: 3") is in the error's data.
+				let message = match &error {
+					subxt::rpcs::Error::User(user) => format!(
+						"{} ({}): {}",
+						user.message,
+						user.code,
+						user.data.as_ref().map(|data| data.get()).unwrap_or_default()
+					),
+					other => other.to_string(),
+				};
 				if message.contains("Already Imported") || message.contains("temporarily banned") {
 					Ok(Submitted::Accepted)
 				} else if message.contains("outdated") || message.contains("Stale") {

@@ -183,6 +183,11 @@ pub enum OutboxError {
 /// How often an entry not yet in a block is sent again.
 const RESEND_AFTER: Duration = Duration::from_secs(12);
 
+/// How far the node's best block may be behind the wall clock before the
+/// outbox stops sending to it: three 6-second blocks and a missed author
+/// (a validator down) with room to spare.
+const NODE_BEHIND_MS: u64 = 30_000;
+
 /// The longest wait between reconnection attempts (a node on the LAN).
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
@@ -208,8 +213,16 @@ pub async fn pass(
 		return Ok(());
 	}
 	let best = chain.best().await?;
-	let finalized = chain.finalized().await?;
 	let now = now_ms();
+	// A node that has just restarted may import or author from an older
+	// block, whose clock is behind the slots the reports are for: the pool
+	// would refuse them for good. Send only to a node that has caught up.
+	let best_time = Chain::time_at(&best).await?;
+	if now.saturating_sub(best_time) > NODE_BEHIND_MS {
+		tracing::info!(behind_ms = now - best_time, "waiting for the node to catch up");
+		return Ok(());
+	}
+	let finalized = chain.finalized().await?;
 	let mut by_sender: BTreeMap<Sender, Vec<(u64, Entry)>> = BTreeMap::new();
 	for (id, entry) in entries {
 		by_sender.entry(entry.sender).or_default().push((id, entry));
