@@ -296,7 +296,8 @@ async fn prove_due_hours(
 			},
 			Sender::Device,
 			now_ms(),
-		);
+		)
+		.after_chain_time(window.end);
 		let next =
 			Progress { next_hour: hour + 1, fingerprint: prove::scalar_hex(&proven.fingerprint) };
 		store.write(|writer| {
@@ -386,11 +387,16 @@ async fn split_new_slots(
 			for (index, share) in shares.iter().enumerate() {
 				let not_before =
 					split::send_time(from, context.config.trading.jitter_window_ms, &mut OsRng);
-				entries.push(writer.enqueue(&Entry::new(
-					Call::ReportShare { slot: slot_number, energy_wh: *share },
-					Sender::Pseudonym(index as u32),
-					not_before,
-				))?);
+				entries.push(
+					writer.enqueue(
+						&Entry::new(
+							Call::ReportShare { slot: slot_number, energy_wh: *share },
+							Sender::Pseudonym(index as u32),
+							not_before,
+						)
+						.after_chain_time(reading.start_ms),
+					)?,
+				);
 			}
 			writer.put_shares(
 				slot,

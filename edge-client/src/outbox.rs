@@ -120,6 +120,11 @@ pub struct Entry {
 	pub sender: Sender,
 	/// Not sent before this moment (ms since the epoch).
 	pub not_before_ms: u64,
+	/// Not sent while the node's best block is older than this (ms since the
+	/// epoch): the pool checks a report against the best block's clock, and a
+	/// restarted node may serve a block from before the slot began.
+	#[serde(default)]
+	pub chain_not_before_ms: u64,
 	/// Set once signed.
 	pub signed: Option<Signed>,
 	/// Seen in a best block.
@@ -131,7 +136,21 @@ pub struct Entry {
 impl Entry {
 	/// A new entry.
 	pub fn new(call: Call, sender: Sender, not_before_ms: u64) -> Self {
-		Self { call, sender, not_before_ms, signed: None, in_block: false, sends: 0 }
+		Self {
+			call,
+			sender,
+			not_before_ms,
+			chain_not_before_ms: 0,
+			signed: None,
+			in_block: false,
+			sends: 0,
+		}
+	}
+
+	/// The same entry, held back until the chain's clock reaches `moment`.
+	pub fn after_chain_time(mut self, moment: u64) -> Self {
+		self.chain_not_before_ms = moment;
+		self
 	}
 }
 
@@ -183,11 +202,6 @@ pub enum OutboxError {
 /// How often an entry not yet in a block is sent again.
 const RESEND_AFTER: Duration = Duration::from_secs(12);
 
-/// How far the node's best block may be behind the wall clock before the
-/// outbox stops sending to it: three 6-second blocks and a missed author
-/// (a validator down) with room to spare.
-const NODE_BEHIND_MS: u64 = 30_000;
-
 /// The longest wait between reconnection attempts (a node on the LAN).
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
@@ -213,16 +227,9 @@ pub async fn pass(
 		return Ok(());
 	}
 	let best = chain.best().await?;
-	let now = now_ms();
-	// A node that has just restarted may import or author from an older
-	// block, whose clock is behind the slots the reports are for: the pool
-	// would refuse them for good. Send only to a node that has caught up.
 	let best_time = Chain::time_at(&best).await?;
-	if now.saturating_sub(best_time) > NODE_BEHIND_MS {
-		tracing::info!(behind_ms = now - best_time, "waiting for the node to catch up");
-		return Ok(());
-	}
 	let finalized = chain.finalized().await?;
+	let now = now_ms();
 	let mut by_sender: BTreeMap<Sender, Vec<(u64, Entry)>> = BTreeMap::new();
 	for (id, entry) in entries {
 		by_sender.entry(entry.sender).or_default().push((id, entry));
@@ -269,7 +276,8 @@ pub async fn pass(
 				continue;
 			}
 			next_nonce = next_nonce.max(signed.nonce + 1);
-			let due = memory.sent.get(&id).is_none_or(|sent| sent.elapsed() >= RESEND_AFTER);
+			let due = memory.sent.get(&id).is_none_or(|sent| sent.elapsed() >= RESEND_AFTER)
+				&& entry.chain_not_before_ms <= best_time;
 			if !due {
 				continue;
 			}
@@ -284,7 +292,7 @@ pub async fn pass(
 		}
 		unsigned.sort_by_key(|(id, entry)| (entry.not_before_ms, *id));
 		for (id, mut entry) in unsigned {
-			if entry.not_before_ms > now {
+			if entry.not_before_ms > now || entry.chain_not_before_ms > best_time {
 				continue;
 			}
 			let (extrinsic, hash) = chain.sign(&entry.call, key, next_nonce).await?;

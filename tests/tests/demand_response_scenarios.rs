@@ -26,6 +26,7 @@ use gridveil_groth16::{encode_verifying_key, scalar_from_bytes, scalar_to_bytes,
 use gridveil_tests::{
 	chain::{self, KeyRegistered},
 	demand_response::{accept_with_device, ProgramOffered},
+	demo::{actors::account, setup::UNIT},
 	edge::{edge_binary, run_edge, Process},
 	energy_market::{best_block, dev_spec_with_genesis, event_of, submit_in_block},
 	node::{Node, NodeSpec},
@@ -49,16 +50,10 @@ const TAMPERED_PROOF_HOUR: u32 = 10;
 const TAMPERED_READING_HOUR: u32 = 8;
 /// Time the setup needs before the program starts.
 const SETUP_MARGIN_MS: u64 = 40_000;
-/// 1 VEIL.
-const UNIT: u128 = 1_000_000_000_000;
 /// The escrowed reward.
 const REWARD: u128 = 100 * UNIT;
 /// The dataset column the box replays.
 const PROSUMER: &str = "household-07";
-
-fn account(keypair: &Keypair) -> AccountId32 {
-	keypair.public_key().to_account_id()
-}
 
 fn offer(
 	prosumer: &Keypair,
