@@ -170,3 +170,21 @@ pub fn chromium(args: &[&str], profile: &Path) -> Result<String> {
 	}
 	Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
+
+/// Adds `extra_wh` to the import of the stored reading of the interval that
+/// starts at `moment`, leaving its hash-chain link as it was: what someone
+/// with the box's disk would do. The daemon must not hold the store.
+pub fn tamper_stored_reading(store_path: &Path, moment: u64, extra_wh: u64) -> Result<()> {
+	use gridveil_edge::store::{Reading, Store, StoredReading, READINGS};
+	let store = Store::open(store_path)?;
+	let stored = store.stored_readings(moment..moment + 1)?;
+	let original = stored.first().context("the reading is not in the store")?;
+	let forged = Reading { import_wh: original.reading.import_wh + extra_wh, ..original.reading };
+	let write = store.database().begin_write()?;
+	{
+		let mut table = write.open_table(READINGS)?;
+		table.insert(moment, StoredReading::encode_raw(forged, original.link).as_slice())?;
+	}
+	write.commit()?;
+	Ok(())
+}

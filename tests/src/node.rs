@@ -23,17 +23,18 @@ pub fn node_binary() -> Result<PathBuf> {
 }
 
 /// A binary of the workspace: `$<variable>`, else the one built next to this
-/// test binary (`<target>/release/<name>`).
+/// test or binary (`<target>/release/<name>`).
 pub fn workspace_binary(name: &str, variable: &str) -> Result<PathBuf> {
 	if let Ok(path) = std::env::var(variable) {
 		return Ok(PathBuf::from(path));
 	}
-	let test_binary = std::env::current_exe()?;
-	// <target>/<profile>/deps/<test> → <target>/<profile>/<name>
-	let profile_dir = test_binary
+	let current = std::env::current_exe()?;
+	// A test: <target>/<profile>/deps/<test>; a binary such as gridveil-demo:
+	// <target>/<profile>/<binary>. Either way → <target>/<profile>/<name>.
+	let profile_dir = current
 		.parent()
-		.and_then(Path::parent)
-		.ok_or_else(|| anyhow!("cannot locate the target directory from {test_binary:?}"))?;
+		.and_then(|dir| if dir.ends_with("deps") { dir.parent() } else { Some(dir) })
+		.ok_or_else(|| anyhow!("cannot locate the target directory from {current:?}"))?;
 	let binary = profile_dir.join(name);
 	if !binary.is_file() {
 		bail!(

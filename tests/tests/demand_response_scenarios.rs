@@ -20,14 +20,13 @@ use gridveil_edge::{
 	chain::{Chain, ProgramStatus},
 	ingest::Dataset,
 	prove::{self, ProgramSecret},
-	store::{Reading, Store, StoredReading, READINGS},
 };
 use gridveil_groth16::{encode_verifying_key, scalar_from_bytes, scalar_to_bytes, Scalar};
 use gridveil_tests::{
 	chain::{self, KeyRegistered},
 	demand_response::{accept_with_device, ProgramOffered},
 	demo::{actors::account, setup::UNIT},
-	edge::{edge_binary, run_edge, Process},
+	edge::{edge_binary, run_edge, tamper_stored_reading, Process},
 	energy_market::{best_block, dev_spec_with_genesis, event_of, submit_in_block},
 	node::{Node, NodeSpec},
 };
@@ -302,19 +301,8 @@ listen = "127.0.0.1:{port}"
 
 	// A reading of hour 8 edited in the store: the audit names hour 8.
 	daemon.kill();
-	{
-		let store = Store::open(&dir.path().join("store/edge.redb"))?;
-		let moment = start + u64::from(TAMPERED_READING_HOUR) * HOUR_LENGTH_MS + INTERVAL_MS;
-		let stored = store.stored_readings(moment..moment + 1)?;
-		let original = stored.first().context("hour 8's reading is not in the store")?;
-		let forged = Reading { import_wh: original.reading.import_wh + 250, ..original.reading };
-		let write = store.database().begin_write()?;
-		{
-			let mut table = write.open_table(READINGS)?;
-			table.insert(moment, StoredReading::encode_raw(forged, original.link).as_slice())?;
-		}
-		write.commit()?;
-	}
+	let moment = start + u64::from(TAMPERED_READING_HOUR) * HOUR_LENGTH_MS + INTERVAL_MS;
+	tamper_stored_reading(&dir.path().join("store/edge.redb"), moment, 250)?;
 	let (code, output) =
 		run_edge(&["audit", "--config", &config, "--program", &program_id.to_string()])?;
 	ensure!(

@@ -22,17 +22,12 @@ use std::{
 
 use anyhow::{bail, ensure, Context, Result};
 use gridveil_circuits::{fixture::example_witness, keys, poseidon, READINGS_PER_HOUR};
-use gridveil_edge::{
-	chain::Chain,
-	ingest::Dataset,
-	split,
-	store::{Reading, Store, StoredReading, READINGS},
-};
+use gridveil_edge::{chain::Chain, ingest::Dataset, split};
 use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
 use gridveil_tests::{
 	chain::{self, Client, KeyRegistered, Rpc},
 	demand_response::{accept_with_device, ProgramOffered},
-	edge::{chromium, edge_binary, run_edge, Mosquitto, Process},
+	edge::{chromium, edge_binary, run_edge, tamper_stored_reading, Mosquitto, Process},
 	energy_market::{
 		add_group_fields, best_block, dev_spec_with_genesis, event_of, main_grid_fields,
 		open_day_fields, submit_in_block, DayOpened, GroupAdded, NodeAdded, SLOTS_PER_DAY,
@@ -471,19 +466,8 @@ listen = "127.0.0.1:{dashboard_port}"
 
 	// A reading of hour 5 edited in the store: the audit names hour 5.
 	daemon.kill();
-	{
-		let store = Store::open(&dir.path().join("store/edge.redb"))?;
-		let start = program_start + 5 * HOUR_LENGTH_MS + INTERVAL_MS;
-		let stored = store.stored_readings(start..start + 1)?;
-		let original = stored.first().context("hour 5's reading is not in the store")?;
-		let forged = Reading { import_wh: original.reading.import_wh + 100, ..original.reading };
-		let write = store.database().begin_write()?;
-		{
-			let mut table = write.open_table(READINGS)?;
-			table.insert(start, StoredReading::encode_raw(forged, original.link).as_slice())?;
-		}
-		write.commit()?;
-	}
+	let moment = program_start + 5 * HOUR_LENGTH_MS + INTERVAL_MS;
+	tamper_stored_reading(&dir.path().join("store/edge.redb"), moment, 100)?;
 	let (code, output) =
 		run_edge(&["audit", "--config", &config, "--program", &program_id.to_string()])?;
 	ensure!(code == 1 && output.contains("first tampered hour: 5"), "audit ({code}):\n{output}");
