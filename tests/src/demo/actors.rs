@@ -12,8 +12,24 @@ use subxt_signer::{
 	SecretUri,
 };
 
-/// The dataset's households: `household-00` … `household-50`.
+/// The dataset's prosumers (34 households, 10 businesses, 3 farms, 4
+/// public buildings), as `edge-client/data/community-users.csv` lists them.
 pub const HOUSEHOLDS: usize = 51;
+
+/// The dataset's column names, in the order of `community-users.csv`.
+pub fn columns() -> Result<Vec<String>> {
+	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+		.join("../edge-client/data/community-users.csv");
+	let text = std::fs::read_to_string(&path)
+		.map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?;
+	Ok(text
+		.lines()
+		.skip(1)
+		.filter_map(|line| line.split(',').next())
+		.filter(|name| !name.is_empty())
+		.map(String::from)
+		.collect())
+}
 
 /// Groups in the demo's tree, each under its own intermediate node.
 pub const GROUPS: usize = 2;
@@ -38,6 +54,8 @@ pub fn account(keypair: &Keypair) -> AccountId32 {
 pub struct Prosumer {
 	/// Its index, 0 … 50.
 	pub index: usize,
+	/// Its column in the dataset (`household-03`, `farm-01`, …).
+	pub column: String,
 	/// The secret its main account and pseudonyms derive from.
 	pub secret: String,
 	/// Its main account (accepts programs, authorises the device).
@@ -57,7 +75,7 @@ pub struct Prosumer {
 impl Prosumer {
 	/// The dataset column it replays.
 	pub fn column(&self) -> String {
-		format!("household-{:02}", self.index)
+		self.column.clone()
 	}
 }
 
@@ -82,12 +100,16 @@ impl Actors {
 	/// a demand-response program.
 	pub fn new(prosumers: usize, programs: usize) -> Result<Self> {
 		let per_group = prosumers.div_ceil(GROUPS);
-		let prosumers = (0..prosumers.min(HOUSEHOLDS))
-			.map(|index| {
+		let prosumers = columns()?
+			.into_iter()
+			.take(prosumers)
+			.enumerate()
+			.map(|(index, column)| {
 				let secret = format!("//GridVeil//prosumer//{index}");
 				let device_secret = format!("{secret}//device");
 				Ok(Prosumer {
 					index,
+					column,
 					account: keypair(&secret)?,
 					device: keypair(&device_secret)?,
 					device_secret,

@@ -171,7 +171,13 @@ impl Demo {
 		for row in self.boxes.chunks(4) {
 			let line: Vec<String> = row
 				.iter()
-				.map(|edge| format!("household-{:02} {}", edge.index, edge.dashboard_url()))
+				.map(|edge| {
+					format!(
+						"{:<12} {}",
+						self.actors.prosumers[edge.index].column,
+						edge.dashboard_url()
+					)
+				})
 				.collect();
 			text.push_str(&format!("    {}\n", line.join("  ")));
 		}
