@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
 	chain::{self, AtBlock, Client, Rpc},
-	demand_response::{DeviationRegistered, ProgramSettled},
+	demand_response::DeviationRegistered,
 	energy_market::{
 		account_info, day_prices, node_nets, pot_account, NodeSettled, ROOT, SLOTS_PER_DAY,
 	},
@@ -31,8 +31,6 @@ pub struct Tally {
 	pub proofs: BTreeMap<u64, Vec<DeviationRegistered>>,
 	/// `ProgramForfeited` events.
 	pub forfeited: u64,
-	/// Settled programs.
-	pub settled: Vec<ProgramSettled>,
 	/// `NodeSettled` events of the demo's day.
 	pub settlements: Vec<NodeSettled>,
 	/// Liquidation pages.
@@ -70,9 +68,6 @@ impl Tally {
 						self.proofs.entry(registered.program_id).or_default().push(registered);
 					},
 					("DemandResponse", "ProgramForfeited") => self.forfeited += 1,
-					("DemandResponse", "ProgramSettled") => {
-						self.settled.push(event.decode_fields_unchecked_as()?)
-					},
 					_ => {},
 				}
 			}
