@@ -74,8 +74,7 @@ pub fn fixture_bytes(count: usize) -> Vec<u8> {
 /// [`example_witness`] (previous fingerprint 0), as
 /// `compressed key ‖ commitment (32) ‖ deviation (u64, 8 LE) ‖ fingerprint (32) ‖ proof (128)`.
 pub fn deviation_fixture_bytes() -> Vec<u8> {
-	let key = keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(24))
-		.expect("the deviation circuit synthesizes");
+	let key = deviation_fixture_key();
 	let (public, proof) =
 		keys::prove(&key, 0, 0, Fr::from(0u64), &example_witness(), &mut StdRng::seed_from_u64(25))
 			.expect("the example witness is a valid hour");
@@ -85,4 +84,31 @@ pub fn deviation_fixture_bytes() -> Vec<u8> {
 	out.extend_from_slice(&scalar_to_bytes(&public.fingerprint));
 	out.extend_from_slice(&encode_proof(&proof));
 	out
+}
+
+/// The deviation key of the demand-response fixtures, from a fixed seed.
+fn deviation_fixture_key() -> keys::DeviationProvingKey {
+	keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(24))
+		.expect("the deviation circuit synthesizes")
+}
+
+/// Programs in the demand-response pallet's batch fixture: its `MaxDeviationBatch`.
+pub const BATCH_FIXTURE_PROGRAMS: u64 = 64;
+
+/// The demand-response pallet's batch benchmark fixture: under the key of
+/// [`deviation_fixture_bytes`], the proofs of hour 0 of programs 0 to
+/// [`BATCH_FIXTURE_PROGRAMS`] − 1 for [`example_witness`], 128 bytes each,
+/// back to back (commitment, deviation and fingerprint are the hour-0
+/// fixture's, since only the program id differs).
+pub fn deviation_batch_fixture_bytes() -> Vec<u8> {
+	let key = deviation_fixture_key();
+	let mut rng = StdRng::seed_from_u64(26);
+	let witness = example_witness();
+	(0..BATCH_FIXTURE_PROGRAMS)
+		.flat_map(|program_id| {
+			let (_, proof) = keys::prove(&key, program_id, 0, Fr::from(0u64), &witness, &mut rng)
+				.expect("the example witness is a valid hour");
+			encode_proof(&proof)
+		})
+		.collect()
 }

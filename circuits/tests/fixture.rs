@@ -6,15 +6,19 @@ const FIXTURE_INPUTS: usize = 16;
 const FIXTURE: &str =
 	concat!(env!("CARGO_MANIFEST_DIR"), "/../pallets/zk-verifier/src/fixtures/inputs-16.bin");
 
+/// Checks that the committed file at `path` is `made`; with
+/// `GRIDVEIL_WRITE_FIXTURES` set, writes it first.
+fn assert_committed(path: &str, made: &[u8]) {
+	if std::env::var_os("GRIDVEIL_WRITE_FIXTURES").is_some() {
+		std::fs::write(path, made).unwrap();
+	}
+	let committed = std::fs::read(path).expect("run with GRIDVEIL_WRITE_FIXTURES=1 to create it");
+	assert!(committed == made, "{path} is stale: regenerate with GRIDVEIL_WRITE_FIXTURES=1");
+}
+
 #[test]
 fn committed_benchmark_fixture_is_current() {
-	let made = fixture::fixture_bytes(FIXTURE_INPUTS);
-	if std::env::var_os("GRIDVEIL_WRITE_FIXTURES").is_some() {
-		std::fs::write(FIXTURE, &made).unwrap();
-	}
-	let committed =
-		std::fs::read(FIXTURE).expect("run with GRIDVEIL_WRITE_FIXTURES=1 to create it");
-	assert_eq!(committed, made, "regenerate with GRIDVEIL_WRITE_FIXTURES=1");
+	assert_committed(FIXTURE, &fixture::fixture_bytes(FIXTURE_INPUTS));
 }
 
 const DEVIATION_FIXTURE: &str = concat!(
@@ -24,13 +28,17 @@ const DEVIATION_FIXTURE: &str = concat!(
 
 #[test]
 fn committed_demand_response_fixture_is_current() {
-	let made = fixture::deviation_fixture_bytes();
-	if std::env::var_os("GRIDVEIL_WRITE_FIXTURES").is_some() {
-		std::fs::write(DEVIATION_FIXTURE, &made).unwrap();
-	}
-	let committed =
-		std::fs::read(DEVIATION_FIXTURE).expect("run with GRIDVEIL_WRITE_FIXTURES=1 to create it");
-	assert_eq!(committed, made, "regenerate with GRIDVEIL_WRITE_FIXTURES=1");
+	assert_committed(DEVIATION_FIXTURE, &fixture::deviation_fixture_bytes());
+}
+
+const DEVIATION_BATCH_FIXTURE: &str = concat!(
+	env!("CARGO_MANIFEST_DIR"),
+	"/../pallets/demand-response/src/fixtures/deviation-batch.bin"
+);
+
+#[test]
+fn committed_demand_response_batch_fixture_is_current() {
+	assert_committed(DEVIATION_BATCH_FIXTURE, &fixture::deviation_batch_fixture_bytes());
 }
 
 #[test]

@@ -4,9 +4,12 @@
 use crate::{hooks::SettlementStep, pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{
-	fungible::{Inspect, Mutate},
-	Get,
+use frame_support::{
+	traits::{
+		fungible::{Inspect, Mutate},
+		Get,
+	},
+	BoundedVec,
 };
 use frame_system::RawOrigin;
 use gridveil_groth16::{verifying_key_len, SCALAR_BYTES};
@@ -15,6 +18,9 @@ use sp_runtime::traits::{Saturating, StaticLookup};
 
 /// The deviation key and the proof of hour 0 of program 0.
 const FIXTURE: &[u8] = include_bytes!("fixtures/deviation-hour-0.bin");
+/// Under the same key, for the same witness: the proofs of hour 0 of
+/// programs 0 to 63, 128 bytes each.
+const BATCH_FIXTURE: &[u8] = include_bytes!("fixtures/deviation-batch.bin");
 
 /// What the fixture holds.
 struct Fixture {
@@ -83,6 +89,64 @@ fn offered<T: Config>() -> Result<Offered<T>, BenchmarkError> {
 		T::MaxProgramHours::get(),
 	)?;
 	Ok(Offered { aggregator, prosumer, program_id, fixture })
+}
+
+/// Programs 0 to `count - 1`, each offered to its own prosumer, accepted, and
+/// with a device that signed the hour-0 deviation given by `deviation` (the
+/// fixture's, or not); the clock at the end of hour 0. The signed entries.
+fn signed_batch<T: Config>(
+	count: u32,
+	deviation: impl Fn(u64) -> u64,
+) -> Result<Vec<SignedDeviationOf<T>>, BenchmarkError> {
+	let fixture = fixture()?;
+	let key_id = T::Verifier::register_key(&fixture.key)?;
+	let aggregator = funded::<T>("aggregator", 0);
+	let hour_length = HourLength::<T>::get();
+	T::BenchmarkHelper::set_timestamp(hour_length);
+	let mut entries = Vec::new();
+	for index in 0..count {
+		let program_id = NextProgramId::<T>::get();
+		let proof: ProofBytes = BATCH_FIXTURE
+			.chunks_exact(128)
+			.nth(program_id as usize)
+			.and_then(|chunk| chunk.try_into().ok())
+			.ok_or(BenchmarkError::Stop("fixtures/deviation-batch.bin has no such program"))?;
+		let prosumer = funded::<T>("prosumer", index);
+		Pallet::<T>::do_offer_program(
+			aggregator.clone(),
+			prosumer.clone(),
+			key_id,
+			fixture.commitment,
+			reward::<T>(),
+			1u32.into(),
+			hour_length.saturating_mul(2),
+			T::MaxProgramHours::get(),
+		)?;
+		Pallet::<T>::do_accept_program(prosumer.clone(), program_id)?;
+		let deviation = deviation(fixture.deviation);
+		let payload = deviation_payload(program_id, 0, deviation, &fixture.fingerprint, &proof);
+		let (device, signature) = T::BenchmarkHelper::sign_with_new_key(&payload)
+			.ok_or(BenchmarkError::Stop("the benchmark keystore cannot sign"))?;
+		Pallet::<T>::do_authorize_device(prosumer, device.clone())?;
+		entries.push(SignedDeviation {
+			program_id,
+			hour: 0,
+			deviation,
+			fingerprint: fixture.fingerprint,
+			proof,
+			signer: device,
+			signature,
+		});
+	}
+	T::BenchmarkHelper::set_timestamp(hour_length.saturating_mul(3));
+	Ok(entries)
+}
+
+/// A bounded batch for the call.
+fn bounded<T: Config>(
+	entries: Vec<SignedDeviationOf<T>>,
+) -> Result<BoundedVec<SignedDeviationOf<T>, T::MaxDeviationBatch>, BenchmarkError> {
+	BoundedVec::try_from(entries).map_err(|_| BenchmarkError::Weightless)
 }
 
 /// An accepted program 0, the clock at the end of its hour 0.
@@ -219,6 +283,43 @@ mod benchmarks {
 		);
 
 		assert!(Excluded::<T>::contains_key(&active.prosumer));
+		Ok(())
+	}
+
+	/// A relayed batch of `n` valid deviations, each signed by its program's
+	/// device: `n` signature checks, one batch verification, `n` penalties
+	/// and records.
+	#[benchmark]
+	fn submit_deviations(
+		n: Linear<1, { T::MaxDeviationBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let entries = bounded::<T>(signed_batch::<T>(n, |deviation| deviation)?)?;
+		let relayer = funded::<T>("relayer", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(relayer), entries);
+
+		assert!((0..u64::from(n)).all(|program_id| HourRecords::<T>::contains_key(program_id, 0)));
+		Ok(())
+	}
+
+	/// A relayed batch of `n` false deviations (each off by one): the batch
+	/// check fails, every proof is verified alone, every program forfeits.
+	#[benchmark]
+	fn submit_deviations_forfeiting(
+		n: Linear<1, { T::MaxDeviationBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let entries = bounded::<T>(signed_batch::<T>(n, |deviation| deviation.saturating_add(1))?)?;
+		let relayer = funded::<T>("relayer", 0);
+
+		#[extrinsic_call]
+		submit_deviations(RawOrigin::Signed(relayer), entries);
+
+		let forfeited = (0..u64::from(n)).filter(|program_id| {
+			Programs::<T>::get(program_id).map(|program| program.status)
+				== Some(ProgramStatus::Forfeited)
+		});
+		assert_eq!(forfeited.count(), n as usize);
 		Ok(())
 	}
 

@@ -1,5 +1,6 @@
 //! The logic behind the calls.
-use crate::{pallet::*, types::*};
+use crate::{pallet::*, types::*, weights::WeightInfo};
+use alloc::{collections::BTreeSet, vec::Vec};
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -10,9 +11,9 @@ use frame_support::{
 	},
 };
 use gridveil_groth16::{scalar_bytes_from_u64, scalar_from_bytes};
-use pallet_zk_verifier::{Groth16Verifier, ProofError, PublicInput};
+use pallet_zk_verifier::{Groth16Verifier, ProofError, PublicInput, Statement};
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{Saturating, Verify, Zero},
 	SaturatedConversion,
 };
 
@@ -174,10 +175,104 @@ impl<T: Config> Pallet<T> {
 		fingerprint: Scalar,
 		proof: &ProofBytes,
 	) -> DispatchResult {
-		let mut program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
+		let (program, inputs) =
+			Self::checked_submission(&signer, program_id, hour, deviation, fingerprint)?;
+		let verdict = T::Verifier::verify(program.key_id, proof, &inputs);
+		Self::apply_verdict(program_id, program, hour, deviation, fingerprint, verdict)
+	}
+
+	/// Checks every entry of a relayed batch (signature, then the rules of a
+	/// single submission), verifies all proofs together, and applies each
+	/// verdict. Any refused entry returns an error before anything is applied;
+	/// an error while applying rolls the whole call back.
+	pub(crate) fn do_submit_deviations(
+		relayer: T::AccountId,
+		entries: Vec<SignedDeviationOf<T>>,
+	) -> DispatchResultWithPostInfo {
+		let first = entries.first().ok_or(Error::<T>::EmptyBatch)?;
+		let first_program =
+			Programs::<T>::get(first.program_id).ok_or(Error::<T>::UnknownProgram)?;
+		let key_id = first_program.key_id;
+		let mut seen = BTreeSet::new();
+		let mut checked = Vec::with_capacity(entries.len());
+		for entry in &entries {
+			ensure!(
+				entry.signature.verify(&entry.payload()[..], &entry.signer),
+				Error::<T>::BadSignature
+			);
+			ensure!(seen.insert(entry.program_id), Error::<T>::ProgramTwiceInBatch);
+			let (program, inputs) = Self::checked_submission(
+				&entry.signer,
+				entry.program_id,
+				entry.hour,
+				entry.deviation,
+				entry.fingerprint,
+			)?;
+			ensure!(program.key_id == key_id, Error::<T>::MixedKeysInBatch);
+			checked.push((program, inputs));
+		}
+		let statements: Vec<Statement<'_>> = entries
+			.iter()
+			.zip(&checked)
+			.map(|(entry, (_, inputs))| (&entry.proof, &inputs[..]))
+			.collect();
+		let verdicts = T::Verifier::verify_batch(key_id, &statements);
+		for verdict in &verdicts {
+			match verdict {
+				Err(ProofError::Malformed(_)) => return Err(Error::<T>::MalformedProof.into()),
+				Err(ProofError::UnknownKey) => return Err(Error::<T>::UnknownKey.into()),
+				Ok(()) | Err(ProofError::Invalid) => {},
+			}
+		}
+		let all_held = verdicts.iter().all(Result::is_ok);
+		let mut forfeited = 0u32;
+		for ((entry, (program, _)), verdict) in entries.iter().zip(checked).zip(verdicts) {
+			if verdict == Err(ProofError::Invalid) {
+				forfeited.saturating_inc();
+			}
+			Self::apply_verdict(
+				entry.program_id,
+				program,
+				entry.hour,
+				entry.deviation,
+				entry.fingerprint,
+				verdict,
+			)?;
+		}
+		let count = entries.len() as u32;
+		Self::deposit_event(Event::DeviationBatchProcessed {
+			relayer,
+			registered: count.saturating_sub(forfeited),
+			forfeited,
+		});
+		// A batch that held never ran the one-by-one fallback.
+		let actual = all_held.then(|| T::WeightInfo::submit_deviations(count));
+		Ok(actual.into())
+	}
+
+	/// What [`Pallet::submit_deviations`] may cost for `entries` entries: the
+	/// larger of a batch that holds and one that falls back to one-by-one
+	/// verification with every proof false.
+	pub(crate) fn batch_weight(entries: u32) -> Weight {
+		T::WeightInfo::submit_deviations(entries)
+			.max(T::WeightInfo::submit_deviations_forfeiting(entries))
+	}
+
+	/// The checks a deviation must pass before its proof is verified: the
+	/// signer may submit for the program, the program is active, the hour is
+	/// the next one, it has ended, the window is open and the fingerprint is a
+	/// scalar. Returns the program and the proof's public inputs.
+	fn checked_submission(
+		signer: &T::AccountId,
+		program_id: ProgramId,
+		hour: u32,
+		deviation: u64,
+		fingerprint: Scalar,
+	) -> Result<(ProgramOf<T>, [PublicInput; DEVIATION_PUBLIC_INPUTS as usize]), DispatchError> {
+		let program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
 		ensure!(
-			signer == program.prosumer
-				|| Devices::<T>::get(&signer).as_ref() == Some(&program.prosumer),
+			*signer == program.prosumer
+				|| Devices::<T>::get(signer).as_ref() == Some(&program.prosumer),
 			Error::<T>::NotAuthorizedSigner
 		);
 		ensure!(!Excluded::<T>::contains_key(&program.prosumer), Error::<T>::ProsumerExcluded);
@@ -196,7 +291,7 @@ impl<T: Config> Pallet<T> {
 
 		// The statement, in the circuit's order: program_id, commitment, hour,
 		// deviation, previous_fingerprint, fingerprint.
-		let inputs: [PublicInput; DEVIATION_PUBLIC_INPUTS as usize] = [
+		let inputs = [
 			scalar_bytes_from_u64(program_id),
 			program.commitment,
 			scalar_bytes_from_u64(u64::from(hour)),
@@ -204,7 +299,20 @@ impl<T: Config> Pallet<T> {
 			program.last_fingerprint,
 			fingerprint,
 		];
-		match T::Verifier::verify(program.key_id, proof, &inputs) {
+		Ok((program, inputs))
+	}
+
+	/// Applies a proof's verdict: a valid proof registers the hour, a false
+	/// one forfeits the program, a malformed one or an unknown key is refused.
+	fn apply_verdict(
+		program_id: ProgramId,
+		mut program: ProgramOf<T>,
+		hour: u32,
+		deviation: u64,
+		fingerprint: Scalar,
+		verdict: Result<(), ProofError>,
+	) -> DispatchResult {
+		match verdict {
 			Ok(()) => {
 				Self::register_deviation(program_id, &mut program, hour, deviation, fingerprint)
 			},

@@ -32,7 +32,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_zk_verifier::Groth16Verifier;
-	use sp_runtime::traits::StaticLookup;
+	use sp_runtime::traits::{IdentifyAccount, StaticLookup, Verify};
 
 	/// How a call names an account (polkadot.js apps' address field).
 	pub type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
@@ -63,11 +63,21 @@ pub mod pallet {
 		/// Most device keys one prosumer may authorise.
 		#[pallet::constant]
 		type MaxDevicesPerProsumer: Get<u32>;
+		/// Most deviations one relayed batch ([`Pallet::submit_deviations`]) may carry.
+		#[pallet::constant]
+		type MaxDeviationBatch: Get<u32>;
+		/// The signature a prosumer or device puts on each deviation of a
+		/// relayed batch (the runtime's `MultiSignature`).
+		type DeviationSignature: Verify<Signer = Self::DeviationSigner>
+			+ Parameter
+			+ DecodeWithMemTracking;
+		/// The public key behind a [`Config::DeviationSignature`]; it names the signer's account.
+		type DeviationSigner: IdentifyAccount<AccountId = Self::AccountId>;
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
-		/// Sets the clock for benchmarks.
+		/// Sets the clock and signs deviations for benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::DeviationSignature>;
 	}
 
 	/// Why this pallet holds funds.
@@ -231,6 +241,16 @@ pub mod pallet {
 			/// The program in which the invalid proof was submitted.
 			program_id: ProgramId,
 		},
+		/// A relayer's batch of signed deviations was processed: each entry
+		/// also has its own `DeviationRegistered` or `ProgramForfeited` event.
+		DeviationBatchProcessed {
+			/// Who submitted the batch and paid for it.
+			relayer: T::AccountId,
+			/// Entries whose proofs held.
+			registered: u32,
+			/// Entries whose proofs were false: their programs were forfeited.
+			forfeited: u32,
+		},
 		/// A program was settled.
 		ProgramSettled {
 			/// The program.
@@ -310,6 +330,16 @@ pub mod pallet {
 		/// The program cannot be settled yet: hours are still open and the
 		/// grace period has not passed.
 		SettlementNotDue,
+		/// A batch must carry at least one deviation.
+		EmptyBatch,
+		/// An entry's signature is not its signer's over its deviation.
+		BadSignature,
+		/// A batch may carry one deviation per program (the next hour's proof
+		/// continues from this one's fingerprint).
+		ProgramTwiceInBatch,
+		/// All programs in a batch must use the same verifying key (they are
+		/// verified together); submit one batch per key.
+		MixedKeysInBatch,
 	}
 
 	#[pallet::hooks]
@@ -418,6 +448,26 @@ pub mod pallet {
 		) -> DispatchResult {
 			let signer = ensure_signed(origin)?;
 			Self::do_submit_deviation(signer, program_id, hour, deviation, fingerprint, &proof)
+		}
+
+		/// Registers a batch of hourly deviations submitted by a relayer, who
+		/// pays; each entry is signed by its program's prosumer or one of its
+		/// devices over [`deviation_payload`], and obeys the rules of
+		/// [`Pallet::submit_deviation`]. One deviation per program, all
+		/// programs under one verifying key. The proofs are verified together
+		/// (one random linear combination); if that fails they are verified
+		/// one by one and each false one forfeits its own program only. An
+		/// entry that breaks a rule, is badly signed or has a malformed proof
+		/// refuses the whole batch and changes nothing. A batch whose proofs
+		/// all hold is charged the batch verification, refunding the fallback.
+		#[pallet::call_index(7)]
+		#[pallet::weight(Pallet::<T>::batch_weight(entries.len() as u32))]
+		pub fn submit_deviations(
+			origin: OriginFor<T>,
+			entries: BoundedVec<SignedDeviationOf<T>, T::MaxDeviationBatch>,
+		) -> DispatchResultWithPostInfo {
+			let relayer = ensure_signed(origin)?;
+			Self::do_submit_deviations(relayer, entries.into_inner())
 		}
 
 		/// Settles a program once its end plus the grace period has passed (or

@@ -2,7 +2,10 @@
 //! timestamp, and the real verifier pallet (native host function).
 use crate as pallet_demand_response;
 use frame_support::{derive_impl, traits::ConstU32};
-use sp_runtime::BuildStorage;
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	BuildStorage,
+};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -45,18 +48,27 @@ impl pallet_demand_response::Config for Test {
 	type MaxProgramHours = ConstU32<24>;
 	type GraceHours = ConstU32<GRACE_HOURS>;
 	type MaxDevicesPerProsumer = ConstU32<MAX_DEVICES>;
+	type MaxDeviationBatch = ConstU32<MAX_BATCH>;
+	type DeviationSignature = TestSignature;
+	type DeviationSigner = UintAuthorityId;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = SetTimestamp;
 }
 
-/// Sets the mock's clock.
+/// Sets the mock's clock and signs as new accounts.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct SetTimestamp;
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper for SetTimestamp {
+impl crate::BenchmarkHelper<u64, TestSignature> for SetTimestamp {
 	fn set_timestamp(moment: crate::Moment) {
 		pallet_timestamp::Now::<Test>::put(moment);
+	}
+
+	fn sign_with_new_key(payload: &[u8]) -> Option<(u64, TestSignature)> {
+		thread_local!(static NEXT: core::cell::Cell<u64> = const { core::cell::Cell::new(1_000) });
+		let account = NEXT.with(|next| next.replace(next.get() + 1));
+		Some((account, TestSignature(account, payload.to_vec())))
 	}
 }
 
@@ -66,6 +78,8 @@ pub const HOUR: u64 = 60_000;
 pub const GRACE_HOURS: u32 = 2;
 /// Devices per prosumer.
 pub const MAX_DEVICES: u32 = 2;
+/// Deviations per relayed batch.
+pub const MAX_BATCH: u32 = 8;
 /// What every account starts with.
 pub const ENDOWMENT: u64 = 1_000_000_000;
 

@@ -904,3 +904,161 @@ mod arbitrary_submissions {
 		}
 	}
 }
+
+/// `submission` for `program_id` as a relayed entry, signed by `signer`.
+fn signed(signer: u64, program_id: ProgramId, submission: &Submission) -> SignedDeviationOf<Test> {
+	let fingerprint = submission.fingerprint_bytes();
+	let payload = deviation_payload(
+		program_id,
+		submission.hour,
+		submission.deviation,
+		&fingerprint,
+		&submission.proof,
+	);
+	SignedDeviation {
+		program_id,
+		hour: submission.hour,
+		deviation: submission.deviation,
+		fingerprint,
+		proof: submission.proof,
+		signer,
+		signature: sp_runtime::testing::TestSignature(signer, payload),
+	}
+}
+
+/// Relays `entries` as `AGGREGATOR` (anyone may relay).
+fn relay(
+	entries: Vec<SignedDeviationOf<Test>>,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	use sp_runtime::traits::Dispatchable;
+	let call = crate::Call::<Test>::submit_deviations { entries: entries.try_into().unwrap() };
+	RuntimeCall::from(call).dispatch(RuntimeOrigin::signed(AGGREGATOR))
+}
+
+/// Three accepted one-day programs of prosumers 2, 4 and 5 (rate 2 per Wh),
+/// the clock after hour 0, and each prosumer's signed hour-0 deviation.
+fn three_programs_after_hour_0() -> Vec<SignedDeviationOf<Test>> {
+	let key_id = register_key();
+	let entries = [PROSUMER, STRANGER, NEIGHBOUR]
+		.into_iter()
+		.map(|prosumer| {
+			let program_id = offer_to(prosumer, key_id, 100_000, 2, 24);
+			assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(prosumer), program_id));
+			signed(prosumer, program_id, &prove(program_id, 0, Fr::from(0u64)))
+		})
+		.collect();
+	after_hour(0);
+	entries
+}
+
+#[test]
+fn a_relayed_batch_registers_every_hour_and_refunds_the_fallback() {
+	new_test_ext().execute_with(|| {
+		let entries = three_programs_after_hour_0();
+		let info = relay(entries.clone()).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit_deviations(3)));
+		for entry in &entries {
+			let record = HourRecords::<Test>::get(entry.program_id, 0).unwrap();
+			assert_eq!(record.deviation, expected_deviation(0));
+			assert_eq!(record.penalty, 2 * expected_deviation(0));
+			assert_eq!(program(entry.program_id).next_hour, 1);
+		}
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::DeviationBatchProcessed {
+				relayer: AGGREGATOR,
+				registered: 3,
+				forfeited: 0
+			})
+		);
+		// The same entries again: the hours are taken.
+		assert_noop!(relay(entries), Error::<Test>::HourAlreadySubmitted);
+	});
+}
+
+#[test]
+fn a_false_proof_in_a_batch_forfeits_only_its_program() {
+	new_test_ext().execute_with(|| {
+		let mut entries = three_programs_after_hour_0();
+		let false_program = entries[1].program_id;
+		let mut false_hour = prove(false_program, 0, Fr::from(0u64));
+		false_hour.deviation += 1;
+		entries[1] = signed(STRANGER, false_program, &false_hour);
+		let info = relay(entries.clone()).unwrap();
+		assert_eq!(info.actual_weight, None, "a failed batch is charged the fallback");
+		assert_eq!(program(false_program).status, ProgramStatus::Forfeited);
+		assert_eq!(Excluded::<Test>::get(STRANGER), Some(false_program));
+		assert!(HourRecords::<Test>::get(false_program, 0).is_none());
+		for entry in [&entries[0], &entries[2]] {
+			assert!(HourRecords::<Test>::get(entry.program_id, 0).is_some());
+			assert_eq!(program(entry.program_id).status, ProgramStatus::Active);
+		}
+		assert!(!Excluded::<Test>::contains_key(PROSUMER));
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::DeviationBatchProcessed {
+				relayer: AGGREGATOR,
+				registered: 2,
+				forfeited: 1
+			})
+		);
+	});
+}
+
+#[test]
+fn device_signatures_are_accepted_and_strangers_refused() {
+	new_test_ext().execute_with(|| {
+		let mut entries = three_programs_after_hour_0();
+		assert_ok!(DemandResponse::authorize_device(RuntimeOrigin::signed(PROSUMER), DEVICE));
+		let submission = prove(entries[0].program_id, 0, Fr::from(0u64));
+		entries[0] = signed(STRANGER, entries[0].program_id, &submission);
+		assert_noop!(relay(entries.clone()), Error::<Test>::NotAuthorizedSigner);
+		entries[0] = signed(DEVICE, entries[0].program_id, &submission);
+		assert_ok!(relay(entries));
+	});
+}
+
+#[test]
+fn bad_batches_are_refused_and_change_nothing() {
+	new_test_ext().execute_with(|| {
+		let entries = three_programs_after_hour_0();
+		assert_noop!(relay(Vec::new()), Error::<Test>::EmptyBatch);
+
+		// A signature over another deviation.
+		let mut forged = entries.clone();
+		forged[2].deviation += 1;
+		assert_noop!(relay(forged), Error::<Test>::BadSignature);
+
+		let twice = vec![entries[0].clone(), entries[1].clone(), entries[0].clone()];
+		assert_noop!(relay(twice), Error::<Test>::ProgramTwiceInBatch);
+
+		// Bytes that are not a proof: refused, although the other entries hold.
+		let mut malformed = entries.clone();
+		let program_id = malformed[1].program_id;
+		let mut submission = prove(program_id, 0, Fr::from(0u64));
+		submission.proof = [0xff; 128];
+		malformed[1] = signed(STRANGER, program_id, &submission);
+		assert_noop!(relay(malformed), Error::<Test>::MalformedProof);
+
+		// An entry for an hour that has not ended.
+		let mut early = entries.clone();
+		let program_id = early[0].program_id;
+		early[0] = signed(PROSUMER, program_id, &prove(program_id, 1, Fr::from(0u64)));
+		assert_noop!(relay(early), Error::<Test>::EarlierHourMissing);
+	});
+}
+
+#[test]
+fn a_batch_is_verified_under_one_key() {
+	new_test_ext().execute_with(|| {
+		let mut entries = three_programs_after_hour_0();
+		// The same key registered again has another id.
+		let other_key = register_key();
+		at(0);
+		let program_id = offer_to(NEIGHBOUR, other_key, 100_000, 2, 24);
+		assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(NEIGHBOUR), program_id));
+		after_hour(0);
+		entries[2] = signed(NEIGHBOUR, program_id, &prove(program_id, 0, Fr::from(0u64)));
+		assert_noop!(relay(entries), Error::<Test>::MixedKeysInBatch);
+	});
+}

@@ -27,6 +27,10 @@ pub type BalanceOf<T> =
 /// A program as this runtime stores it.
 pub type ProgramOf<T> = Program<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
+/// A relayed deviation as this runtime's calls carry it.
+pub type SignedDeviationOf<T> =
+	SignedDeviation<<T as frame_system::Config>::AccountId, <T as Config>::DeviationSignature>;
+
 /// An hour's registered deviation as this runtime stores it.
 pub type HourRecordOf<T> = HourRecord<BalanceOf<T>>;
 
@@ -138,6 +142,57 @@ pub struct HourRecord<Balance> {
 	pub penalty: Balance,
 }
 
+/// What a signature on a relayed deviation starts with, so it can never be
+/// taken for a signature on anything else (a transaction, another chain's
+/// message).
+pub const DEVIATION_SIGNING_CONTEXT: &[u8] = b"gridveil/demand-response/deviation/v1";
+
+/// The bytes a prosumer or device signs for a relayed deviation: the SCALE
+/// encoding of `(DEVIATION_SIGNING_CONTEXT, program_id, hour, deviation,
+/// fingerprint, proof)`.
+pub fn deviation_payload(
+	program_id: ProgramId,
+	hour: u32,
+	deviation: u64,
+	fingerprint: &Scalar,
+	proof: &ProofBytes,
+) -> alloc::vec::Vec<u8> {
+	(DEVIATION_SIGNING_CONTEXT, program_id, hour, deviation, fingerprint, proof).encode()
+}
+
+/// One hour's deviation in a relayed batch: what [`crate::Pallet::submit_deviation`]
+/// takes, plus who signed it and the signature.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo)]
+pub struct SignedDeviation<AccountId, Signature> {
+	/// The program.
+	pub program_id: ProgramId,
+	/// The program hour.
+	pub hour: u32,
+	/// |requested − consumed| energy in the hour, Wh.
+	pub deviation: u64,
+	/// Fingerprint of the raw readings' hash chain after this hour.
+	pub fingerprint: Scalar,
+	/// The Groth16 proof, compressed.
+	pub proof: ProofBytes,
+	/// The program's prosumer or one of its devices.
+	pub signer: AccountId,
+	/// The signer's signature over [`deviation_payload`].
+	pub signature: Signature,
+}
+
+impl<AccountId, Signature> SignedDeviation<AccountId, Signature> {
+	/// The bytes [`Self::signature`] signs.
+	pub fn payload(&self) -> alloc::vec::Vec<u8> {
+		deviation_payload(
+			self.program_id,
+			self.hour,
+			self.deviation,
+			&self.fingerprint,
+			&self.proof,
+		)
+	}
+}
+
 /// A program's public state for dashboards and the edge client (runtime API).
 #[derive(Clone, PartialEq, Eq, Encode, Decode, Debug, TypeInfo)]
 pub struct ProgramState<AccountId, Balance> {
@@ -153,7 +208,9 @@ pub struct ProgramState<AccountId, Balance> {
 
 /// What the benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper {
+pub trait BenchmarkHelper<AccountId, Signature> {
 	/// Sets the block timestamp (ms since the Unix epoch).
 	fn set_timestamp(moment: Moment);
+	/// Signs `payload` with a new key: the key's account and the signature.
+	fn sign_with_new_key(payload: &[u8]) -> Option<(AccountId, Signature)>;
 }

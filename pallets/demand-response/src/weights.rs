@@ -46,6 +46,8 @@ pub trait WeightInfo {
 	fn revoke_device() -> Weight;
 	fn submit_deviation() -> Weight;
 	fn submit_deviation_forfeiting() -> Weight;
+	fn submit_deviations(n: u32, ) -> Weight;
+	fn submit_deviations_forfeiting(n: u32, ) -> Weight;
 	fn settle() -> Weight;
 	fn on_idle_settle() -> Weight;
 	fn on_idle_empty_period() -> Weight;
@@ -201,6 +203,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Provisional (not yet benchmarked).
+	fn submit_deviations(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 2000)
+			.saturating_add(Weight::from_parts(1_800_000_000, 6196).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+	}
+	/// Provisional (not yet benchmarked).
+	fn submit_deviations_forfeiting(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 2000)
+			.saturating_add(Weight::from_parts(4_500_000_000, 6196).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+	}
 	fn settle() -> Weight {
 		// Proof size: measured `742`, estimated `6196`.
 		// Minimum execution time: 146_243_000 picoseconds.
@@ -278,6 +294,18 @@ impl WeightInfo for () {
 		Weight::from_parts(3_281_828_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(7))
+	}
+	fn submit_deviations(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 2000)
+			.saturating_add(Weight::from_parts(1_800_000_000, 6196).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+	}
+	fn submit_deviations_forfeiting(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000_000, 2000)
+			.saturating_add(Weight::from_parts(4_500_000_000, 6196).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 	}
 	fn settle() -> Weight {
 		Weight::from_parts(209_120_000, 6196)

@@ -16,13 +16,13 @@ const FIXTURE: &[u8] = include_bytes!("fixtures/inputs-16.bin");
 const FIXTURE_INPUTS: u32 = 16;
 
 /// A real key (compressed), proof and inputs for `inputs` public inputs.
-struct Statement {
+struct FixtureStatement {
 	key: Vec<u8>,
 	proof: Vec<u8>,
 	inputs: Vec<PublicInput>,
 }
 
-fn statement(inputs: u32) -> Result<Statement, BenchmarkError> {
+fn statement(inputs: u32) -> Result<FixtureStatement, BenchmarkError> {
 	let broken = || BenchmarkError::Stop("fixtures/inputs-16.bin does not decode");
 	let key_length = verifying_key_len(FIXTURE_INPUTS);
 	let (key, rest) = FIXTURE.split_at_checked(key_length).ok_or_else(broken)?;
@@ -30,7 +30,7 @@ fn statement(inputs: u32) -> Result<Statement, BenchmarkError> {
 	let key = decode_verifying_key(key).map_err(|_| broken())?;
 	let scalars = decode_inputs(input_bytes).map_err(|_| broken())?;
 	let keep = (inputs as usize).min(scalars.len());
-	Ok(Statement {
+	Ok(FixtureStatement {
 		key: encode_verifying_key(&fold_inputs(&key, keep, &scalars[keep..])),
 		proof: proof.to_vec(),
 		inputs: input_bytes
@@ -41,8 +41,33 @@ fn statement(inputs: u32) -> Result<Statement, BenchmarkError> {
 	})
 }
 
+/// Most proofs the batch benchmarks verify at once.
+const MAX_BATCH: u32 = 512;
+
+/// The 16-input statement's key registered, with its proof: a batch of `n`
+/// is `n` copies (the cost does not depend on the proofs being different).
+struct Batch {
+	key_id: KeyId,
+	proof: [u8; PROOF_BYTES],
+	inputs: Vec<PublicInput>,
+}
+
+impl Batch {
+	fn new<T: Config>() -> Result<Self, BenchmarkError> {
+		let statement = statement(FIXTURE_INPUTS)?;
+		let key_id = registered::<T>(&statement)?;
+		let proof =
+			statement.proof.as_slice().try_into().map_err(|_| BenchmarkError::Weightless)?;
+		Ok(Self { key_id, proof, inputs: statement.inputs })
+	}
+
+	fn statements(&self, proofs: u32) -> Vec<Statement<'_>> {
+		(0..proofs).map(|_| (&self.proof, &self.inputs[..])).collect()
+	}
+}
+
 /// Registers the statement's key and returns its id.
-fn registered<T: Config>(statement: &Statement) -> Result<KeyId, BenchmarkError> {
+fn registered<T: Config>(statement: &FixtureStatement) -> Result<KeyId, BenchmarkError> {
 	let key_id = NextKeyId::<T>::get();
 	Pallet::<T>::do_register_key(&statement.key)?;
 	Ok(key_id)
@@ -107,6 +132,39 @@ mod benchmarks {
 		}
 
 		assert_eq!(result, Ok(()));
+		Ok(())
+	}
+
+	/// A batch of `n` valid proofs through the host function: one key decode,
+	/// `n + 2` Miller loops, one final exponentiation.
+	#[benchmark]
+	fn verify_batch_with_host_function(n: Linear<1, MAX_BATCH>) -> Result<(), BenchmarkError> {
+		let batch = Batch::new::<T>()?;
+		let statements = batch.statements(n);
+		let verdicts;
+
+		#[block]
+		{
+			verdicts = Pallet::<T>::do_verify_batch::<HostFunction>(batch.key_id, &statements);
+		}
+
+		assert!(verdicts.len() == n as usize && verdicts.iter().all(Result::is_ok));
+		Ok(())
+	}
+
+	/// The same batch verified inside the runtime.
+	#[benchmark]
+	fn verify_batch_in_wasm(n: Linear<1, MAX_BATCH>) -> Result<(), BenchmarkError> {
+		let batch = Batch::new::<T>()?;
+		let statements = batch.statements(n);
+		let verdicts;
+
+		#[block]
+		{
+			verdicts = Pallet::<T>::do_verify_batch::<InWasm>(batch.key_id, &statements);
+		}
+
+		assert!(verdicts.len() == n as usize && verdicts.iter().all(Result::is_ok));
 		Ok(())
 	}
 

@@ -1,5 +1,6 @@
 //! The logic behind the calls.
 use crate::{pallet::*, types::*};
+use alloc::{vec, vec::Vec};
 use frame_support::{ensure, pallet_prelude::*};
 use gridveil_groth16::PreparedKey;
 
@@ -37,10 +38,41 @@ impl<T: Config> Pallet<T> {
 		inputs: &[PublicInput],
 	) -> Result<(), ProofError> {
 		let key = Keys::<T>::get(key_id).ok_or(ProofError::UnknownKey)?;
-		match B::verify(&key.prepared, proof, inputs.as_flattened()) {
-			Ok(true) => Ok(()),
-			Ok(false) => Err(ProofError::Invalid),
-			Err(reason) => Err(ProofError::Malformed(reason)),
+		verdict(B::verify(&key.prepared, proof, inputs.as_flattened()))
+	}
+
+	/// Verifies statements under one registered key with a given backend: all
+	/// at once, then, if that fails, one by one.
+	pub(crate) fn do_verify_batch<B: VerifierBackend>(
+		key_id: KeyId,
+		statements: &[Statement<'_>],
+	) -> Vec<Result<(), ProofError>> {
+		let Some(key) = Keys::<T>::get(key_id) else {
+			return vec![Err(ProofError::UnknownKey); statements.len()];
+		};
+		let proofs: Vec<u8> =
+			statements.iter().flat_map(|(proof, _)| proof.iter().copied()).collect();
+		let inputs: Vec<u8> = statements
+			.iter()
+			.flat_map(|(_, inputs)| inputs.as_flattened().iter().copied())
+			.collect();
+		if B::verify_batch(&key.prepared, &proofs, &inputs) == Ok(true) {
+			return vec![Ok(()); statements.len()];
 		}
+		statements
+			.iter()
+			.map(|(proof, inputs)| {
+				verdict(B::verify(&key.prepared, &proof[..], inputs.as_flattened()))
+			})
+			.collect()
+	}
+}
+
+/// What a backend's answer means for a proof.
+fn verdict(verified: Result<bool, VerifyError>) -> Result<(), ProofError> {
+	match verified {
+		Ok(true) => Ok(()),
+		Ok(false) => Err(ProofError::Invalid),
+		Err(reason) => Err(ProofError::Malformed(reason)),
 	}
 }

@@ -183,3 +183,93 @@ fn malformed_proofs_and_inputs_are_told_apart_from_invalid_ones() {
 		assert_eq!(verify(99, &proof, &good), Err(ProofError::UnknownKey));
 	});
 }
+
+/// Proofs of program 7's hours 0 to `hours - 1` for the example witness,
+/// each with its statement's inputs (the fingerprint chain continues).
+fn proven_hours(hours: u32) -> Vec<([u8; 128], Vec<PublicInput>)> {
+	proven_statements(hours).into_iter().map(|(public, proof)| (proof, inputs(&public))).collect()
+}
+
+/// The statements and proofs of [`proven_hours`].
+fn proven_statements(hours: u32) -> Vec<(PublicInputs, [u8; 128])> {
+	let witness = gridveil_circuits::fixture::example_witness();
+	let mut previous = Fr::from(0u64);
+	(0..hours)
+		.map(|hour| {
+			let (public, proof) = keys::prove(
+				proving_key(),
+				7,
+				hour,
+				previous,
+				&witness,
+				&mut StdRng::seed_from_u64(10 + u64::from(hour)),
+			)
+			.unwrap();
+			previous = public.fingerprint;
+			(public, encode_proof(&proof))
+		})
+		.collect()
+}
+
+/// Verifies a batch on both backends and checks they agree.
+fn verify_batch(
+	key_id: KeyId,
+	proven: &[([u8; 128], Vec<PublicInput>)],
+) -> Vec<Result<(), ProofError>> {
+	let statements: Vec<Statement<'_>> =
+		proven.iter().map(|(proof, inputs)| (proof, &inputs[..])).collect();
+	let host = ZkVerifier::do_verify_batch::<HostFunction>(key_id, &statements);
+	let wasm = ZkVerifier::do_verify_batch::<InWasm>(key_id, &statements);
+	assert_eq!(host, wasm, "host function and in-wasm batch verifier disagree");
+	assert_eq!(<ZkVerifier as Groth16Verifier>::verify_batch(key_id, &statements), host);
+	host
+}
+
+#[test]
+fn a_batch_of_valid_proofs_holds_on_both_backends() {
+	new_test_ext().execute_with(|| {
+		let key_id = register();
+		let proven = proven_hours(4);
+		assert_eq!(verify_batch(key_id, &proven), vec![Ok(()); 4]);
+		assert_eq!(verify_batch(key_id, &proven[..1]), vec![Ok(())]);
+		assert_eq!(verify_batch(key_id, &[]), vec![]);
+	});
+}
+
+#[test]
+fn a_false_proof_in_a_batch_is_found_and_only_it_is_invalid() {
+	new_test_ext().execute_with(|| {
+		let key_id = register();
+		let mut proven = proven_hours(4);
+		// Hour 2 claims one Wh more deviation than it proves.
+		let mut claimed = proven_statements(3).swap_remove(2).0;
+		claimed.deviation += 1;
+		proven[2].1 = inputs(&claimed);
+		assert_eq!(
+			verify_batch(key_id, &proven),
+			vec![Ok(()), Ok(()), Err(ProofError::Invalid), Ok(())]
+		);
+		// A proof from another hour in place of hour 3's.
+		let mut swapped = proven_hours(4);
+		swapped[3].0 = swapped[0].0;
+		assert_eq!(
+			verify_batch(key_id, &swapped),
+			vec![Ok(()), Ok(()), Ok(()), Err(ProofError::Invalid)]
+		);
+	});
+}
+
+#[test]
+fn malformed_entries_and_unknown_keys_are_reported_per_statement() {
+	new_test_ext().execute_with(|| {
+		let key_id = register();
+		let mut proven = proven_hours(3);
+		proven[1].0 = [0xff; 128];
+		assert_eq!(
+			verify_batch(key_id, &proven),
+			vec![Ok(()), Err(ProofError::Malformed(VerifyError::MalformedProof)), Ok(())]
+		);
+		let proven = proven_hours(2);
+		assert_eq!(verify_batch(key_id + 1, &proven), vec![Err(ProofError::UnknownKey); 2]);
+	});
+}

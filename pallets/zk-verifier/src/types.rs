@@ -75,8 +75,12 @@ pub enum ProofError {
 pub trait VerifierBackend {
 	/// Verifies with the chain's encodings.
 	fn verify(prepared: &[u8], proof: &[u8], inputs: &[u8]) -> Result<bool, VerifyError>;
+	/// Verifies proofs back to back, each with its inputs in turn, at once.
+	fn verify_batch(prepared: &[u8], proofs: &[u8], inputs: &[u8]) -> Result<bool, VerifyError>;
 	/// Weight of one verification with `inputs` public inputs.
 	fn weight<W: WeightInfo>(inputs: u32) -> Weight;
+	/// Weight of one batch verification of `proofs` proofs.
+	fn batch_weight<W: WeightInfo>(proofs: u32) -> Weight;
 }
 
 /// Verification by the node's `groth16_bn254_verify` host function.
@@ -85,8 +89,14 @@ impl VerifierBackend for HostFunction {
 	fn verify(prepared: &[u8], proof: &[u8], inputs: &[u8]) -> Result<bool, VerifyError> {
 		host::gridveil_zk::groth16_bn254_verify(prepared, proof, inputs)
 	}
+	fn verify_batch(prepared: &[u8], proofs: &[u8], inputs: &[u8]) -> Result<bool, VerifyError> {
+		host::gridveil_zk::groth16_bn254_verify_batch(prepared, proofs, inputs)
+	}
 	fn weight<W: WeightInfo>(inputs: u32) -> Weight {
 		W::verify_with_host_function(inputs)
+	}
+	fn batch_weight<W: WeightInfo>(proofs: u32) -> Weight {
+		W::verify_batch_with_host_function(proofs)
 	}
 }
 
@@ -96,10 +106,19 @@ impl VerifierBackend for InWasm {
 	fn verify(prepared: &[u8], proof: &[u8], inputs: &[u8]) -> Result<bool, VerifyError> {
 		gridveil_groth16::verify(prepared, proof, inputs)
 	}
+	fn verify_batch(prepared: &[u8], proofs: &[u8], inputs: &[u8]) -> Result<bool, VerifyError> {
+		gridveil_groth16::verify_batch(prepared, proofs, inputs)
+	}
 	fn weight<W: WeightInfo>(inputs: u32) -> Weight {
 		W::verify_in_wasm(inputs)
 	}
+	fn batch_weight<W: WeightInfo>(proofs: u32) -> Weight {
+		W::verify_batch_in_wasm(proofs)
+	}
 }
+
+/// A proof and its public inputs, as other pallets hand them over in a batch.
+pub type Statement<'a> = (&'a [u8; gridveil_groth16::PROOF_BYTES], &'a [PublicInput]);
 
 /// Number of public inputs a compressed key of `length` bytes claims (for the
 /// weight of `register_key` before it is decoded; saturates on nonsense).

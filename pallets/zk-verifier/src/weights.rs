@@ -43,6 +43,8 @@ pub trait WeightInfo {
 	fn remove_key() -> Weight;
 	fn verify_with_host_function(n: u32, ) -> Weight;
 	fn verify_in_wasm(n: u32, ) -> Weight;
+	fn verify_batch_with_host_function(n: u32, ) -> Weight;
+	fn verify_batch_in_wasm(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -91,6 +93,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(107_249_266, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
+	/// Provisional (not yet benchmarked).
+	fn verify_batch_with_host_function(n: u32, ) -> Weight {
+		Weight::from_parts(2_000_000_000, 5259)
+			.saturating_add(Weight::from_parts(1_200_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+	/// Provisional (not yet benchmarked).
+	fn verify_batch_in_wasm(n: u32, ) -> Weight {
+		Weight::from_parts(6_000_000_000, 5259)
+			.saturating_add(Weight::from_parts(3_500_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
 }
 
 /// The same measurements with ParityDB's weights, for mock runtimes and tests.
@@ -113,6 +127,18 @@ impl WeightInfo for () {
 	fn verify_in_wasm(n: u32, ) -> Weight {
 		Weight::from_parts(9_126_872_603, 5259)
 			.saturating_add(Weight::from_parts(107_249_266, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(1))
+	}
+	/// Provisional (not yet benchmarked).
+	fn verify_batch_with_host_function(n: u32, ) -> Weight {
+		Weight::from_parts(2_000_000_000, 5259)
+			.saturating_add(Weight::from_parts(1_200_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(1))
+	}
+	/// Provisional (not yet benchmarked).
+	fn verify_batch_in_wasm(n: u32, ) -> Weight {
+		Weight::from_parts(6_000_000_000, 5259)
+			.saturating_add(Weight::from_parts(3_500_000_000, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1))
 	}
 }

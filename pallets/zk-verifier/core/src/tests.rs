@@ -201,9 +201,128 @@ fn verify_never_panics_on_random_or_mutated_bytes() {
 		let _ = verify(&flip(&mut random, &key), &proof, &inputs);
 		let _ = verify(&key, &flip(&mut random, &proof), &inputs);
 		let _ = verify(&key, &proof, &flip(&mut random, &inputs));
+		let two_proofs = [proof, proof].concat();
+		let two_inputs = [inputs.clone(), inputs.clone()].concat();
+		let _ = verify_batch(&flip(&mut random, &key), &two_proofs, &two_inputs);
+		let _ = verify_batch(&key, &flip(&mut random, &two_proofs), &two_inputs);
+		let _ = verify_batch(&key, &pick(&mut random, 2 * proof.len()), &two_inputs);
+		let _ = verify_batch(&key, &two_proofs, &pick(&mut random, two_inputs.len()));
 		let _ = PreparedKey::from_verifying_key_bytes(&flip(
 			&mut random,
 			&encode_verifying_key(&sample_key(2)),
 		));
 	}
+}
+
+/// A proof that holds under [`sample_key`] for `inputs`, made with the key's
+/// trapdoor (α = 3, β = 5, γ = 7, δ = 11, ICⱼ = 13 + j): choose `A = a·G1`,
+/// `B = b·G2` and solve `a·b = α·β + γ·IC(x) + δ·c` for `C = c·G1`. Each seed
+/// gives a different valid proof, no circuit needed.
+fn simulated_proof(inputs: &[Scalar], seed: u64) -> Proof {
+	let g1 = G1Projective::generator();
+	let g2 = ark_bn254::G2Projective::generator();
+	let (a, b) = (Scalar::from(1_000 + seed), Scalar::from(2_000 + 3 * seed));
+	let input_combination = inputs
+		.iter()
+		.enumerate()
+		.fold(Scalar::from(13u64), |sum, (j, x)| sum + *x * Scalar::from(14 + j as u64));
+	let c = (a * b - Scalar::from(15u64) - Scalar::from(7u64) * input_combination)
+		* Scalar::from(11u64).inverse().unwrap();
+	Proof { a: (g1 * a).into_affine(), b: (g2 * b).into_affine(), c: (g1 * c).into_affine() }
+}
+
+/// `count` statements of `inputs` inputs each, with valid simulated proofs:
+/// (prepared key, proofs back to back, inputs back to back).
+fn simulated_batch(count: u64, inputs: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+	let key = PreparedKey::from_verifying_key(&sample_key(inputs)).encode();
+	let mut proofs = Vec::new();
+	let mut input_bytes = Vec::new();
+	for seed in 0..count {
+		let statement: Vec<Scalar> =
+			(0..inputs as u64).map(|j| Scalar::from(seed * 100 + j + 1)).collect();
+		proofs.extend_from_slice(&encode_proof(&simulated_proof(&statement, seed)));
+		input_bytes.extend(statement.iter().flat_map(scalar_to_bytes));
+	}
+	(key, proofs, input_bytes)
+}
+
+#[test]
+fn simulated_proofs_hold_one_by_one_and_as_a_batch() {
+	let (key, proofs, inputs) = simulated_batch(5, 6);
+	for (proof, statement) in proofs.chunks(PROOF_BYTES).zip(inputs.chunks(6 * SCALAR_BYTES)) {
+		assert_eq!(verify(&key, proof, statement), Ok(true));
+	}
+	assert_eq!(verify_batch(&key, &proofs, &inputs), Ok(true));
+	assert_eq!(verify_batch(&key, &proofs[..PROOF_BYTES], &inputs[..6 * SCALAR_BYTES]), Ok(true));
+}
+
+#[test]
+fn a_batch_with_one_false_proof_fails_and_single_checks_find_it() {
+	let (key, mut proofs, inputs) = simulated_batch(8, 6);
+	// Proof 5 claims a different first input.
+	let mut wrong = inputs.clone();
+	wrong[5 * 6 * SCALAR_BYTES] ^= 1;
+	assert_eq!(verify_batch(&key, &proofs, &wrong), Ok(false));
+	// Proof 2's `c` is replaced by another valid point.
+	let other = simulated_proof(&[Scalar::from(9u64); 6], 77);
+	let mut tampered = decode_proof(&proofs[2 * PROOF_BYTES..3 * PROOF_BYTES]).unwrap();
+	tampered.c = other.c;
+	proofs[2 * PROOF_BYTES..3 * PROOF_BYTES].copy_from_slice(&encode_proof(&tampered));
+	assert_eq!(verify_batch(&key, &proofs, &inputs), Ok(false));
+	let verdicts: Vec<_> = proofs
+		.chunks(PROOF_BYTES)
+		.zip(inputs.chunks(6 * SCALAR_BYTES))
+		.map(|(proof, statement)| verify(&key, proof, statement).unwrap())
+		.collect();
+	assert_eq!(verdicts, [true, true, false, true, true, true, true, true]);
+}
+
+#[test]
+fn errors_that_cancel_in_a_plain_sum_do_not_cancel_in_the_weighted_one() {
+	let (key, proofs, inputs) = simulated_batch(2, 3);
+	let prepared = PreparedKey::decode(&key).unwrap();
+	let mut decoded: Vec<Proof> =
+		proofs.chunks(PROOF_BYTES).map(|proof| decode_proof(proof).unwrap()).collect();
+	let shift = G1Projective::generator() * Scalar::from(5u64);
+	decoded[0].c = (decoded[0].c + shift).into_affine();
+	decoded[1].c = (decoded[1].c - shift).into_affine();
+	let scalars = decode_inputs(&inputs).unwrap();
+	// Both proofs are false, yet with equal weights their errors cancel.
+	assert_eq!(prepared.verify(&decoded[0], &scalars[..3]), Ok(false));
+	assert_eq!(prepared.verify(&decoded[1], &scalars[3..]), Ok(false));
+	assert_eq!(prepared.verify_batch(&decoded, &scalars, &[1, 1]), Ok(true));
+	let tampered: Vec<u8> = decoded.iter().flat_map(encode_proof).collect();
+	assert_eq!(verify_batch(&key, &tampered, &inputs), Ok(false));
+}
+
+#[test]
+fn batch_weights_are_deterministic_odd_and_bound_to_every_byte() {
+	let (key, proofs, inputs) = simulated_batch(3, 2);
+	let weights = batch_weights(&key, &proofs, &inputs, 3);
+	assert_eq!(weights, batch_weights(&key, &proofs, &inputs, 3));
+	assert!(weights.iter().all(|weight| weight & 1 == 1));
+	assert_eq!(weights.len(), 3);
+	let mut other_input = inputs.clone();
+	other_input[40] ^= 1;
+	assert_ne!(weights, batch_weights(&key, &proofs, &other_input, 3));
+	let mut other_proof = proofs.clone();
+	other_proof[200] ^= 1;
+	assert_ne!(weights, batch_weights(&key, &other_proof, &inputs, 3));
+}
+
+#[test]
+fn malformed_batches_are_errors_and_the_empty_batch_holds() {
+	let (key, proofs, inputs) = simulated_batch(3, 2);
+	assert_eq!(verify_batch(&key, &[], &[]), Ok(true));
+	assert_eq!(verify_batch(&key, &proofs[..300], &inputs), Err(VerifyError::MalformedProof));
+	assert_eq!(
+		verify_batch(&key, &proofs, &inputs[..5 * SCALAR_BYTES]),
+		Err(VerifyError::InputCountMismatch { expected: 6, found: 5 })
+	);
+	assert_eq!(verify_batch(&key, &proofs, &inputs[..33]), Err(VerifyError::MalformedInputs));
+	let prepared = PreparedKey::decode(&key).unwrap();
+	let decoded: Vec<Proof> =
+		proofs.chunks(PROOF_BYTES).map(|proof| decode_proof(proof).unwrap()).collect();
+	let scalars = decode_inputs(&inputs).unwrap();
+	assert_eq!(prepared.verify_batch(&decoded, &scalars, &[1]), Err(VerifyError::MalformedProof));
 }
