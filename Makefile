@@ -8,7 +8,7 @@ ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
 
-.PHONY: demo test test-long setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz
+.PHONY: demo test test-long setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report
 
 ## demo: build what is missing, then run the whole product on this machine:
 ## 4 validators (zombienet-sdk), 51 households with an edge box each, a
@@ -87,6 +87,21 @@ weights: benchmark-node
 			--heap-pages 4096 --template pallets/frame-weight-template.hbs \
 			--output pallets/$$folder/src/weights.rs || exit 1; \
 	done
+
+## performance: the load generator's whole suite into docs/performance.md (about
+## an hour on 2 cores, plus about 45 minutes the first time to prove and cache
+## 10,000 real proofs): DR rounds of 500 to 4,000 and 10,000 prosumers, single
+## and batched, on a --dev node and on the 4-validator network; a trading slot
+## of 5,000 prosumers x 8 shares; the edge box. LOADGEN_ARGS adds options
+## (`gridveil-loadgen all --help`).
+LOADGEN_ARGS ?=
+performance: setup node
+	$(CARGO_TARGET_DIR)/release/gridveil-loadgen all $(LOADGEN_ARGS)
+
+## performance-report: docs/performance.md again from docs/performance/results.json
+## and the generated weights, without measuring.
+performance-report: node
+	$(CARGO_TARGET_DIR)/release/gridveil-loadgen report
 
 ## bench-circuits: the deviation circuit's figures (constraints, proving time, peak RSS, verify time).
 bench-circuits:

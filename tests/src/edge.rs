@@ -62,8 +62,17 @@ impl Process {
 
 	/// Its peak resident set so far, KiB (`VmHWM` in `/proc/<pid>/status`).
 	pub fn peak_rss_kib(&self) -> Option<u64> {
+		self.status_kib("VmHWM:")
+	}
+
+	/// Its resident set now, KiB (`VmRSS`).
+	pub fn rss_kib(&self) -> Option<u64> {
+		self.status_kib("VmRSS:")
+	}
+
+	fn status_kib(&self, field: &str) -> Option<u64> {
 		let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-		let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+		let line = status.lines().find(|line| line.starts_with(field))?;
 		line.split_whitespace().nth(1)?.parse().ok()
 	}
 

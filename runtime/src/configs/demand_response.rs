@@ -49,8 +49,8 @@ impl pallet_demand_response::BenchmarkHelper<crate::AccountId, Signature> for Se
 	fn sign_with_new_key(payload: &[u8]) -> Option<(crate::AccountId, Signature)> {
 		use sp_runtime::{traits::IdentifyAccount, MultiSigner};
 		const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"gvdv");
-		let public = frame_support::sp_io::crypto::sr25519_generate(KEY_TYPE, None);
-		let signature = frame_support::sp_io::crypto::sr25519_sign(KEY_TYPE, &public, payload)?;
+		let public = sp_io::crypto::sr25519_generate(KEY_TYPE, None);
+		let signature = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, payload)?;
 		Some((MultiSigner::from(public).into_account(), Signature::from(signature)))
 	}
 }

@@ -1,0 +1,226 @@
+//! `gridveil-loadgen`: loads real GridVeil nodes and writes what it measured
+//! to `docs/performance/results.json`; `report` renders `docs/performance.md`.
+//! `make performance` runs `all`; see `--help` for single runs.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use gridveil_tests::{
+	demo::network::Clock,
+	loadgen::{
+		connect,
+		deviations::{self, Mode, Round},
+		edge, proofs::{self, ProofCache}, report,
+		results::{add_proposal_times, Results},
+		results_dir, trading, Chain,
+	},
+};
+
+#[derive(Parser)]
+#[command(about = "Loads GridVeil nodes with real proofs and shares, and reports what it measured")]
+struct Cli {
+	/// The results file to add to.
+	#[arg(long, global = true)]
+	results: Option<PathBuf>,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum NetworkKind {
+	/// One `--dev` node.
+	Dev,
+	/// Four validators (zombienet/local.toml).
+	Local,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Proves (and caches) the hour-0 proofs of programs 0..N.
+	Prove {
+		/// How many.
+		#[arg(long, default_value_t = 10_000)]
+		prosumers: usize,
+	},
+	/// One demand-response round on a fresh chain.
+	Round {
+		/// Which chain.
+		#[arg(long, value_enum, default_value_t = NetworkKind::Dev)]
+		network: NetworkKind,
+		/// Prosumers, one proof each.
+		#[arg(long, default_value_t = 2_000)]
+		prosumers: usize,
+		/// Entries per relayed batch; 0 for one extrinsic per proof.
+		#[arg(long, default_value_t = 0)]
+		batch: u32,
+		/// Extrinsics per second (default: as fast as the node takes them).
+		#[arg(long)]
+		rate: Option<f64>,
+	},
+	/// One trading slot on a fresh `--dev` chain: every pseudonym reports.
+	Trading {
+		/// Prosumers.
+		#[arg(long, default_value_t = 5_000)]
+		prosumers: usize,
+		/// Shares (pseudonyms) per prosumer.
+		#[arg(long, default_value_t = 8)]
+		shares: usize,
+		/// Reports per second (default: as fast as the node takes them).
+		#[arg(long)]
+		rate: Option<f64>,
+	},
+	/// The edge box: proving time and memory, the daemon's idle memory.
+	Edge {
+		/// Hours to prove.
+		#[arg(long, default_value_t = 24)]
+		hours: u32,
+	},
+	/// Renders docs/performance.md from the results and the weights.
+	Report,
+	/// Everything `docs/performance.md` shows, then the page.
+	All {
+		/// The round load that counts as 1× (the 2,000 prosumers).
+		#[arg(long, default_value_t = 2_000)]
+		load: usize,
+		/// The large batched round.
+		#[arg(long, default_value_t = 10_000)]
+		large: usize,
+		/// Entries per relayed batch.
+		#[arg(long, default_value_t = 32)]
+		batch: u32,
+	},
+}
+
+fn say(line: &str) {
+	println!("[loadgen] {line}");
+}
+
+async fn round(
+	results: &mut Results,
+	path: &std::path::Path,
+	cache: &mut ProofCache,
+	network: NetworkKind,
+	prosumers: usize,
+	mode: Mode,
+	rate: Option<f64>,
+) -> Result<()> {
+	let proofs = cache.proofs(prosumers, say)?.to_vec();
+	let chain = match network {
+		NetworkKind::Dev => Chain::dev(&[("demandResponse", "hourLength", 20_000.into())]).await?,
+		NetworkKind::Local => {
+			let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+			Chain::local(&Clock::starting_after(now)).await?
+		},
+	};
+	let (rpc, client) = connect(&chain).await?;
+	let spec = Round { prosumers, mode, rate, network: chain.name.clone() };
+	say(&format!("{} round: {prosumers} prosumers, {mode:?}", chain.name));
+	let outcome = deviations::run(&client, &rpc, &spec, &cache.verifying_key(), &proofs, &say).await;
+	let logs = chain.logs();
+	chain.stop().await?;
+	let mut result = outcome?;
+	add_proposal_times(&mut result.blocks, &logs);
+	say(&format!(
+		"  included in {:.1} s, finalized in {:.1} s, inclusion p95 {:.1} s",
+		result.all_included_s, result.all_finalized_s, result.inclusion_latency_s.p95
+	));
+	results.add_round(result);
+	results.save(path)
+}
+
+async fn trading_slot(
+	results: &mut Results,
+	path: &std::path::Path,
+	prosumers: usize,
+	shares: usize,
+	rate: Option<f64>,
+) -> Result<()> {
+	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+	// Node start and the first setup round take well under 40 s.
+	let clock = Clock::starting_after(now + 40_000);
+	let chain = Chain::dev(&[
+		("energyMarket", "slotLengthMs", clock.slot_length_ms.into()),
+		("energyMarket", "reportGraceSlots", 30.into()),
+	])
+	.await?;
+	let (rpc, client) = connect(&chain).await?;
+	let outcome =
+		trading::run(&client, &rpc, &clock, prosumers, shares, rate, &chain.name, &say).await;
+	let logs = chain.logs();
+	chain.stop().await?;
+	let mut result = outcome?;
+	add_proposal_times(&mut result.blocks, &logs);
+	say(&format!(
+		"  {} reports included in {:.1} s, finalized in {:.1} s, {:.0} % in the next block",
+		result.reports,
+		result.all_included_s,
+		result.all_finalized_s,
+		result.within_one_block * 100.0
+	));
+	results.trading.retain(|old| !(old.network == result.network && old.prosumers == prosumers));
+	results.trading.push(result);
+	results.save(path)
+}
+
+fn write_report(results: &Results) -> Result<()> {
+	let dir = results_dir();
+	std::fs::create_dir_all(&dir)?;
+	report::plot(results, &dir.join("round-growth.png"))?;
+	let pallets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pallets");
+	let page = report::render(results, &pallets, "performance/round-growth.png")?;
+	let out = dir.join("../performance.md");
+	std::fs::write(&out, page)?;
+	say(&format!("wrote {}", out.display()));
+	Ok(())
+}
+
+fn mode_of(batch: u32) -> Mode {
+	if batch == 0 {
+		Mode::Single
+	} else {
+		Mode::Batch(batch)
+	}
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+	let cli = Cli::parse();
+	let path = cli.results.unwrap_or_else(|| results_dir().join("results.json"));
+	let mut results = Results::load(&path)?;
+	let mut cache = ProofCache::open(&proofs::default_dir())?;
+	match cli.command {
+		Command::Prove { prosumers } => {
+			cache.proofs(prosumers, say)?;
+		},
+		Command::Round { network, prosumers, batch, rate } => {
+			round(&mut results, &path, &mut cache, network, prosumers, mode_of(batch), rate).await?;
+		},
+		Command::Trading { prosumers, shares, rate } => {
+			trading_slot(&mut results, &path, prosumers, shares, rate).await?;
+		},
+		Command::Edge { hours } => {
+			results.edge = Some(edge::run(hours, &say).await?);
+			results.save(&path)?;
+		},
+		Command::Report => write_report(&results)?,
+		Command::All { load, large, batch } => {
+			cache.proofs(large.max(2 * load), say)?;
+			for factor in [1, 2, 4, 8] {
+				let prosumers = load * factor / 4;
+				for mode in [Mode::Single, Mode::Batch(batch)] {
+					round(&mut results, &path, &mut cache, NetworkKind::Dev, prosumers, mode, None).await?;
+				}
+			}
+			round(&mut results, &path, &mut cache, NetworkKind::Dev, large, Mode::Batch(batch), None).await?;
+			for mode in [Mode::Single, Mode::Batch(batch)] {
+				round(&mut results, &path, &mut cache, NetworkKind::Local, load, mode, None).await?;
+			}
+			trading_slot(&mut results, &path, 5_000, 8, None).await?;
+			results.edge = Some(edge::run(24, &say).await?);
+			results.save(&path)?;
+			write_report(&results)?;
+		},
+	}
+	Ok(())
+}

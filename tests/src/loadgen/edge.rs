@@ -1,0 +1,114 @@
+//! The edge box: the hourly proof's time and peak memory (the daemon's
+//! prover, in process), and the daemon's resident memory while idle.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use ark_bn254::Fr;
+use gridveil_circuits::keys;
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+
+use super::{proofs, results::Stats};
+use crate::{
+	demo::dataset_path,
+	edge::{edge_binary, Process},
+	node::{Node, NodeSpec},
+};
+
+/// What the edge measurement found.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EdgeResult {
+	/// Time per hourly proof, ms.
+	pub proof_ms: Stats,
+	/// Peak resident memory while proving (reset before each proof), KiB.
+	pub proving_peak_rss_kib: u64,
+	/// The daemon's resident memory after a minute of metering, KiB.
+	pub daemon_idle_rss_kib: Option<u64>,
+}
+
+/// A `/proc/self/status` field in KiB.
+fn own_status_kib(field: &str) -> Option<u64> {
+	let status = std::fs::read_to_string("/proc/self/status").ok()?;
+	let line = status.lines().find(|line| line.starts_with(field))?;
+	line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Proves `hours` program hours in a chain as the daemon does (one loaded
+/// key, the fingerprint carried from hour to hour), then runs the daemon for
+/// a minute against a `--dev` node and reads its resident memory.
+pub async fn run(hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
+	let cache = proofs::default_dir();
+	let key_bytes = std::fs::read(cache.join("deviation-L4.pk"))
+		.context("no proving key in the load generator's cache: run `gridveil-loadgen prove` first")?;
+	let key = gridveil_circuits::DeviationProvingKey::from_bytes(&key_bytes)?;
+	let mut previous = Fr::from(0u64);
+	let mut times = Vec::new();
+	let mut peak = 0;
+	say(&format!("edge: proving {hours} hours"));
+	for hour in 0..hours {
+		// Resets VmHWM to the current resident set, so the peak below is this proof's.
+		let _ = std::fs::write("/proc/self/clear_refs", "5");
+		let started = Instant::now();
+		let witness = proofs::witness(u64::from(hour));
+		let (public, _) = keys::prove(&key, 0, hour, previous, &witness, &mut OsRng)?;
+		times.push(started.elapsed().as_secs_f64() * 1e3);
+		previous = public.fingerprint;
+		peak = peak.max(own_status_kib("VmHWM:").unwrap_or(0));
+	}
+
+	say("edge: the daemon for a minute against a --dev node");
+	let node = Node::start(NodeSpec::new("edge-idle", "dev")?.with_args(["--dev"])).await?;
+	let dir = tempfile::Builder::new().prefix("gridveil-edge-idle-").tempdir()?;
+	std::fs::write(dir.path().join("device.key"), "//GridVeil//load//device\n")?;
+	std::fs::write(dir.path().join("pseudonyms.key"), "//GridVeil//load//pseudonyms\n")?;
+	let config = format!(
+		r#"[node]
+url = "{url}"
+
+[keys]
+device_key_file = "{dir}/device.key"
+pseudonym_secret_file = "{dir}/pseudonyms.key"
+
+[meter]
+source = "replay"
+interval_ms = 1000
+
+[meter.replay]
+dataset = {dataset:?}
+prosumer = "household-01"
+
+[store]
+path = "{dir}/store/edge.redb"
+
+[demand_response]
+proving_key = {key:?}
+
+[trading]
+enabled = false
+pseudonyms = 3
+jitter_window_ms = 500
+
+[dashboard]
+listen = "127.0.0.1:0"
+"#,
+		url = node.ws_url(),
+		dir = dir.path().display(),
+		dataset = dataset_path().display().to_string(),
+		key = cache.join("deviation-L4.pk").display().to_string(),
+	);
+	let config_path = dir.path().join("edge.toml");
+	std::fs::write(&config_path, config)?;
+	let mut daemon = Process::spawn(
+		"gridveil-edge (idle)",
+		&edge_binary()?,
+		&["run", "--config", &config_path.to_string_lossy()],
+		&dir.path().join("edge.log"),
+	)?;
+	tokio::time::sleep(Duration::from_secs(60)).await;
+	daemon.ensure_running().context("the idle daemon stopped")?;
+	let idle = daemon.rss_kib();
+	daemon.terminate(Duration::from_secs(5));
+	drop(node);
+	Ok(EdgeResult { proof_ms: Stats::of(&times), proving_peak_rss_kib: peak, daemon_idle_rss_kib: idle })
+}

@@ -1,0 +1,487 @@
+//! Submitting signed extrinsics without watching each one (a node allows a
+//! thousand subscriptions a connection; a load run sends tens of thousands),
+//! and following the best and finalized chains to see when each was
+//! included, whether it succeeded, and when it became final.
+
+use std::{
+	collections::{BTreeMap, HashMap},
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail, Result};
+use blake2::{digest::consts::U32, Blake2b, Digest};
+use subxt::ext::futures::{self, StreamExt};
+use subxt::{
+	events::Phase,
+	ext::{codec::Encode, scale_decode::{self, DecodeAsType}},
+};
+
+use crate::chain::{Client, Rpc};
+
+/// An extrinsic's hash: blake2-256 of its bytes.
+pub type Hash = [u8; 32];
+
+/// blake2-256, as the chain hashes extrinsics and headers.
+pub fn blake2_256(bytes: &[u8]) -> Hash {
+	Blake2b::<U32>::digest(bytes).into()
+}
+
+/// A signed extrinsic ready to submit.
+#[derive(Clone)]
+pub struct Signed {
+	/// Its SCALE bytes.
+	pub bytes: Vec<u8>,
+	/// Its hash.
+	pub hash: Hash,
+}
+
+impl Signed {
+	/// Wraps signed bytes.
+	pub fn new(bytes: Vec<u8>) -> Self {
+		let hash = blake2_256(&bytes);
+		Self { bytes, hash }
+	}
+}
+
+/// What became of one tracked extrinsic.
+#[derive(Clone, Debug, Default)]
+pub struct Tracked {
+	/// When it was handed to the node.
+	pub submitted: Option<Instant>,
+	/// The best block's number when it was handed over.
+	pub best_at_submission: Option<u64>,
+	/// The pool refused it (its reason).
+	pub refused: Option<String>,
+	/// The first best block seen with it: number and when it was seen.
+	pub included: Option<(u64, Instant)>,
+	/// `Ok(actual ref time)` or `Err(dispatch error)` in that block.
+	pub outcome: Option<Result<u64, String>>,
+	/// When a finalized block with it was seen.
+	pub finalized: Option<Instant>,
+}
+
+/// One block as the follower saw it.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct BlockSeen {
+	/// Its number.
+	pub number: u64,
+	/// Its hash, hex.
+	pub hash: String,
+	/// Its parent's hash, hex.
+	pub parent_hash: String,
+	/// Extrinsics in it (inherents included).
+	pub extrinsics: usize,
+	/// Tracked extrinsics in it.
+	pub tracked: usize,
+	/// `DemandResponse::DeviationRegistered` events in it.
+	pub deviations: usize,
+	/// `EnergyMarket::ShareReported` events in it.
+	pub shares: usize,
+	/// Ref time the block consumed (`System::BlockWeight`, all classes), ps.
+	pub weight_ref_time: u64,
+	/// Ms since the tracker started when it was first seen as best.
+	pub seen_ms: u64,
+	/// Ms since the tracker started when it was seen finalized.
+	pub finalized_ms: Option<u64>,
+}
+
+#[derive(Default)]
+struct State {
+	tracked: HashMap<Hash, Tracked>,
+	blocks: BTreeMap<u64, BlockSeen>,
+	best_number: u64,
+	last_finalized: u64,
+	error: Option<String>,
+}
+
+/// Submits extrinsics and follows the chain.
+pub struct Tracker {
+	client: Client,
+	rpc: Rpc,
+	state: Arc<Mutex<State>>,
+	/// When the tracker started (the zero of its millisecond clock).
+	pub started: Instant,
+	tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// `System::BlockWeight`: consumed weight per dispatch class.
+#[derive(DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct PerClass {
+	normal: Weight,
+	operational: Weight,
+	mandatory: Weight,
+}
+
+/// A weight (ref time in ps, proof size in bytes).
+#[derive(Clone, Copy, Debug, DecodeAsType, serde::Serialize)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct Weight {
+	/// Execution time, ps.
+	pub ref_time: u64,
+	/// Proof size, bytes.
+	pub proof_size: u64,
+}
+
+/// `frame_support::dispatch::DispatchEventInfo`, as `ExtrinsicSuccess` carries it.
+#[derive(DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct DispatchEventInfo {
+	weight: Weight,
+}
+
+#[derive(DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ExtrinsicSuccess {
+	dispatch_info: DispatchEventInfo,
+}
+
+impl Tracker {
+	/// Starts following `client`'s node.
+	pub async fn start(client: &Client, rpc: &Rpc) -> Result<Self> {
+		let state = Arc::new(Mutex::new(State::default()));
+		let started = Instant::now();
+		let finalized = crate::chain::finalized_number(rpc).await?;
+		lock(&state).last_finalized = finalized;
+		lock(&state).best_number = finalized;
+		let mut tracker =
+			Self { client: client.clone(), rpc: rpc.clone(), state, started, tasks: Vec::new() };
+		tracker.tasks.push(tokio::spawn(follow_best(
+			client.clone(),
+			rpc.clone(),
+			tracker.state.clone(),
+			started,
+		)));
+		tracker.tasks.push(tokio::spawn(follow_finalized(
+			client.clone(),
+			rpc.clone(),
+			tracker.state.clone(),
+			started,
+		)));
+		Ok(tracker)
+	}
+
+	/// Hands `extrinsics` to the node, `rate` per second (as fast as the
+	/// node takes them if `None`), up to 16 requests in flight. Returns when
+	/// every one is submitted (or refused).
+	pub async fn submit(&self, extrinsics: &[Signed], rate: Option<f64>) -> Result<()> {
+		{
+			let mut state = lock(&self.state);
+			for extrinsic in extrinsics {
+				state.tracked.entry(extrinsic.hash).or_default();
+			}
+		}
+		let begin = Instant::now();
+		let requests = extrinsics.iter().enumerate().map(|(index, extrinsic)| {
+			let rpc = self.rpc.clone();
+			let state = self.state.clone();
+			async move {
+				if let Some(rate) = rate {
+					let due = begin + Duration::from_secs_f64(index as f64 / rate);
+					tokio::time::sleep_until(due.into()).await;
+				}
+				{
+					let mut state = lock(&state);
+					let best = state.best_number;
+					let tracked = state.tracked.entry(extrinsic.hash).or_default();
+					tracked.submitted = Some(Instant::now());
+					tracked.best_at_submission = Some(best);
+				}
+				if let Err(error) = rpc.author_submit_extrinsic(&extrinsic.bytes).await {
+					let reason = match &error {
+						subxt::rpcs::Error::User(user) => format!(
+							"{}: {}",
+							user.message,
+							user.data.as_ref().map(|data| data.get()).unwrap_or_default()
+						),
+						other => other.to_string(),
+					};
+					lock(&state).tracked.entry(extrinsic.hash).or_default().refused = Some(reason);
+				}
+			}
+		});
+		futures::stream::iter(requests).buffered(16).collect::<Vec<()>>().await;
+		Ok(())
+	}
+
+	/// Waits until every tracked extrinsic is refused, or included and
+	/// finalized; fails after `timeout` saying how many are still open.
+	pub async fn wait_final(&self, timeout: Duration) -> Result<()> {
+		let deadline = Instant::now() + timeout;
+		loop {
+			let (open, error) = {
+				let state = lock(&self.state);
+				let open = state
+					.tracked
+					.values()
+					.filter(|tracked| tracked.refused.is_none() && tracked.finalized.is_none())
+					.count();
+				(open, state.error.clone())
+			};
+			if let Some(error) = error {
+				bail!("following the chain failed: {error}");
+			}
+			if open == 0 {
+				return Ok(());
+			}
+			if Instant::now() > deadline {
+				bail!("{open} extrinsics not final after {timeout:?}");
+			}
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
+	}
+
+	/// Waits until each of `extrinsics` is refused or in a best block; fails
+	/// after `timeout` saying how many are still out.
+	pub async fn wait_included(&self, extrinsics: &[Signed], timeout: Duration) -> Result<()> {
+		let deadline = Instant::now() + timeout;
+		loop {
+			let (open, error) = {
+				let state = lock(&self.state);
+				let open = extrinsics
+					.iter()
+					.filter(|extrinsic| {
+						state.tracked.get(&extrinsic.hash).is_none_or(|tracked| {
+							tracked.refused.is_none() && tracked.included.is_none()
+						})
+					})
+					.count();
+				(open, state.error.clone())
+			};
+			if let Some(error) = error {
+				bail!("following the chain failed: {error}");
+			}
+			if open == 0 {
+				return Ok(());
+			}
+			if Instant::now() > deadline {
+				bail!("{open} extrinsics not in a block after {timeout:?}");
+			}
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
+	}
+
+	/// What became of `hash`.
+	pub fn tracked(&self, hash: &Hash) -> Tracked {
+		lock(&self.state).tracked.get(hash).cloned().unwrap_or_default()
+	}
+
+	/// Fails with the first extrinsic of `extrinsics` that was refused or failed.
+	pub fn ensure_succeeded(&self, extrinsics: &[Signed], what: &str) -> Result<()> {
+		let state = lock(&self.state);
+		for (index, extrinsic) in extrinsics.iter().enumerate() {
+			let tracked = state.tracked.get(&extrinsic.hash).cloned().unwrap_or_default();
+			if let Some(reason) = tracked.refused {
+				bail!("{what} #{index} was refused by the pool: {reason}");
+			}
+			match tracked.outcome {
+				Some(Ok(_)) => {},
+				Some(Err(error)) => bail!("{what} #{index} failed: {error}"),
+				None => bail!("{what} #{index} is in no block"),
+			}
+		}
+		Ok(())
+	}
+
+	/// The blocks seen so far, by number.
+	pub fn blocks(&self) -> Vec<BlockSeen> {
+		lock(&self.state).blocks.values().cloned().collect()
+	}
+
+	/// Ms since the tracker started.
+	pub fn ms_since_start(&self, instant: Instant) -> u64 {
+		instant.saturating_duration_since(self.started).as_millis() as u64
+	}
+
+	/// The client the tracker follows with.
+	pub fn client(&self) -> &Client {
+		&self.client
+	}
+}
+
+impl Drop for Tracker {
+	fn drop(&mut self) {
+		for task in &self.tasks {
+			task.abort();
+		}
+	}
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+	state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A block's hash, extrinsics and what the tracker wants from its events.
+struct BlockBody {
+	number: u64,
+	hash: Hash,
+	parent_hash: Hash,
+	extrinsics: Vec<Hash>,
+	/// Per extrinsic index: `Ok(actual ref time)` or `Err(error)`.
+	outcomes: HashMap<u32, Result<u64, String>>,
+	deviations: usize,
+	shares: usize,
+	weight_ref_time: u64,
+}
+
+async fn fetch_body(client: &Client, rpc: &Rpc, hash: Hash) -> Result<BlockBody> {
+	let block_hash = subxt::utils::H256(hash);
+	let details = rpc
+		.chain_get_block(Some(block_hash))
+		.await?
+		.ok_or_else(|| anyhow!("block 0x{} is gone", hex(&hash)))?;
+	let number = details.block.header.number;
+	let parent_hash = details.block.header.parent_hash.0;
+	let extrinsics = details.block.extrinsics.iter().map(|bytes| blake2_256(&bytes.0)).collect();
+	let at = client.at_block(block_hash).await?;
+	let events = at.events().fetch().await?;
+	let mut outcomes = HashMap::new();
+	let (mut deviations, mut shares) = (0, 0);
+	for event in events.iter() {
+		let event = event?;
+		let index = match event.phase() {
+			Phase::ApplyExtrinsic(index) => index,
+			Phase::Initialization | Phase::Finalization => continue,
+		};
+		match (event.pallet_name(), event.event_name()) {
+			("System", "ExtrinsicSuccess") => {
+				let success = event.decode_fields_unchecked_as::<ExtrinsicSuccess>()?;
+				outcomes.insert(index, Ok(success.dispatch_info.weight.ref_time));
+			},
+			("System", "ExtrinsicFailed") => {
+				let fields = event.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>();
+				let text = fields.map(|fields| fields.to_string()).unwrap_or_default();
+				outcomes.insert(index, Err(text));
+			},
+			("DemandResponse", "DeviationRegistered") => deviations += 1,
+			("EnergyMarket", "ShareReported") => shares += 1,
+			_ => {},
+		}
+	}
+	let weight = at
+		.storage()
+		.fetch(subxt::dynamic::storage::<(), PerClass>("System", "BlockWeight"), ())
+		.await?
+		.decode()?;
+	let weight_ref_time = weight
+		.normal
+		.ref_time
+		.saturating_add(weight.operational.ref_time)
+		.saturating_add(weight.mandatory.ref_time);
+	Ok(BlockBody { number, hash, parent_hash, extrinsics, outcomes, deviations, shares, weight_ref_time })
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Records a best block: every tracked extrinsic in it is included now.
+fn record_best(state: &Mutex<State>, body: &BlockBody, seen: Instant, started: Instant) {
+	let mut state = lock(state);
+	state.best_number = state.best_number.max(body.number);
+	let mut tracked_here = 0;
+	for (index, hash) in body.extrinsics.iter().enumerate() {
+		if let Some(tracked) = state.tracked.get_mut(hash) {
+			tracked_here += 1;
+			if tracked.included.is_none() {
+				tracked.included = Some((body.number, seen));
+				tracked.outcome = body.outcomes.get(&(index as u32)).cloned();
+			}
+		}
+	}
+	let seen_ms = seen.saturating_duration_since(started).as_millis() as u64;
+	state.blocks.insert(
+		body.number,
+		BlockSeen {
+			number: body.number,
+			hash: format!("0x{}", hex(&body.hash)),
+			parent_hash: format!("0x{}", hex(&body.parent_hash)),
+			extrinsics: body.extrinsics.len(),
+			tracked: tracked_here,
+			deviations: body.deviations,
+			shares: body.shares,
+			weight_ref_time: body.weight_ref_time,
+			seen_ms,
+			finalized_ms: None,
+		},
+	);
+}
+
+/// Records a finalized block: its tracked extrinsics are final now (and
+/// included, with this block's outcome, if a reorganisation moved them).
+fn record_finalized(state: &Mutex<State>, body: &BlockBody, seen: Instant, started: Instant) {
+	let mut state = lock(state);
+	let mut tracked_here = 0;
+	for (index, hash) in body.extrinsics.iter().enumerate() {
+		if let Some(tracked) = state.tracked.get_mut(hash) {
+			tracked_here += 1;
+			if tracked.included.map(|(number, _)| number) != Some(body.number) {
+				tracked.included = Some((body.number, tracked.included.map_or(seen, |(_, at)| at)));
+				tracked.outcome = body.outcomes.get(&(index as u32)).cloned();
+			}
+			tracked.finalized.get_or_insert(seen);
+		}
+	}
+	let finalized_ms = seen.saturating_duration_since(started).as_millis() as u64;
+	let hash = format!("0x{}", hex(&body.hash));
+	let block = state.blocks.entry(body.number).or_default();
+	if block.hash != hash {
+		// Not the block first seen as best at this height.
+		*block = BlockSeen {
+			number: body.number,
+			hash,
+			parent_hash: format!("0x{}", hex(&body.parent_hash)),
+			extrinsics: body.extrinsics.len(),
+			tracked: tracked_here,
+			deviations: body.deviations,
+			shares: body.shares,
+			weight_ref_time: body.weight_ref_time,
+			seen_ms: finalized_ms,
+			finalized_ms: None,
+		};
+	}
+	block.finalized_ms = Some(finalized_ms);
+}
+
+async fn follow_best(client: Client, rpc: Rpc, state: Arc<Mutex<State>>, started: Instant) {
+	let result: Result<()> = async {
+		let mut heads = rpc.chain_subscribe_new_heads().await?;
+		while let Some(header) = heads.next().await {
+			let seen = Instant::now();
+			let hash = blake2_256(&header?.encode());
+			let body = fetch_body(&client, &rpc, hash).await?;
+			record_best(&state, &body, seen, started);
+		}
+		bail!("the node closed the best-head subscription")
+	}
+	.await;
+	if let Err(error) = result {
+		lock(&state).error.get_or_insert(format!("best heads: {error:#}"));
+	}
+}
+
+async fn follow_finalized(client: Client, rpc: Rpc, state: Arc<Mutex<State>>, started: Instant) {
+	let result: Result<()> = async {
+		let mut heads = rpc.chain_subscribe_finalized_heads().await?;
+		while let Some(header) = heads.next().await {
+			let seen = Instant::now();
+			let number = header?.number;
+			let from = lock(&state).last_finalized + 1;
+			for height in from..=number {
+				let hash = rpc
+					.chain_get_block_hash(Some(height.into()))
+					.await?
+					.ok_or_else(|| anyhow!("finalized block #{height} has no hash"))?;
+				let body = fetch_body(&client, &rpc, hash.0).await?;
+				record_finalized(&state, &body, seen, started);
+			}
+			lock(&state).last_finalized = number.max(from.saturating_sub(1));
+		}
+		bail!("the node closed the finalized-head subscription")
+	}
+	.await;
+	if let Err(error) = result {
+		lock(&state).error.get_or_insert(format!("finalized heads: {error:#}"));
+	}
+}

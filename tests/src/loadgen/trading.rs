@@ -1,0 +1,260 @@
+//! Trading under load: P prosumers × S shares (one pseudonym per share,
+//! each in its own ledger of the prosumer's group) all reporting one slot.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use subxt::{
+	dynamic::{self, Value},
+	ext::scale_decode::DecodeAsType,
+	utils::{AccountId32, MultiAddress},
+};
+use subxt_signer::sr25519::Keypair;
+
+use super::{
+	deviations::{account, settle_phase, sign_all, sign_each, UNIT},
+	results::{BlockSeenResult, Stats},
+	tracker::Tracker,
+};
+use crate::{
+	chain::{self, sudo, time_at, Client, Rpc},
+	demo::{actors::keypair, network::Clock},
+	energy_market::{address_value, best_block, main_grid_fields, open_day_fields, ROOT},
+};
+
+/// Prosumers per group (each group has `shares` ledgers).
+const PROSUMERS_PER_GROUP: usize = 500;
+/// What each coordinator gets for its fees.
+const COORDINATOR_FUNDS: u128 = 1_000 * UNIT;
+
+/// The ledgers of a group (`EnergyMarket::Groups`).
+#[derive(DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct GroupLedgers {
+	ledgers: Vec<u32>,
+}
+
+/// One trading slot under load.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TradingResult {
+	/// `dev` or `local-4`.
+	pub network: String,
+	/// Prosumers.
+	pub prosumers: usize,
+	/// Shares (and pseudonyms) per prosumer.
+	pub shares: usize,
+	/// Reports submitted: prosumers × shares.
+	pub reports: usize,
+	/// Reports per second handed to the node, if limited.
+	pub rate: Option<f64>,
+	/// Seconds to hand every report to the node.
+	pub submitted_s: f64,
+	/// Seconds from the first submission until the last report was in a best block.
+	pub all_included_s: f64,
+	/// Seconds until the last was finalized.
+	pub all_finalized_s: f64,
+	/// Per report: submission to best block, s.
+	pub inclusion_latency_s: Stats,
+	/// Per report: best blocks between submission and inclusion (0: the next
+	/// block the node built had it).
+	pub blocks_waited: Stats,
+	/// Share of reports in the first block built after their submission.
+	pub within_one_block: f64,
+	/// The slot's blocks.
+	pub blocks: Vec<BlockSeenResult>,
+}
+
+/// Sets up a day for `prosumers × shares` pseudonyms on a fresh chain whose
+/// market clock is `clock`, and reports one slot.
+pub async fn run(
+	client: &Client,
+	rpc: &Rpc,
+	clock: &Clock,
+	prosumers: usize,
+	shares: usize,
+	rate: Option<f64>,
+	network: &str,
+	say: &impl Fn(&str),
+) -> Result<TradingResult> {
+	let operator = keypair("//Alice")?;
+	let tracker = Tracker::start(client, rpc).await?;
+	let groups = prosumers.div_ceil(PROSUMERS_PER_GROUP);
+	let timeout = Duration::from_secs(300);
+
+	// Round 1, before the day starts: the main grid, two intermediate nodes
+	// and the day.
+	let now = time_at(&best_block(client, rpc).await?).await?;
+	ensure!(now < clock.day_start(), "the day started before the setup");
+	say(&format!("setup: the day opens in {} s", (clock.day_start() - now) / 1000));
+	let calls = vec![
+		sudo("EnergyMarket", "set_main_grid_account", main_grid_fields(account(&keypair("//Ferdie")?))),
+		sudo("EnergyMarket", "add_intermediate", vec![("parent", Value::u128(ROOT.into()))]),
+		sudo("EnergyMarket", "add_intermediate", vec![("parent", Value::u128(ROOT.into()))]),
+		sudo("EnergyMarket", "open_day", open_day_fields(clock.day, (prosumers as u64 * 300).max(1))),
+	];
+	let coordinators: Vec<Keypair> = (0..groups)
+		.map(|group| keypair(&format!("//GridVeil//load//coordinator//{group}")))
+		.collect::<Result<_>>()?;
+	let transfers: Vec<_> = coordinators
+		.iter()
+		.map(|coordinator| {
+			dynamic::transaction(
+				"Balances",
+				"transfer_keep_alive",
+				(MultiAddress::<AccountId32, ()>::Id(account(coordinator)), COORDINATOR_FUNDS),
+			)
+		})
+		.collect();
+	let first = rpc.system_account_next_index(&account(&operator)).await?;
+	let mut round = sign_all(client, &operator, first, &calls).await?;
+	round.extend(sign_all(client, &operator, first + calls.len() as u64, &transfers).await?);
+	settle_phase(&tracker, &round, "round 1 (main grid, nodes, day, funds)", timeout).await?;
+	// Nodes: the root is 0, the intermediates 1 and 2 on a fresh chain.
+	let intermediates = [1u32, 2];
+
+	// Round 2: a group of `shares` ledgers per 500 prosumers, alternating
+	// between the intermediates, and the auction closed.
+	say(&format!("setup: {groups} groups of {shares} ledgers"));
+	let group_calls: Vec<_> = coordinators
+		.iter()
+		.enumerate()
+		.map(|(group, coordinator)| {
+			sudo(
+				"EnergyMarket",
+				"add_group",
+				vec![
+					("parent", Value::u128(intermediates[group % 2].into())),
+					("coordinator", address_value(account(coordinator))),
+					("ledgers", Value::u128(shares as u128)),
+				],
+			)
+		})
+		.chain([sudo("EnergyMarket", "close_auction", vec![("day", Value::u128(clock.day.into()))])])
+		.collect();
+	let first = rpc.system_account_next_index(&account(&operator)).await?;
+	let round = sign_all(client, &operator, first, &group_calls).await?;
+	settle_phase(&tracker, &round, "round 2 (groups, auction)", timeout).await?;
+
+	// Round 3: each coordinator operates its group and registers its
+	// members' pseudonyms, sorted, in batches of 64 per ledger (groups are
+	// numbered from 0 on a fresh chain).
+	say(&format!("setup: {} pseudonyms", prosumers * shares));
+	let pseudonyms: Vec<Vec<Keypair>> = (0..prosumers)
+		.map(|prosumer| {
+			(0..shares)
+				.map(|share| keypair(&format!("//GridVeil//load//prosumer//{prosumer}//share//{share}")))
+				.collect::<Result<_>>()
+		})
+		.collect::<Result<_>>()?;
+	let mut registrations = Vec::new();
+	let at = best_block(client, rpc).await?;
+	for (group, coordinator) in coordinators.iter().enumerate() {
+		let ledgers = at
+			.storage()
+			.fetch(dynamic::storage::<(u32,), GroupLedgers>("EnergyMarket", "Groups"), (group as u32,))
+			.await?
+			.decode()?
+			.ledgers;
+		ensure!(ledgers.len() == shares, "group {group} has {} ledgers", ledgers.len());
+		let mut calls = vec![dynamic::transaction(
+			"EnergyMarket",
+			"add_operator",
+			vec![Value::u128(group as u128), address_value(account(coordinator))],
+		)];
+		let members = group * PROSUMERS_PER_GROUP..((group + 1) * PROSUMERS_PER_GROUP).min(prosumers);
+		for (share, ledger) in ledgers.iter().enumerate() {
+			let mut accounts: Vec<AccountId32> =
+				members.clone().map(|member| account(&pseudonyms[member][share])).collect();
+			accounts.sort();
+			for batch in accounts.chunks(64) {
+				calls.push(dynamic::transaction(
+					"EnergyMarket",
+					"register_pseudonyms",
+					vec![
+						Value::u128((*ledger).into()),
+						Value::unnamed_composite(batch.iter().map(|pseudonym| Value::from_bytes(pseudonym.0))),
+					],
+				));
+			}
+		}
+		let first = rpc.system_account_next_index(&account(coordinator)).await?;
+		registrations.extend(sign_all(client, coordinator, first, &calls).await?);
+	}
+	settle_phase(&tracker, &registrations, "round 3 (pseudonyms)", timeout).await?;
+
+	// The reports of the first slot that starts after they are signed.
+	let mut rng = StdRng::seed_from_u64(7);
+	let now = time_at(&best_block(client, rpc).await?).await?;
+	let slot_of_day = (now.saturating_sub(clock.day_start()) / clock.slot_length_ms + 2) as u32;
+	ensure!(slot_of_day < 96, "the setup took the whole day");
+	let slot = clock.slot(slot_of_day);
+	let reports = pseudonyms.iter().flatten().map(|pseudonym| {
+		let energy: i64 = rng.gen_range(-400..1_200);
+		(
+			pseudonym,
+			dynamic::transaction(
+				"EnergyMarket",
+				"report_share",
+				vec![Value::u128(slot.into()), Value::i128(energy.into())],
+			),
+		)
+	});
+	let reports = sign_each(client, rpc, reports).await?;
+	let slot_start = clock.day_start() + u64::from(slot_of_day) * clock.slot_length_ms;
+	say(&format!("waiting for slot {slot_of_day} of day {}", clock.day));
+	chain::poll(Duration::from_secs(120), async || {
+		let now = time_at(&best_block(client, rpc).await?).await?;
+		Ok(if now >= slot_start { Ok(()) } else { Err(format!("chain time {now} < {slot_start}")) })
+	})
+	.await?;
+
+	say(&format!("slot: {} reports", reports.len()));
+	let started = Instant::now();
+	tracker.submit(&reports, rate).await?;
+	let submitted_in = started.elapsed();
+	tracker.wait_final(Duration::from_secs(600)).await.context("the slot's reports")?;
+	tracker.ensure_succeeded(&reports, "report")?;
+
+	let mut inclusion = Vec::new();
+	let mut waited = Vec::new();
+	let (mut last_included, mut last_final) = (started, started);
+	let (mut first_block, mut last_block) = (u64::MAX, 0);
+	for report in &reports {
+		let tracked = tracker.tracked(&report.hash);
+		let submitted = tracked.submitted.context("a report was never submitted")?;
+		let (block, included) = tracked.included.context("a report is in no block")?;
+		let finalized = tracked.finalized.context("a report is not final")?;
+		inclusion.push(included.saturating_duration_since(submitted).as_secs_f64());
+		let best_then = tracked.best_at_submission.unwrap_or(block);
+		waited.push(block.saturating_sub(best_then + 1) as f64);
+		last_included = last_included.max(included);
+		last_final = last_final.max(finalized);
+		first_block = first_block.min(block);
+		last_block = last_block.max(block);
+	}
+	let blocks: Vec<BlockSeenResult> = tracker
+		.blocks()
+		.into_iter()
+		.filter(|block| (first_block..=last_block).contains(&block.number))
+		.map(BlockSeenResult::from)
+		.collect();
+	let reported: usize = blocks.iter().map(|block| block.shares).sum();
+	ensure!(reported == reports.len(), "{reported} shares reported, expected {}", reports.len());
+	Ok(TradingResult {
+		network: network.into(),
+		prosumers,
+		shares,
+		reports: reports.len(),
+		rate,
+		submitted_s: submitted_in.as_secs_f64(),
+		all_included_s: last_included.saturating_duration_since(started).as_secs_f64(),
+		all_finalized_s: last_final.saturating_duration_since(started).as_secs_f64(),
+		inclusion_latency_s: Stats::of(&inclusion),
+		within_one_block: waited.iter().filter(|waited| **waited == 0.0).count() as f64
+			/ waited.len().max(1) as f64,
+		blocks_waited: Stats::of(&waited),
+		blocks,
+	})
+}
