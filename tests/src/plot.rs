@@ -133,8 +133,11 @@ impl LineChart {
 		);
 		for (index, series) in self.series.iter().enumerate() {
 			let colour = COLOURS[index % COLOURS.len()];
-			let path: Vec<String> =
-				series.points.iter().map(|(x, y)| format!("{:.1},{:.1}", x_of(*x), y_of(*y))).collect();
+			let path: Vec<String> = series
+				.points
+				.iter()
+				.map(|(x, y)| format!("{:.1},{:.1}", x_of(*x), y_of(*y)))
+				.collect();
 			let dash = if series.dashed { r#" stroke-dasharray="6,5""# } else { "" };
 			let _ = write!(
 				svg,
@@ -213,7 +216,9 @@ mod tests {
 		};
 		let svg = chart.svg();
 		assert_eq!(svg.matches("<polyline").count(), 2);
-		assert!(svg.contains("a &amp; b") && svg.contains(">one<") && svg.contains("stroke-dasharray"));
+		assert!(
+			svg.contains("a &amp; b") && svg.contains(">one<") && svg.contains("stroke-dasharray")
+		);
 		assert_eq!(svg.matches("<circle").count(), 2);
 	}
 }

@@ -21,10 +21,11 @@ async fn round(cache: &mut ProofCache, mode: Mode) -> Result<()> {
 	let chain = Chain::dev(&[("demandResponse", "hourLength", 20_000.into())]).await?;
 	let (rpc, client) = connect(&chain).await?;
 	let spec = Round { prosumers: PROSUMERS, mode, rate: None, network: chain.name.clone() };
-	let outcome = deviations::run(&client, &rpc, &spec, &cache.verifying_key(), &proofs, &|line: &str| {
-		println!("{line}")
-	})
-	.await;
+	let outcome =
+		deviations::run(&client, &rpc, &spec, &cache.verifying_key(), &proofs, &|line: &str| {
+			println!("{line}")
+		})
+		.await;
 	let logs = chain.logs();
 	chain.stop().await?;
 	let mut result = outcome?;
@@ -35,15 +36,25 @@ async fn round(cache: &mut ProofCache, mode: Mode) -> Result<()> {
 		Mode::Batch(size) => PROSUMERS.div_ceil(size as usize),
 	};
 	ensure!(result.extrinsics == expected_extrinsics, "{} extrinsics", result.extrinsics);
-	ensure!(result.inclusion_latency_s.count == expected_extrinsics, "not every extrinsic was timed");
+	ensure!(
+		result.inclusion_latency_s.count == expected_extrinsics,
+		"not every extrinsic was timed"
+	);
 	ensure!(result.all_finalized_s >= result.all_included_s && result.all_included_s > 0.0);
 	let registered: usize = result.blocks.iter().map(|block| block.deviations).sum();
 	ensure!(registered == PROSUMERS, "{registered} proofs registered");
 	ensure!(
-		result.blocks.iter().filter(|block| block.deviations > 0).all(|block| block.proposal_ms.is_some()),
+		result
+			.blocks
+			.iter()
+			.filter(|block| block.deviations > 0)
+			.all(|block| block.proposal_ms.is_some()),
 		"a block with proofs has no build time from the node's log"
 	);
-	ensure!(result.actual_weight_ms.count == expected_extrinsics && result.actual_weight_ms.min_positive());
+	ensure!(
+		result.actual_weight_ms.count == expected_extrinsics
+			&& result.actual_weight_ms.min_positive()
+	);
 	Ok(())
 }
 

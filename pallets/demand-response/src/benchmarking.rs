@@ -75,8 +75,19 @@ fn offered<T: Config>() -> Result<Offered<T>, BenchmarkError> {
 	let key_id = T::Verifier::register_key(&fixture.key)?;
 	let aggregator = funded::<T>("aggregator", 0);
 	let prosumer = funded::<T>("prosumer", 0);
-	let hour_length = HourLength::<T>::get();
-	T::BenchmarkHelper::set_timestamp(hour_length);
+	T::BenchmarkHelper::set_timestamp(HourLength::<T>::get());
+	let program_id = offer_to::<T>(&aggregator, &prosumer, key_id, &fixture)?;
+	Ok(Offered { aggregator, prosumer, program_id, fixture })
+}
+
+/// Offers `prosumer` a program of `MaxProgramHours` hours from two hours
+/// after the epoch with the fixture's commitment; returns its id.
+fn offer_to<T: Config>(
+	aggregator: &T::AccountId,
+	prosumer: &T::AccountId,
+	key_id: KeyId,
+	fixture: &Fixture,
+) -> Result<ProgramId, BenchmarkError> {
 	let program_id = NextProgramId::<T>::get();
 	Pallet::<T>::do_offer_program(
 		aggregator.clone(),
@@ -85,10 +96,10 @@ fn offered<T: Config>() -> Result<Offered<T>, BenchmarkError> {
 		fixture.commitment,
 		reward::<T>(),
 		1u32.into(),
-		hour_length.saturating_mul(2),
+		HourLength::<T>::get().saturating_mul(2),
 		T::MaxProgramHours::get(),
 	)?;
-	Ok(Offered { aggregator, prosumer, program_id, fixture })
+	Ok(program_id)
 }
 
 /// Programs 0 to `count - 1`, each offered to its own prosumer, accepted, and
@@ -105,23 +116,13 @@ fn signed_batch<T: Config>(
 	T::BenchmarkHelper::set_timestamp(hour_length);
 	let mut entries = Vec::new();
 	for index in 0..count {
-		let program_id = NextProgramId::<T>::get();
+		let prosumer = funded::<T>("prosumer", index);
+		let program_id = offer_to::<T>(&aggregator, &prosumer, key_id, &fixture)?;
 		let proof: ProofBytes = BATCH_FIXTURE
 			.chunks_exact(128)
 			.nth(program_id as usize)
 			.and_then(|chunk| chunk.try_into().ok())
 			.ok_or(BenchmarkError::Stop("fixtures/deviation-batch.bin has no such program"))?;
-		let prosumer = funded::<T>("prosumer", index);
-		Pallet::<T>::do_offer_program(
-			aggregator.clone(),
-			prosumer.clone(),
-			key_id,
-			fixture.commitment,
-			reward::<T>(),
-			1u32.into(),
-			hour_length.saturating_mul(2),
-			T::MaxProgramHours::get(),
-		)?;
 		Pallet::<T>::do_accept_program(prosumer.clone(), program_id)?;
 		let deviation = deviation(fixture.deviation);
 		let payload = deviation_payload(program_id, 0, deviation, &fixture.fingerprint, &proof);

@@ -11,7 +11,9 @@ use gridveil_tests::{
 	loadgen::{
 		connect,
 		deviations::{self, Mode, Round},
-		edge, proofs::{self, ProofCache}, report,
+		edge,
+		proofs::{self, ProofCache},
+		report,
 		results::{add_proposal_times, Results},
 		results_dir, trading, Chain,
 	},
@@ -109,14 +111,17 @@ async fn round(
 	let chain = match network {
 		NetworkKind::Dev => Chain::dev(&[("demandResponse", "hourLength", 20_000.into())]).await?,
 		NetworkKind::Local => {
-			let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+			let now = std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)?
+				.as_millis() as u64;
 			Chain::local(&Clock::starting_after(now)).await?
 		},
 	};
 	let (rpc, client) = connect(&chain).await?;
 	let spec = Round { prosumers, mode, rate, network: chain.name.clone() };
 	say(&format!("{} round: {prosumers} prosumers, {mode:?}", chain.name));
-	let outcome = deviations::run(&client, &rpc, &spec, &cache.verifying_key(), &proofs, &say).await;
+	let outcome =
+		deviations::run(&client, &rpc, &spec, &cache.verifying_key(), &proofs, &say).await;
 	let logs = chain.logs();
 	chain.stop().await?;
 	let mut result = outcome?;
@@ -136,7 +141,8 @@ async fn trading_slot(
 	shares: usize,
 	rate: Option<f64>,
 ) -> Result<()> {
-	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+	let now =
+		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
 	// Node start and the first setup round take well under 40 s.
 	let clock = Clock::starting_after(now + 40_000);
 	let chain = Chain::dev(&[
@@ -194,7 +200,8 @@ async fn main() -> Result<()> {
 			cache.proofs(prosumers, say)?;
 		},
 		Command::Round { network, prosumers, batch, rate } => {
-			round(&mut results, &path, &mut cache, network, prosumers, mode_of(batch), rate).await?;
+			round(&mut results, &path, &mut cache, network, prosumers, mode_of(batch), rate)
+				.await?;
 		},
 		Command::Trading { prosumers, shares, rate } => {
 			trading_slot(&mut results, &path, prosumers, shares, rate).await?;
@@ -209,12 +216,23 @@ async fn main() -> Result<()> {
 			for factor in [1, 2, 4, 8] {
 				let prosumers = load * factor / 4;
 				for mode in [Mode::Single, Mode::Batch(batch)] {
-					round(&mut results, &path, &mut cache, NetworkKind::Dev, prosumers, mode, None).await?;
+					round(&mut results, &path, &mut cache, NetworkKind::Dev, prosumers, mode, None)
+						.await?;
 				}
 			}
-			round(&mut results, &path, &mut cache, NetworkKind::Dev, large, Mode::Batch(batch), None).await?;
+			round(
+				&mut results,
+				&path,
+				&mut cache,
+				NetworkKind::Dev,
+				large,
+				Mode::Batch(batch),
+				None,
+			)
+			.await?;
 			for mode in [Mode::Single, Mode::Batch(batch)] {
-				round(&mut results, &path, &mut cache, NetworkKind::Local, load, mode, None).await?;
+				round(&mut results, &path, &mut cache, NetworkKind::Local, load, mode, None)
+					.await?;
 			}
 			trading_slot(&mut results, &path, 5_000, 8, None).await?;
 			results.edge = Some(edge::run(24, &say).await?);

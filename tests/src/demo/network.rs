@@ -86,14 +86,8 @@ pub fn network_toml(clock: &Clock, report_grace_slots: u32, dir: &Path) -> Resul
 	))
 }
 
-/// Spawns the four validators (`gridveil-node` from the workspace's build)
-/// under `dir`.
-pub async fn spawn(
-	clock: &Clock,
-	report_grace_slots: u32,
-	dir: &Path,
-) -> Result<Network<LocalFileSystem>> {
-	// zombienet runs `gridveil-node` from PATH.
+/// Puts the workspace's `gridveil-node` first on PATH: zombienet runs it from there.
+pub fn put_node_on_path() -> Result<()> {
 	let node_dir = node_binary()?
 		.parent()
 		.map(PathBuf::from)
@@ -102,6 +96,17 @@ pub async fn spawn(
 	if !path.split(':').any(|entry| Path::new(entry) == node_dir) {
 		std::env::set_var("PATH", format!("{}:{path}", node_dir.display()));
 	}
+	Ok(())
+}
+
+/// Spawns the four validators (`gridveil-node` from the workspace's build)
+/// under `dir`.
+pub async fn spawn(
+	clock: &Clock,
+	report_grace_slots: u32,
+	dir: &Path,
+) -> Result<Network<LocalFileSystem>> {
+	put_node_on_path()?;
 	let toml = network_toml(clock, report_grace_slots, dir)?;
 	let config = NetworkConfig::load_from_toml_string(&toml)
 		.map_err(|error| anyhow!("zombienet/local.toml: {error}"))?;

@@ -133,7 +133,12 @@ fn sign_at<P: subxt::transactions::Payload>(
 /// Submits, waits until each is in a best block (a `--dev` chain does not
 /// reorganise, and later setup only needs the effects), and fails unless
 /// every one succeeded.
-pub(crate) async fn settle_phase(tracker: &Tracker, signed: &[Signed], what: &str, timeout: Duration) -> Result<()> {
+pub(crate) async fn settle_phase(
+	tracker: &Tracker,
+	signed: &[Signed],
+	what: &str,
+	timeout: Duration,
+) -> Result<()> {
 	tracker.submit(signed, None).await?;
 	tracker.wait_included(signed, timeout).await.with_context(|| what.to_string())?;
 	tracker.ensure_succeeded(signed, what)
@@ -210,7 +215,10 @@ pub async fn run(
 		.decode()?;
 	let now = time_at(&best_block(client, rpc).await?).await?;
 	let start = now + 30_000 + count as u64 * 10;
-	say(&format!("setup: {count} programs offered and accepted, hour 0 starts in {} s", (start - now) / 1000));
+	say(&format!(
+		"setup: {count} programs offered and accepted, hour 0 starts in {} s",
+		(start - now) / 1000
+	));
 	let offers: Vec<_> = accounts
 		.prosumers
 		.iter()
@@ -247,14 +255,24 @@ pub async fn run(
 	let accepted = sign_each(client, rpc, accepts).await?;
 	settle_phase(&tracker, &accepted, "accept_program", phase_timeout).await?;
 	let latest = time_at(&best_block(client, rpc).await?).await?;
-	ensure!(latest < start, "the setup took past the programs' start: more time per program is needed");
+	ensure!(
+		latest < start,
+		"the setup took past the programs' start: more time per program is needed"
+	);
 
 	// The round's extrinsics, signed before hour 0 ends so that signing is
 	// not measured.
 	let round_extrinsics = match round.mode {
 		Mode::Single => {
 			let calls = accounts.prosumers.iter().zip(proofs).map(|(prosumer, proof)| {
-				(prosumer, dynamic::transaction("DemandResponse", "submit_deviation", single_fields(proof)))
+				(
+					prosumer,
+					dynamic::transaction(
+						"DemandResponse",
+						"submit_deviation",
+						single_fields(proof),
+					),
+				)
 			});
 			sign_each(client, rpc, calls).await?
 		},
@@ -287,41 +305,20 @@ pub async fn run(
 	})
 	.await?;
 
-	say(&format!("round: {count} proofs in {} extrinsics ({:?})", round_extrinsics.len(), round.mode));
+	say(&format!(
+		"round: {count} proofs in {} extrinsics ({:?})",
+		round_extrinsics.len(),
+		round.mode
+	));
 	let round_started = Instant::now();
 	tracker.submit(&round_extrinsics, round.rate).await?;
 	let submitted_in = round_started.elapsed();
 	tracker.wait_final(Duration::from_secs(600)).await.context("the round")?;
 	tracker.ensure_succeeded(&round_extrinsics, "round extrinsic")?;
 
-	let mut inclusion = Vec::new();
-	let mut finality = Vec::new();
-	let mut last_included = round_started;
-	let mut last_final = round_started;
-	let mut first_block = u64::MAX;
-	let mut last_block = 0;
-	let mut actual_weights = Vec::new();
-	for extrinsic in &round_extrinsics {
-		let tracked = tracker.tracked(&extrinsic.hash);
-		let submitted = tracked.submitted.context("a round extrinsic was never submitted")?;
-		let (block, included) = tracked.included.context("a round extrinsic is in no block")?;
-		let finalized = tracked.finalized.context("a round extrinsic is not final")?;
-		inclusion.push(included.saturating_duration_since(submitted).as_secs_f64());
-		finality.push(finalized.saturating_duration_since(submitted).as_secs_f64());
-		last_included = last_included.max(included);
-		last_final = last_final.max(finalized);
-		first_block = first_block.min(block);
-		last_block = last_block.max(block);
-		if let Some(Ok(weight)) = tracked.outcome {
-			actual_weights.push(weight);
-		}
-	}
-	let blocks: Vec<BlockSeenResult> = tracker
-		.blocks()
-		.into_iter()
-		.filter(|block| (first_block..=last_block).contains(&block.number))
-		.map(BlockSeenResult::from)
-		.collect();
+	let timings = tracker.timings(&round_extrinsics, round_started)?;
+	let blocks: Vec<BlockSeenResult> =
+		timings.blocks.into_iter().map(BlockSeenResult::from).collect();
 	let registered: usize = blocks.iter().map(|block| block.deviations).sum();
 	ensure!(registered == count, "{registered} deviations registered, expected {count}");
 	Ok(RoundResult {
@@ -331,13 +328,11 @@ pub async fn run(
 		extrinsics: round_extrinsics.len(),
 		rate: round.rate,
 		submitted_s: submitted_in.as_secs_f64(),
-		all_included_s: last_included.saturating_duration_since(round_started).as_secs_f64(),
-		all_finalized_s: last_final.saturating_duration_since(round_started).as_secs_f64(),
-		inclusion_latency_s: Stats::of(&inclusion),
-		finality_latency_s: Stats::of(&finality),
-		actual_weight_ms: Stats::of(
-			&actual_weights.iter().map(|weight| *weight as f64 / 1e9).collect::<Vec<_>>(),
-		),
+		all_included_s: timings.all_included_s,
+		all_finalized_s: timings.all_finalized_s,
+		inclusion_latency_s: Stats::of(&timings.inclusion_s),
+		finality_latency_s: Stats::of(&timings.finality_s),
+		actual_weight_ms: Stats::of(&timings.actual_weights),
 		blocks,
 		round_start_ms: tracker.ms_since_start(round_started),
 	})

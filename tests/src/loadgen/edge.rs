@@ -39,8 +39,9 @@ fn own_status_kib(field: &str) -> Option<u64> {
 /// a minute against a `--dev` node and reads its resident memory.
 pub async fn run(hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
 	let cache = proofs::default_dir();
-	let key_bytes = std::fs::read(cache.join("deviation-L4.pk"))
-		.context("no proving key in the load generator's cache: run `gridveil-loadgen prove` first")?;
+	let key_bytes = std::fs::read(cache.join("deviation-L4.pk")).context(
+		"no proving key in the load generator's cache: run `gridveil-loadgen prove` first",
+	)?;
 	let key = gridveil_circuits::DeviationProvingKey::from_bytes(&key_bytes)?;
 	let mut previous = Fr::from(0u64);
 	let mut times = Vec::new();
@@ -110,5 +111,9 @@ listen = "127.0.0.1:0"
 	let idle = daemon.rss_kib();
 	daemon.terminate(Duration::from_secs(5));
 	drop(node);
-	Ok(EdgeResult { proof_ms: Stats::of(&times), proving_peak_rss_kib: peak, daemon_idle_rss_kib: idle })
+	Ok(EdgeResult {
+		proof_ms: Stats::of(&times),
+		proving_peak_rss_kib: peak,
+		daemon_idle_rss_kib: idle,
+	})
 }

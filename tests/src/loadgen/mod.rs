@@ -23,9 +23,9 @@ use anyhow::{anyhow, Context, Result};
 use zombienet_sdk::{LocalFileSystem, Network};
 
 use crate::{
-	demo::network::{network_toml, Clock},
+	demo::network::{network_toml, put_node_on_path, Clock},
 	energy_market::{dev_spec_with_genesis, ChainSpecFile},
-	node::{node_binary, Node, NodeSpec},
+	node::{Node, NodeSpec},
 };
 
 /// The folder of the results page's data: `docs/performance`.
@@ -70,14 +70,7 @@ impl Chain {
 	/// (a program hour is four slots); load goes to Alice.
 	pub async fn local(clock: &Clock) -> Result<Self> {
 		let dir = tempfile::Builder::new().prefix("gridveil-load-net-").tempdir()?;
-		let node_dir = node_binary()?
-			.parent()
-			.map(PathBuf::from)
-			.ok_or_else(|| anyhow!("the node binary has no directory"))?;
-		let path = std::env::var("PATH").unwrap_or_default();
-		if !path.split(':').any(|entry| Path::new(entry) == node_dir) {
-			std::env::set_var("PATH", format!("{}:{path}", node_dir.display()));
-		}
+		put_node_on_path()?;
 		let pool = POOL_ARGS.iter().map(|arg| format!("{arg:?}")).collect::<Vec<_>>().join(", ");
 		let toml = network_toml(clock, 30, dir.path())?.replacen(
 			r#"default_args = ["-lruntime=info"]"#,
@@ -89,12 +82,16 @@ impl Chain {
 		let network = zombienet_sdk::NetworkConfigExt::spawn_native(config)
 			.await
 			.map_err(|error| anyhow!("spawning the load network: {error}"))?;
-		let ws_url = network
-			.get_node("alice")
-			.map_err(|error| anyhow!("{error}"))?
-			.ws_uri()
-			.to_string();
-		Ok(Self { ws_url, name: "local-4".into(), node: None, network: Some(network), _spec: None, dir: Some(dir) })
+		let ws_url =
+			network.get_node("alice").map_err(|error| anyhow!("{error}"))?.ws_uri().to_string();
+		Ok(Self {
+			ws_url,
+			name: "local-4".into(),
+			node: None,
+			network: Some(network),
+			_spec: None,
+			dir: Some(dir),
+		})
 	}
 
 	/// Every node's log so far (the authors' "Prepared block" lines).

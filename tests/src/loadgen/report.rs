@@ -49,7 +49,11 @@ pub fn read_weight(weights: &str, name: &str) -> Result<LinearWeight> {
 		})
 		.collect();
 	let base = *numbers.first().ok_or_else(|| anyhow!("fn {name} has no weight"))?;
-	let slope = if body.contains("saturating_mul(n.into())") { numbers.get(1).copied().unwrap_or(0.0) } else { 0.0 };
+	let slope = if body.contains("saturating_mul(n.into())") {
+		numbers.get(1).copied().unwrap_or(0.0)
+	} else {
+		0.0
+	};
 	Ok(LinearWeight { base, slope })
 }
 
@@ -142,7 +146,8 @@ pub fn render(results: &Results, pallets: &Path, plot: &str) -> Result<String> {
 	)?;
 	writeln!(page, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
 	let mut rounds = results.rounds.clone();
-	rounds.sort_by_key(|round| (round.network.clone(), round.mode == Mode::Single, round.prosumers));
+	rounds
+		.sort_by_key(|round| (round.network.clone(), round.mode == Mode::Single, round.prosumers));
 	for round in &rounds {
 		writeln!(page, "{}", round_row(round))?;
 	}
@@ -214,7 +219,8 @@ pub fn render(results: &Results, pallets: &Path, plot: &str) -> Result<String> {
 			continue;
 		}
 		let mut weights: Vec<f64> = timed.iter().map(|block| block.weight_ms).collect();
-		let mut times: Vec<f64> = timed.iter().filter_map(|block| block.proposal_ms.map(|ms| ms as f64)).collect();
+		let mut times: Vec<f64> =
+			timed.iter().filter_map(|block| block.proposal_ms.map(|ms| ms as f64)).collect();
 		let mut ratios: Vec<f64> = timed
 			.iter()
 			.filter_map(|block| block.proposal_ms.map(|ms| block.weight_ms / ms as f64))
@@ -280,7 +286,10 @@ pub fn render(results: &Results, pallets: &Path, plot: &str) -> Result<String> {
 
 	writeln!(page, "\n## 7. How the round grows with load\n")?;
 	writeln!(page, "![seconds until every proof is final, by prosumers]({plot})\n")?;
-	writeln!(page, "| network | mode | prosumers | included (s) | finalized (s) | proofs / s (finalized) |")?;
+	writeln!(
+		page,
+		"| network | mode | prosumers | included (s) | finalized (s) | proofs / s (finalized) |"
+	)?;
 	writeln!(page, "|---|---|---:|---:|---:|---:|")?;
 	for round in rounds.iter().filter(|round| round.network == "dev") {
 		writeln!(

@@ -130,11 +130,11 @@ impl From<BlockSeen> for BlockSeenResult {
 pub fn add_proposal_times(blocks: &mut [BlockSeenResult], log: &str) {
 	for line in log.lines().filter(|line| line.contains("Prepared block for proposing at ")) {
 		let field = |name: &str| {
-			line.split_once(name).map(|(_, rest)| rest.split(';').next().unwrap_or("").trim().to_string())
+			line.split_once(name)
+				.map(|(_, rest)| rest.split(';').next().unwrap_or("").trim().to_string())
 		};
-		let Some((number, rest)) = line
-			.split_once("proposing at ")
-			.and_then(|(_, rest)| rest.split_once(" ("))
+		let Some((number, rest)) =
+			line.split_once("proposing at ").and_then(|(_, rest)| rest.split_once(" ("))
 		else {
 			continue;
 		};
@@ -190,7 +190,9 @@ impl Results {
 	/// Adds a round, replacing an earlier one of the same network, mode and size.
 	pub fn add_round(&mut self, round: RoundResult) {
 		self.rounds.retain(|old| {
-			!(old.network == round.network && old.mode == round.mode && old.prosumers == round.prosumers)
+			!(old.network == round.network
+				&& old.mode == round.mode
+				&& old.prosumers == round.prosumers)
 		});
 		self.rounds.push(round);
 	}

@@ -9,12 +9,15 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use subxt::ext::futures::{self, StreamExt};
 use subxt::{
 	events::Phase,
-	ext::{codec::Encode, scale_decode::{self, DecodeAsType}},
+	ext::{
+		codec::Encode,
+		scale_decode::{self, DecodeAsType},
+	},
 };
 
 use crate::chain::{Client, Rpc};
@@ -59,6 +62,24 @@ pub struct Tracked {
 	pub outcome: Option<Result<u64, String>>,
 	/// When a finalized block with it was seen.
 	pub finalized: Option<Instant>,
+}
+
+/// How a set of extrinsics fared ([`Tracker::timings`]).
+pub struct Timings {
+	/// Per extrinsic: submission to best block, s.
+	pub inclusion_s: Vec<f64>,
+	/// Per extrinsic: submission to finalized block, s.
+	pub finality_s: Vec<f64>,
+	/// Per extrinsic: best blocks between submission and its block (0: the next one).
+	pub blocks_waited: Vec<f64>,
+	/// Per successful extrinsic: the weight charged after dispatch, ms.
+	pub actual_weights: Vec<f64>,
+	/// From the start until the last was in a best block, s.
+	pub all_included_s: f64,
+	/// From the start until the last was final, s.
+	pub all_finalized_s: f64,
+	/// The blocks from the first to the last that held one.
+	pub blocks: Vec<BlockSeen>,
 }
 
 /// One block as the follower saw it.
@@ -208,46 +229,44 @@ impl Tracker {
 	/// Waits until every tracked extrinsic is refused, or included and
 	/// finalized; fails after `timeout` saying how many are still open.
 	pub async fn wait_final(&self, timeout: Duration) -> Result<()> {
-		let deadline = Instant::now() + timeout;
-		loop {
-			let (open, error) = {
-				let state = lock(&self.state);
-				let open = state
-					.tracked
-					.values()
-					.filter(|tracked| tracked.refused.is_none() && tracked.finalized.is_none())
-					.count();
-				(open, state.error.clone())
-			};
-			if let Some(error) = error {
-				bail!("following the chain failed: {error}");
-			}
-			if open == 0 {
-				return Ok(());
-			}
-			if Instant::now() > deadline {
-				bail!("{open} extrinsics not final after {timeout:?}");
-			}
-			tokio::time::sleep(Duration::from_millis(100)).await;
-		}
+		self.wait_until(timeout, "final", |state| {
+			state
+				.tracked
+				.values()
+				.filter(|tracked| tracked.refused.is_none() && tracked.finalized.is_none())
+				.count()
+		})
+		.await
 	}
 
 	/// Waits until each of `extrinsics` is refused or in a best block; fails
 	/// after `timeout` saying how many are still out.
 	pub async fn wait_included(&self, extrinsics: &[Signed], timeout: Duration) -> Result<()> {
+		self.wait_until(timeout, "in a block", |state| {
+			extrinsics
+				.iter()
+				.filter(|extrinsic| {
+					state.tracked.get(&extrinsic.hash).is_none_or(|tracked| {
+						tracked.refused.is_none() && tracked.included.is_none()
+					})
+				})
+				.count()
+		})
+		.await
+	}
+
+	/// Polls `open` (how many extrinsics are not yet `what`) until it is 0.
+	async fn wait_until(
+		&self,
+		timeout: Duration,
+		what: &str,
+		open: impl Fn(&State) -> usize,
+	) -> Result<()> {
 		let deadline = Instant::now() + timeout;
 		loop {
 			let (open, error) = {
 				let state = lock(&self.state);
-				let open = extrinsics
-					.iter()
-					.filter(|extrinsic| {
-						state.tracked.get(&extrinsic.hash).is_none_or(|tracked| {
-							tracked.refused.is_none() && tracked.included.is_none()
-						})
-					})
-					.count();
-				(open, state.error.clone())
+				(open(&state), state.error.clone())
 			};
 			if let Some(error) = error {
 				bail!("following the chain failed: {error}");
@@ -256,10 +275,50 @@ impl Tracker {
 				return Ok(());
 			}
 			if Instant::now() > deadline {
-				bail!("{open} extrinsics not in a block after {timeout:?}");
+				bail!("{open} extrinsics not {what} after {timeout:?}");
 			}
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
+	}
+
+	/// How `extrinsics`, handed over from `started` on, fared: each one's
+	/// latencies, when the last was included and final, and the blocks from
+	/// the first to the last that held one. Fails if one is not final.
+	pub fn timings(&self, extrinsics: &[Signed], started: Instant) -> Result<Timings> {
+		let mut timings = Timings {
+			inclusion_s: Vec::new(),
+			finality_s: Vec::new(),
+			blocks_waited: Vec::new(),
+			actual_weights: Vec::new(),
+			all_included_s: 0.0,
+			all_finalized_s: 0.0,
+			blocks: Vec::new(),
+		};
+		let (mut first_block, mut last_block) = (u64::MAX, 0);
+		for extrinsic in extrinsics {
+			let tracked = self.tracked(&extrinsic.hash);
+			let submitted = tracked.submitted.context("an extrinsic was never submitted")?;
+			let (block, included) = tracked.included.context("an extrinsic is in no block")?;
+			let finalized = tracked.finalized.context("an extrinsic is not final")?;
+			timings.inclusion_s.push(included.saturating_duration_since(submitted).as_secs_f64());
+			timings.finality_s.push(finalized.saturating_duration_since(submitted).as_secs_f64());
+			let best_then = tracked.best_at_submission.unwrap_or(block);
+			timings.blocks_waited.push(block.saturating_sub(best_then + 1) as f64);
+			if let Some(Ok(weight)) = tracked.outcome {
+				timings.actual_weights.push(weight as f64 / 1e9);
+			}
+			let since = |instant: Instant| instant.saturating_duration_since(started).as_secs_f64();
+			timings.all_included_s = timings.all_included_s.max(since(included));
+			timings.all_finalized_s = timings.all_finalized_s.max(since(finalized));
+			first_block = first_block.min(block);
+			last_block = last_block.max(block);
+		}
+		timings.blocks = self
+			.blocks()
+			.into_iter()
+			.filter(|block| (first_block..=last_block).contains(&block.number))
+			.collect();
+		Ok(timings)
 	}
 
 	/// What became of `hash`.
@@ -350,7 +409,8 @@ async fn fetch_body(client: &Client, rpc: &Rpc, hash: Hash) -> Result<BlockBody>
 				outcomes.insert(index, Ok(success.dispatch_info.weight.ref_time));
 			},
 			("System", "ExtrinsicFailed") => {
-				let fields = event.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>();
+				let fields =
+					event.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>();
 				let text = fields.map(|fields| fields.to_string()).unwrap_or_default();
 				outcomes.insert(index, Err(text));
 			},
@@ -369,7 +429,16 @@ async fn fetch_body(client: &Client, rpc: &Rpc, hash: Hash) -> Result<BlockBody>
 		.ref_time
 		.saturating_add(weight.operational.ref_time)
 		.saturating_add(weight.mandatory.ref_time);
-	Ok(BlockBody { number, hash, parent_hash, extrinsics, outcomes, deviations, shares, weight_ref_time })
+	Ok(BlockBody {
+		number,
+		hash,
+		parent_hash,
+		extrinsics,
+		outcomes,
+		deviations,
+		shares,
+		weight_ref_time,
+	})
 }
 
 fn hex(bytes: &[u8]) -> String {

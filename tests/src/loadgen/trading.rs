@@ -89,10 +89,18 @@ pub async fn run(
 	ensure!(now < clock.day_start(), "the day started before the setup");
 	say(&format!("setup: the day opens in {} s", (clock.day_start() - now) / 1000));
 	let calls = vec![
-		sudo("EnergyMarket", "set_main_grid_account", main_grid_fields(account(&keypair("//Ferdie")?))),
+		sudo(
+			"EnergyMarket",
+			"set_main_grid_account",
+			main_grid_fields(account(&keypair("//Ferdie")?)),
+		),
 		sudo("EnergyMarket", "add_intermediate", vec![("parent", Value::u128(ROOT.into()))]),
 		sudo("EnergyMarket", "add_intermediate", vec![("parent", Value::u128(ROOT.into()))]),
-		sudo("EnergyMarket", "open_day", open_day_fields(clock.day, (prosumers as u64 * 300).max(1))),
+		sudo(
+			"EnergyMarket",
+			"open_day",
+			open_day_fields(clock.day, (prosumers as u64 * 300).max(1)),
+		),
 	];
 	let coordinators: Vec<Keypair> = (0..groups)
 		.map(|group| keypair(&format!("//GridVeil//load//coordinator//{group}")))
@@ -131,7 +139,11 @@ pub async fn run(
 				],
 			)
 		})
-		.chain([sudo("EnergyMarket", "close_auction", vec![("day", Value::u128(clock.day.into()))])])
+		.chain([sudo(
+			"EnergyMarket",
+			"close_auction",
+			vec![("day", Value::u128(clock.day.into()))],
+		)])
 		.collect();
 	let first = rpc.system_account_next_index(&account(&operator)).await?;
 	let round = sign_all(client, &operator, first, &group_calls).await?;
@@ -144,7 +156,9 @@ pub async fn run(
 	let pseudonyms: Vec<Vec<Keypair>> = (0..prosumers)
 		.map(|prosumer| {
 			(0..shares)
-				.map(|share| keypair(&format!("//GridVeil//load//prosumer//{prosumer}//share//{share}")))
+				.map(|share| {
+					keypair(&format!("//GridVeil//load//prosumer//{prosumer}//share//{share}"))
+				})
 				.collect::<Result<_>>()
 		})
 		.collect::<Result<_>>()?;
@@ -153,7 +167,10 @@ pub async fn run(
 	for (group, coordinator) in coordinators.iter().enumerate() {
 		let ledgers = at
 			.storage()
-			.fetch(dynamic::storage::<(u32,), GroupLedgers>("EnergyMarket", "Groups"), (group as u32,))
+			.fetch(
+				dynamic::storage::<(u32,), GroupLedgers>("EnergyMarket", "Groups"),
+				(group as u32,),
+			)
 			.await?
 			.decode()?
 			.ledgers;
@@ -163,7 +180,8 @@ pub async fn run(
 			"add_operator",
 			vec![Value::u128(group as u128), address_value(account(coordinator))],
 		)];
-		let members = group * PROSUMERS_PER_GROUP..((group + 1) * PROSUMERS_PER_GROUP).min(prosumers);
+		let members =
+			group * PROSUMERS_PER_GROUP..((group + 1) * PROSUMERS_PER_GROUP).min(prosumers);
 		for (share, ledger) in ledgers.iter().enumerate() {
 			let mut accounts: Vec<AccountId32> =
 				members.clone().map(|member| account(&pseudonyms[member][share])).collect();
@@ -174,7 +192,9 @@ pub async fn run(
 					"register_pseudonyms",
 					vec![
 						Value::u128((*ledger).into()),
-						Value::unnamed_composite(batch.iter().map(|pseudonym| Value::from_bytes(pseudonym.0))),
+						Value::unnamed_composite(
+							batch.iter().map(|pseudonym| Value::from_bytes(pseudonym.0)),
+						),
 					],
 				));
 			}
@@ -217,31 +237,12 @@ pub async fn run(
 	tracker.wait_final(Duration::from_secs(600)).await.context("the slot's reports")?;
 	tracker.ensure_succeeded(&reports, "report")?;
 
-	let mut inclusion = Vec::new();
-	let mut waited = Vec::new();
-	let (mut last_included, mut last_final) = (started, started);
-	let (mut first_block, mut last_block) = (u64::MAX, 0);
-	for report in &reports {
-		let tracked = tracker.tracked(&report.hash);
-		let submitted = tracked.submitted.context("a report was never submitted")?;
-		let (block, included) = tracked.included.context("a report is in no block")?;
-		let finalized = tracked.finalized.context("a report is not final")?;
-		inclusion.push(included.saturating_duration_since(submitted).as_secs_f64());
-		let best_then = tracked.best_at_submission.unwrap_or(block);
-		waited.push(block.saturating_sub(best_then + 1) as f64);
-		last_included = last_included.max(included);
-		last_final = last_final.max(finalized);
-		first_block = first_block.min(block);
-		last_block = last_block.max(block);
-	}
-	let blocks: Vec<BlockSeenResult> = tracker
-		.blocks()
-		.into_iter()
-		.filter(|block| (first_block..=last_block).contains(&block.number))
-		.map(BlockSeenResult::from)
-		.collect();
+	let timings = tracker.timings(&reports, started)?;
+	let blocks: Vec<BlockSeenResult> =
+		timings.blocks.into_iter().map(BlockSeenResult::from).collect();
 	let reported: usize = blocks.iter().map(|block| block.shares).sum();
 	ensure!(reported == reports.len(), "{reported} shares reported, expected {}", reports.len());
+	let waited = &timings.blocks_waited;
 	Ok(TradingResult {
 		network: network.into(),
 		prosumers,
@@ -249,12 +250,12 @@ pub async fn run(
 		reports: reports.len(),
 		rate,
 		submitted_s: submitted_in.as_secs_f64(),
-		all_included_s: last_included.saturating_duration_since(started).as_secs_f64(),
-		all_finalized_s: last_final.saturating_duration_since(started).as_secs_f64(),
-		inclusion_latency_s: Stats::of(&inclusion),
+		all_included_s: timings.all_included_s,
+		all_finalized_s: timings.all_finalized_s,
+		inclusion_latency_s: Stats::of(&timings.inclusion_s),
 		within_one_block: waited.iter().filter(|waited| **waited == 0.0).count() as f64
 			/ waited.len().max(1) as f64,
-		blocks_waited: Stats::of(&waited),
+		blocks_waited: Stats::of(waited),
 		blocks,
 	})
 }
