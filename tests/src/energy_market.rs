@@ -56,6 +56,24 @@ pub fn address_value(account: AccountId32) -> Value {
 	Value::unnamed_variant("Id", [Value::from_bytes(account.0)])
 }
 
+/// `EnergyMarket::register_pseudonyms(ledger, pseudonyms)`, the batch sorted
+/// (so its order links nobody to anybody).
+pub fn register_pseudonyms_call(
+	ledger: u32,
+	pseudonyms: &[AccountId32],
+) -> subxt::transactions::DynamicPayload<Vec<Value>> {
+	let mut sorted = pseudonyms.to_vec();
+	sorted.sort();
+	dynamic::transaction(
+		"EnergyMarket",
+		"register_pseudonyms",
+		vec![
+			Value::u128(ledger.into()),
+			Value::unnamed_composite(sorted.iter().map(|pseudonym| Value::from_bytes(pseudonym.0))),
+		],
+	)
+}
+
 /// The fields of `EnergyMarket::set_main_grid_account` (for `chain::sudo`).
 pub fn main_grid_fields(account: AccountId32) -> Vec<(&'static str, Value)> {
 	vec![("account", address_value(account))]

@@ -147,7 +147,7 @@ async fn trading_slot(
 	let clock = Clock::starting_after(now + 40_000);
 	let chain = Chain::dev(&[
 		("energyMarket", "slotLengthMs", clock.slot_length_ms.into()),
-		("energyMarket", "reportGraceSlots", 30.into()),
+		("energyMarket", "reportGraceSlots", 60.into()),
 	])
 	.await?;
 	let (rpc, client) = connect(&chain).await?;

@@ -24,8 +24,8 @@ use crate::{
 	chain::{self, Client, KeyRegistered, Rpc},
 	demand_response::{accept_with_device, ProgramOffered},
 	energy_market::{
-		address_value, all_in_block, event_of, events_of, main_grid_fields, submit_all, GroupAdded,
-		NodeAdded, ROOT, SLOTS_PER_DAY,
+		address_value, all_in_block, event_of, events_of, main_grid_fields,
+		register_pseudonyms_call, submit_all, GroupAdded, NodeAdded, ROOT, SLOTS_PER_DAY,
 	},
 };
 
@@ -349,19 +349,9 @@ pub async fn run(
 			vec![Value::u128(group.group.into()), address_value(account(coordinator))],
 		)];
 		for (position, ledger) in group.ledgers.iter().enumerate() {
-			let mut batch: Vec<AccountId32> =
+			let batch: Vec<AccountId32> =
 				actors.members(index).map(|member| account(&member.pseudonyms[position])).collect();
-			batch.sort();
-			calls.push(dynamic::transaction(
-				"EnergyMarket",
-				"register_pseudonyms",
-				vec![
-					Value::u128((*ledger).into()),
-					Value::unnamed_composite(
-						batch.iter().map(|pseudonym| Value::from_bytes(pseudonym.0)),
-					),
-				],
-			));
+			calls.push(register_pseudonyms_call(*ledger, &batch));
 		}
 		pending.push(submit_all(client, rpc, coordinator, &calls).await?);
 	}

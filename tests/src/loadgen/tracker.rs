@@ -384,6 +384,24 @@ struct BlockBody {
 	weight_ref_time: u64,
 }
 
+impl BlockBody {
+	/// The block as recorded, first seen at `seen_ms` with `tracked` tracked extrinsics.
+	fn seen(&self, tracked: usize, seen_ms: u64) -> BlockSeen {
+		BlockSeen {
+			number: self.number,
+			hash: format!("0x{}", hex(&self.hash)),
+			parent_hash: format!("0x{}", hex(&self.parent_hash)),
+			extrinsics: self.extrinsics.len(),
+			tracked,
+			deviations: self.deviations,
+			shares: self.shares,
+			weight_ref_time: self.weight_ref_time,
+			seen_ms,
+			finalized_ms: None,
+		}
+	}
+}
+
 async fn fetch_body(client: &Client, rpc: &Rpc, hash: Hash) -> Result<BlockBody> {
 	let block_hash = subxt::utils::H256(hash);
 	let details = rpc
@@ -460,21 +478,7 @@ fn record_best(state: &Mutex<State>, body: &BlockBody, seen: Instant, started: I
 		}
 	}
 	let seen_ms = seen.saturating_duration_since(started).as_millis() as u64;
-	state.blocks.insert(
-		body.number,
-		BlockSeen {
-			number: body.number,
-			hash: format!("0x{}", hex(&body.hash)),
-			parent_hash: format!("0x{}", hex(&body.parent_hash)),
-			extrinsics: body.extrinsics.len(),
-			tracked: tracked_here,
-			deviations: body.deviations,
-			shares: body.shares,
-			weight_ref_time: body.weight_ref_time,
-			seen_ms,
-			finalized_ms: None,
-		},
-	);
+	state.blocks.insert(body.number, body.seen(tracked_here, seen_ms));
 }
 
 /// Records a finalized block: its tracked extrinsics are final now (and
@@ -497,18 +501,7 @@ fn record_finalized(state: &Mutex<State>, body: &BlockBody, seen: Instant, start
 	let block = state.blocks.entry(body.number).or_default();
 	if block.hash != hash {
 		// Not the block first seen as best at this height.
-		*block = BlockSeen {
-			number: body.number,
-			hash,
-			parent_hash: format!("0x{}", hex(&body.parent_hash)),
-			extrinsics: body.extrinsics.len(),
-			tracked: tracked_here,
-			deviations: body.deviations,
-			shares: body.shares,
-			weight_ref_time: body.weight_ref_time,
-			seen_ms: finalized_ms,
-			finalized_ms: None,
-		};
+		*block = body.seen(tracked_here, finalized_ms);
 	}
 	block.finalized_ms = Some(finalized_ms);
 }

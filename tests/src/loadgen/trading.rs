@@ -21,7 +21,10 @@ use super::{
 use crate::{
 	chain::{self, sudo, time_at, Client, Rpc},
 	demo::{actors::keypair, network::Clock},
-	energy_market::{address_value, best_block, main_grid_fields, open_day_fields, ROOT},
+	energy_market::{
+		address_value, best_block, main_grid_fields, open_day_fields, register_pseudonyms_call,
+		ROOT,
+	},
 };
 
 /// Prosumers per group (each group has `shares` ledgers).
@@ -187,16 +190,7 @@ pub async fn run(
 				members.clone().map(|member| account(&pseudonyms[member][share])).collect();
 			accounts.sort();
 			for batch in accounts.chunks(64) {
-				calls.push(dynamic::transaction(
-					"EnergyMarket",
-					"register_pseudonyms",
-					vec![
-						Value::u128((*ledger).into()),
-						Value::unnamed_composite(
-							batch.iter().map(|pseudonym| Value::from_bytes(pseudonym.0)),
-						),
-					],
-				));
+				calls.push(register_pseudonyms_call(*ledger, batch));
 			}
 		}
 		let first = rpc.system_account_next_index(&account(coordinator)).await?;
