@@ -189,10 +189,9 @@ impl<T: Config> Pallet<T> {
 		relayer: T::AccountId,
 		entries: Vec<SignedDeviationOf<T>>,
 	) -> DispatchResultWithPostInfo {
-		let first = entries.first().ok_or(Error::<T>::EmptyBatch)?;
-		let first_program =
-			Programs::<T>::get(first.program_id).ok_or(Error::<T>::UnknownProgram)?;
-		let key_id = first_program.key_id;
+		ensure!(!entries.is_empty(), Error::<T>::EmptyBatch);
+		// The batch's key: the first entry's program's.
+		let mut batch_key = None;
 		let mut seen = BTreeSet::new();
 		let mut checked = Vec::with_capacity(entries.len());
 		for entry in &entries {
@@ -208,6 +207,7 @@ impl<T: Config> Pallet<T> {
 				entry.deviation,
 				entry.fingerprint,
 			)?;
+			let key_id = *batch_key.get_or_insert(program.key_id);
 			ensure!(program.key_id == key_id, Error::<T>::MixedKeysInBatch);
 			checked.push((program, inputs));
 		}
@@ -216,6 +216,7 @@ impl<T: Config> Pallet<T> {
 			.zip(&checked)
 			.map(|(entry, (_, inputs))| (&entry.proof, &inputs[..]))
 			.collect();
+		let key_id = batch_key.ok_or(Error::<T>::EmptyBatch)?;
 		let verdicts = T::Verifier::verify_batch(key_id, &statements);
 		for verdict in &verdicts {
 			match verdict {
