@@ -143,6 +143,112 @@ pub fn edge_binary() -> Result<PathBuf> {
 	workspace_binary("gridveil-edge", "GRIDVEIL_EDGE")
 }
 
+/// The configuration of one test box (`edge.toml`): the dataset replayed
+/// (or MQTT) as its meter, its store, keys and dashboard under `dir`.
+pub struct EdgeConfig {
+	/// The node's WebSocket address.
+	pub node_url: String,
+	/// The box's folder: keys, store, configuration.
+	pub dir: PathBuf,
+	/// The meter's reading interval, ms.
+	pub interval_ms: u64,
+	/// The dataset the replay meter (or the meter simulator) reads.
+	pub dataset: PathBuf,
+	/// The dataset's column for this box.
+	pub prosumer: String,
+	/// MQTT instead of replay: the broker's port and the topic.
+	pub mqtt: Option<(u16, String)>,
+	/// The proving key, if the box takes part in demand response.
+	pub proving_key: Option<PathBuf>,
+	/// Its programs: id and request file.
+	pub programs: Vec<(u64, PathBuf)>,
+	/// Trading: whether on, pseudonyms, jitter window (ms); omitted if `None`.
+	pub trading: Option<(bool, usize, u64)>,
+	/// The dashboard's port (0: any).
+	pub dashboard_port: u16,
+}
+
+impl EdgeConfig {
+	/// A box replaying `prosumer` of `dataset` every `interval_ms`, with no
+	/// programs, no trading section and any dashboard port.
+	pub fn replay(
+		node_url: &str,
+		dir: &Path,
+		dataset: &Path,
+		prosumer: &str,
+		interval_ms: u64,
+	) -> Self {
+		Self {
+			node_url: node_url.into(),
+			dir: dir.into(),
+			interval_ms,
+			dataset: dataset.into(),
+			prosumer: prosumer.into(),
+			mqtt: None,
+			proving_key: None,
+			programs: Vec::new(),
+			trading: None,
+			dashboard_port: 0,
+		}
+	}
+
+	/// The TOML text.
+	pub fn toml(&self) -> String {
+		let dir = self.dir.display();
+		let mut text = format!(
+			"[node]\nurl = {url:?}\n\n[keys]\ndevice_key_file = \"{dir}/device.key\"\n\
+			 pseudonym_secret_file = \"{dir}/pseudonyms.key\"\n\n[meter]\nsource = {source:?}\n\
+			 interval_ms = {interval}\n",
+			url = self.node_url,
+			source = if self.mqtt.is_some() { "mqtt" } else { "replay" },
+			interval = self.interval_ms,
+		);
+		if let Some((port, topic)) = &self.mqtt {
+			text.push_str(&format!(
+				"\n[meter.mqtt]\nhost = \"127.0.0.1\"\nport = {port}\ntopic = {topic:?}\n\
+				 client_id = \"edge-under-test\"\n"
+			));
+		}
+		text.push_str(&format!(
+			"\n[meter.replay]\ndataset = {dataset:?}\nprosumer = {prosumer:?}\n\n[store]\n\
+			 path = \"{dir}/store/edge.redb\"\n",
+			dataset = self.dataset.display().to_string(),
+			prosumer = self.prosumer,
+		));
+		if let Some(key) = &self.proving_key {
+			text.push_str(&format!(
+				"\n[demand_response]\nproving_key = {:?}\n",
+				key.display().to_string()
+			));
+		}
+		for (id, request_file) in &self.programs {
+			text.push_str(&format!(
+				"\n[[demand_response.programs]]\nid = {id}\nrequest_file = {:?}\n",
+				request_file.display().to_string()
+			));
+		}
+		if let Some((enabled, pseudonyms, jitter_window_ms)) = self.trading {
+			text.push_str(&format!(
+				"\n[trading]\nenabled = {enabled}\npseudonyms = {pseudonyms}\n\
+				 jitter_window_ms = {jitter_window_ms}\n"
+			));
+		}
+		text.push_str(&format!("\n[dashboard]\nlisten = \"127.0.0.1:{}\"\n", self.dashboard_port));
+		text
+	}
+
+	/// Writes the device key, the pseudonym secret and `edge.toml` into the
+	/// box's folder; returns the configuration's path.
+	pub fn write(&self, device_secret: &str, pseudonym_secret: &str) -> Result<PathBuf> {
+		std::fs::create_dir_all(&self.dir)?;
+		std::fs::write(self.dir.join("device.key"), format!("{device_secret}\n"))?;
+		std::fs::write(self.dir.join("pseudonyms.key"), format!("{pseudonym_secret}\n"))?;
+		let path = self.dir.join("edge.toml");
+		std::fs::write(&path, self.toml())?;
+		Ok(path)
+	}
+}
+
 /// Runs `gridveil-edge` to completion; returns its exit code and stdout.
 pub fn run_edge(args: &[&str]) -> Result<(i32, String)> {
 	let output = Command::new(edge_binary()?).args(args).output()?;

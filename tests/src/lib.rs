@@ -12,3 +12,4 @@ pub mod energy_market;
 pub mod loadgen;
 pub mod node;
 pub mod plot;
+pub mod results_file;

@@ -26,7 +26,7 @@ use gridveil_tests::{
 	chain::{self, KeyRegistered},
 	demand_response::{accept_with_device, ProgramOffered},
 	demo::{actors::account, setup::UNIT},
-	edge::{edge_binary, run_edge, tamper_stored_reading, Process},
+	edge::{edge_binary, run_edge, tamper_stored_reading, EdgeConfig, Process},
 	energy_market::{best_block, dev_spec_with_genesis, event_of, submit_in_block},
 	node::{Node, NodeSpec},
 };
@@ -150,39 +150,12 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 	.await?;
 
 	// The box, with the fault injection set for hour 10.
-	std::fs::write(dir.path().join("device.key"), "//Charlie\n")?;
-	std::fs::write(dir.path().join("pseudonyms.key"), "//Bob\n")?;
-	let config_path = dir.path().join("edge.toml");
-	std::fs::write(
-		&config_path,
-		format!(
-			r#"[node]
-url = "{url}"
-[keys]
-device_key_file = "{dir}/device.key"
-pseudonym_secret_file = "{dir}/pseudonyms.key"
-[meter]
-source = "replay"
-interval_ms = {INTERVAL_MS}
-[meter.replay]
-dataset = "{dataset}"
-prosumer = "{PROSUMER}"
-[store]
-path = "{dir}/store/edge.redb"
-[demand_response]
-proving_key = "{dir}/deviation.pk"
-[[demand_response.programs]]
-id = {program_id}
-request_file = "{dir}/program.json"
-[dashboard]
-listen = "127.0.0.1:{port}"
-"#,
-			url = node.ws_url(),
-			dir = dir.path().display(),
-			dataset = dataset_path.display(),
-			port = gridveil_tests::node::free_port()?,
-		),
-	)?;
+	let mut box_config =
+		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
+	box_config.proving_key = Some(dir.path().join("deviation.pk"));
+	box_config.programs = vec![(program_id, dir.path().join("program.json"))];
+	box_config.dashboard_port = gridveil_tests::node::free_port()?;
+	let config_path = box_config.write("//Charlie", "//Bob")?;
 	let config = config_path.to_string_lossy().into_owned();
 	std::env::set_var(prove::TAMPER_PROOF_HOUR_VARIABLE, TAMPERED_PROOF_HOUR.to_string());
 	let mut daemon = Process::spawn(

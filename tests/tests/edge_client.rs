@@ -27,7 +27,9 @@ use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
 use gridveil_tests::{
 	chain::{self, Client, KeyRegistered, Rpc},
 	demand_response::{accept_with_device, ProgramOffered},
-	edge::{chromium, edge_binary, run_edge, tamper_stored_reading, Mosquitto, Process},
+	edge::{
+		chromium, edge_binary, run_edge, tamper_stored_reading, EdgeConfig, Mosquitto, Process,
+	},
 	energy_market::{
 		add_group_fields, best_block, dev_spec_with_genesis, event_of, main_grid_fields,
 		open_day_fields, submit_in_block, DayOpened, GroupAdded, NodeAdded, SLOTS_PER_DAY,
@@ -247,51 +249,17 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	);
 
 	// The box: keys, configuration, meter simulator, daemon.
-	std::fs::write(dir.path().join("device.key"), "//Dave\n")?;
-	std::fs::write(dir.path().join("pseudonyms.key"), "//Bob\n")?;
-	let dashboard_port = free_port()?;
-	let config_path = dir.path().join("edge.toml");
 	let dataset_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
 		.join("../edge-client/data/community-2016-15min.csv.gz");
-	std::fs::write(
-		&config_path,
-		format!(
-			r#"[node]
-url = "{url}"
-[keys]
-device_key_file = "{dir}/device.key"
-pseudonym_secret_file = "{dir}/pseudonyms.key"
-[meter]
-source = "mqtt"
-interval_ms = {INTERVAL_MS}
-[meter.mqtt]
-host = "127.0.0.1"
-port = {mqtt}
-topic = "gridveil/test/meter"
-client_id = "edge-under-test"
-[meter.replay]
-dataset = "{dataset}"
-prosumer = "{PROSUMER}"
-[store]
-path = "{dir}/store/edge.redb"
-[demand_response]
-proving_key = "{dir}/deviation.pk"
-[[demand_response.programs]]
-id = {program_id}
-request_file = "{dir}/program.json"
-[trading]
-enabled = true
-pseudonyms = {LEDGERS}
-jitter_window_ms = 3000
-[dashboard]
-listen = "127.0.0.1:{dashboard_port}"
-"#,
-			url = node.ws_url(),
-			dir = dir.path().display(),
-			mqtt = mosquitto.port,
-			dataset = dataset_path.display(),
-		),
-	)?;
+	let mut box_config =
+		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
+	box_config.mqtt = Some((mosquitto.port, "gridveil/test/meter".into()));
+	box_config.proving_key = Some(dir.path().join("deviation.pk"));
+	box_config.programs = vec![(program_id, dir.path().join("program.json"))];
+	box_config.trading = Some((true, LEDGERS as usize, 3_000));
+	box_config.dashboard_port = free_port()?;
+	let dashboard_port = box_config.dashboard_port;
+	let config_path = box_config.write("//Dave", "//Bob")?;
 	let config = config_path.to_string_lossy().into_owned();
 	let edge = edge_binary()?;
 	let log = dir.path().join("edge.log");

@@ -19,10 +19,10 @@ const PROSUMERS: usize = 6;
 async fn round(cache: &mut ProofCache, mode: Mode) -> Result<()> {
 	let proofs = cache.proofs(PROSUMERS, |line| println!("{line}"))?.to_vec();
 	let chain = Chain::dev(&[("demandResponse", "hourLength", 20_000.into())]).await?;
-	let (rpc, client) = connect(&chain).await?;
+	let connection = connect(&chain).await?;
 	let spec = Round { prosumers: PROSUMERS, mode, rate: None, network: chain.name.clone() };
 	let outcome =
-		deviations::run(&client, &rpc, &spec, &cache.verifying_key(), &proofs, &|line: &str| {
+		deviations::run(&connection, &spec, &cache.verifying_key(), &proofs, &|line: &str| {
 			println!("{line}")
 		})
 		.await;

@@ -117,11 +117,10 @@ async fn round(
 			Chain::local(&Clock::starting_after(now)).await?
 		},
 	};
-	let (rpc, client) = connect(&chain).await?;
+	let connection = connect(&chain).await?;
 	let spec = Round { prosumers, mode, rate, network: chain.name.clone() };
 	say(&format!("{} round: {prosumers} prosumers, {mode:?}", chain.name));
-	let outcome =
-		deviations::run(&client, &rpc, &spec, &cache.verifying_key(), &proofs, &say).await;
+	let outcome = deviations::run(&connection, &spec, &cache.verifying_key(), &proofs, &say).await;
 	let logs = chain.logs();
 	chain.stop().await?;
 	let mut result = outcome?;
@@ -150,9 +149,9 @@ async fn trading_slot(
 		("energyMarket", "reportGraceSlots", 60.into()),
 	])
 	.await?;
-	let (rpc, client) = connect(&chain).await?;
+	let connection = connect(&chain).await?;
 	let outcome =
-		trading::run(&client, &rpc, &clock, prosumers, shares, rate, &chain.name, &say).await;
+		trading::run(&connection, &clock, prosumers, shares, rate, &chain.name, &say).await;
 	let logs = chain.logs();
 	chain.stop().await?;
 	let mut result = outcome?;
@@ -164,7 +163,12 @@ async fn trading_slot(
 		result.all_finalized_s,
 		result.within_one_block * 100.0
 	));
-	results.trading.retain(|old| !(old.network == result.network && old.prosumers == prosumers));
+	results.trading.retain(|old| {
+		!(old.network == result.network
+			&& old.prosumers == prosumers
+			&& old.shares == shares
+			&& old.rate == rate)
+	});
 	results.trading.push(result);
 	results.save(path)
 }

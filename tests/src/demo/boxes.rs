@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{actors::Prosumer, network::Clock, setup::Deployment};
-use crate::edge::{edge_binary, Process};
+use crate::edge::{edge_binary, EdgeConfig, Process};
 
 /// The first household's dashboard port; household `i` listens on `+ i`.
 pub const FIRST_DASHBOARD_PORT: u16 = 8100;
@@ -41,7 +41,7 @@ impl EdgeBox {
 }
 
 /// The configuration of household `prosumer`'s box.
-pub fn config_toml(
+pub fn config(
 	prosumer: &Prosumer,
 	node_url: &str,
 	clock: &Clock,
@@ -49,55 +49,21 @@ pub fn config_toml(
 	dataset: &Path,
 	dir: &Path,
 	dashboard_port: u16,
-) -> String {
-	let mut programs = String::new();
+) -> EdgeConfig {
+	let mut config =
+		EdgeConfig::replay(node_url, dir, dataset, &prosumer.column(), clock.slot_length_ms);
 	if prosumer.in_program {
-		programs.push_str(&format!(
-			"[demand_response]\nproving_key = {:?}\n",
-			deployment.proving_key.display().to_string()
-		));
+		config.proving_key = Some(deployment.proving_key.clone());
 	}
-	for program in deployment.programs.iter().filter(|program| program.prosumer == prosumer.index) {
-		programs.push_str(&format!(
-			"[[demand_response.programs]]\nid = {}\nrequest_file = {:?}\n",
-			program.program_id,
-			program.request_file.display().to_string(),
-		));
-	}
-	format!(
-		r#"[node]
-url = "{node_url}"
-
-[keys]
-device_key_file = "{dir}/device.key"
-pseudonym_secret_file = "{dir}/pseudonyms.key"
-
-[meter]
-source = "replay"
-interval_ms = {interval}
-
-[meter.replay]
-dataset = {dataset:?}
-prosumer = "{column}"
-
-[store]
-path = "{dir}/store/edge.redb"
-
-{programs}
-[trading]
-enabled = true
-pseudonyms = {pseudonyms}
-jitter_window_ms = {JITTER_WINDOW_MS}
-
-[dashboard]
-listen = "127.0.0.1:{dashboard_port}"
-"#,
-		dir = dir.display(),
-		interval = clock.slot_length_ms,
-		dataset = dataset.display().to_string(),
-		column = prosumer.column(),
-		pseudonyms = prosumer.pseudonyms.len(),
-	)
+	config.programs = deployment
+		.programs
+		.iter()
+		.filter(|program| program.prosumer == prosumer.index)
+		.map(|program| (program.program_id, program.request_file.clone()))
+		.collect();
+	config.trading = Some((true, prosumer.pseudonyms.len(), JITTER_WINDOW_MS));
+	config.dashboard_port = dashboard_port;
+	config
 }
 
 /// Writes household `prosumer`'s keys and configuration under `root` and
@@ -113,11 +79,8 @@ pub fn start(
 	let dir = root.join(prosumer.column());
 	std::fs::create_dir_all(&dir)?;
 	let dashboard_port = FIRST_DASHBOARD_PORT + prosumer.index as u16;
-	std::fs::write(dir.join("device.key"), format!("{}\n", prosumer.device_secret))?;
-	std::fs::write(dir.join("pseudonyms.key"), format!("{}\n", prosumer.secret))?;
-	let config = config_toml(prosumer, node_url, clock, deployment, dataset, &dir, dashboard_port);
-	let config_path = dir.join("edge.toml");
-	std::fs::write(&config_path, config)?;
+	let config_path = config(prosumer, node_url, clock, deployment, dataset, &dir, dashboard_port)
+		.write(&prosumer.device_secret, &prosumer.secret)?;
 	let process = Process::spawn(
 		&format!("gridveil-edge ({})", prosumer.column()),
 		&edge_binary()?,

@@ -16,9 +16,10 @@ use super::{
 	proofs::{commitment, CachedProof},
 	results::{BlockSeenResult, RoundResult, Stats},
 	tracker::{Signed, Tracker},
+	Connection,
 };
 use crate::{
-	chain::{self, sudo, time_at, Client, GridVeilConfig, Rpc},
+	chain::{self, sudo, time_at, Client, GridVeilConfig},
 	demo::actors::keypair,
 	energy_market::best_block,
 };
@@ -33,6 +34,8 @@ const REWARD: u128 = UNIT;
 const RATE_PER_WH: u128 = UNIT / 100_000;
 /// Hours of each program (only hour 0 is submitted).
 const HOURS: u32 = 24;
+/// A fresh account's first nonce.
+pub(crate) const FRESH_NONCE: u64 = 0;
 
 /// How the round's proofs go on chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -103,19 +106,14 @@ pub(crate) async fn sign_all<P: subxt::transactions::Payload>(
 		.collect()
 }
 
-/// Signs one payload per signer, each at the signer's next nonce.
+/// Signs one payload per signer, each at the nonce given with it (a load
+/// run's accounts are fresh, so their nonces are known without asking).
 pub(crate) async fn sign_each<'a, P: subxt::transactions::Payload>(
 	client: &Client,
-	rpc: &Rpc,
-	signed_by: impl Iterator<Item = (&'a Keypair, P)>,
+	signed_by: impl Iterator<Item = (&'a Keypair, u64, P)>,
 ) -> Result<Vec<Signed>> {
 	let block = client.at_current_block().await?;
-	let mut signed = Vec::new();
-	for (signer, payload) in signed_by {
-		let nonce = rpc.system_account_next_index(&account(signer)).await?;
-		signed.push(sign_at(&block, signer, nonce, &payload)?);
-	}
-	Ok(signed)
+	signed_by.map(|(signer, nonce, payload)| sign_at(&block, signer, nonce, &payload)).collect()
 }
 
 /// Signs one payload offline (immortal: the nonce alone makes it unique).
@@ -148,8 +146,7 @@ pub(crate) async fn settle_phase(
 /// `proofs` holds (at least) the proofs of programs `0..prosumers`; `say`
 /// hears progress.
 pub async fn run(
-	client: &Client,
-	rpc: &Rpc,
+	connection: &Connection,
 	round: &Round,
 	verifying_key: &[u8],
 	proofs: &[CachedProof],
@@ -158,7 +155,8 @@ pub async fn run(
 	let count = round.prosumers;
 	ensure!(proofs.len() >= count, "only {} cached proofs for {count} prosumers", proofs.len());
 	let accounts = Accounts::new(count)?;
-	let tracker = Tracker::start(client, rpc).await?;
+	let Connection { client, rpc, .. } = connection;
+	let tracker = Tracker::start(connection).await?;
 	let next_program: u64 = client
 		.at_current_block()
 		.await?
@@ -176,7 +174,8 @@ pub async fn run(
 		"register_key",
 		vec![("verifying_key", Value::from_bytes(verifying_key))],
 	);
-	let key = sign_each(client, rpc, [(&accounts.operator, key_call)].into_iter()).await?;
+	let first = rpc.system_account_next_index(&account(&accounts.operator)).await?;
+	let key = sign_all(client, &accounts.operator, first, &[key_call]).await?;
 	settle_phase(&tracker, &key, "register_key", phase_timeout).await?;
 	let key_id: u32 = best_block(client, rpc)
 		.await?
@@ -245,6 +244,7 @@ pub async fn run(
 	let accepts = accounts.prosumers.iter().enumerate().map(|(program_id, prosumer)| {
 		(
 			prosumer,
+			FRESH_NONCE,
 			dynamic::transaction(
 				"DemandResponse",
 				"accept_program",
@@ -252,7 +252,7 @@ pub async fn run(
 			),
 		)
 	});
-	let accepted = sign_each(client, rpc, accepts).await?;
+	let accepted = sign_each(client, accepts).await?;
 	settle_phase(&tracker, &accepted, "accept_program", phase_timeout).await?;
 	let latest = time_at(&best_block(client, rpc).await?).await?;
 	ensure!(
@@ -267,6 +267,7 @@ pub async fn run(
 			let calls = accounts.prosumers.iter().zip(proofs).map(|(prosumer, proof)| {
 				(
 					prosumer,
+					FRESH_NONCE + 1,
 					dynamic::transaction(
 						"DemandResponse",
 						"submit_deviation",
@@ -274,7 +275,7 @@ pub async fn run(
 					),
 				)
 			});
-			sign_each(client, rpc, calls).await?
+			sign_each(client, calls).await?
 		},
 		Mode::Batch(size) => {
 			let entries: Vec<Value> = accounts

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{proofs, results::Stats};
 use crate::{
 	demo::dataset_path,
-	edge::{edge_binary, Process},
+	edge::{edge_binary, EdgeConfig, Process},
 	node::{Node, NodeSpec},
 };
 
@@ -61,45 +61,11 @@ pub async fn run(hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
 	say("edge: the daemon for a minute against a --dev node");
 	let node = Node::start(NodeSpec::new("edge-idle", "dev")?.with_args(["--dev"])).await?;
 	let dir = tempfile::Builder::new().prefix("gridveil-edge-idle-").tempdir()?;
-	std::fs::write(dir.path().join("device.key"), "//GridVeil//load//device\n")?;
-	std::fs::write(dir.path().join("pseudonyms.key"), "//GridVeil//load//pseudonyms\n")?;
-	let config = format!(
-		r#"[node]
-url = "{url}"
-
-[keys]
-device_key_file = "{dir}/device.key"
-pseudonym_secret_file = "{dir}/pseudonyms.key"
-
-[meter]
-source = "replay"
-interval_ms = 1000
-
-[meter.replay]
-dataset = {dataset:?}
-prosumer = "household-01"
-
-[store]
-path = "{dir}/store/edge.redb"
-
-[demand_response]
-proving_key = {key:?}
-
-[trading]
-enabled = false
-pseudonyms = 3
-jitter_window_ms = 500
-
-[dashboard]
-listen = "127.0.0.1:0"
-"#,
-		url = node.ws_url(),
-		dir = dir.path().display(),
-		dataset = dataset_path().display().to_string(),
-		key = cache.join("deviation-L4.pk").display().to_string(),
-	);
-	let config_path = dir.path().join("edge.toml");
-	std::fs::write(&config_path, config)?;
+	let mut config =
+		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path(), "household-01", 1_000);
+	config.proving_key = Some(cache.join("deviation-L4.pk"));
+	config.trading = Some((false, 3, 500));
+	let config_path = config.write("//GridVeil//load//device", "//GridVeil//load//pseudonyms")?;
 	let mut daemon = Process::spawn(
 		"gridveil-edge (idle)",
 		&edge_binary()?,

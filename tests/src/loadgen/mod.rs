@@ -137,12 +137,25 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 	files
 }
 
-/// Connects a subxt client and raw RPC to `chain`, once it has finalized a block.
-pub async fn connect(chain: &Chain) -> Result<(crate::chain::Rpc, crate::chain::Client)> {
+/// The connections a load run uses.
+pub struct Connection {
+	/// A subxt client, for signing and storage.
+	pub client: crate::chain::Client,
+	/// The node's legacy RPC methods.
+	pub rpc: crate::chain::Rpc,
+	/// Raw JSON-RPC, for methods subxt does not wrap (the pool's pending list).
+	pub pool: subxt::rpcs::RpcClient,
+}
+
+/// Connects to `chain`, once it has finalized a block.
+pub async fn connect(chain: &Chain) -> Result<Connection> {
 	let rpc = crate::chain::rpc(&chain.ws_url).await?;
 	crate::chain::wait_for_finalized(&rpc, 1, std::time::Duration::from_secs(180))
 		.await
 		.context("the load chain does not finalize")?;
 	let client = crate::chain::connect(&chain.ws_url).await?;
-	Ok((rpc, client))
+	let pool = subxt::rpcs::RpcClient::from_insecure_url(&chain.ws_url)
+		.await
+		.with_context(|| format!("connecting JSON-RPC to {}", chain.ws_url))?;
+	Ok(Connection { client, rpc, pool })
 }

@@ -195,14 +195,20 @@ pub fn render(results: &Results, pallets: &Path, plot: &str) -> Result<String> {
 		"≥ 8×",
 		Some((format!("{:.1}×", wasm.ms(6.0) / host.ms(6.0)), wasm.ms(6.0) / host.ms(6.0) >= 8.0)),
 	)?;
-	let trading =
-		results.trading.iter().find(|trading| trading.prosumers == 5_000 && trading.shares == 8);
+	let trading = results.trading.iter().find(|trading| {
+		trading.prosumers == 5_000 && trading.shares == 8 && trading.rate.is_none()
+	});
 	goal(
 		&mut page,
 		"5,000 × 8 shares of a slot in blocks",
 		"≤ 120 s",
 		trading.map(|trading| {
-			(format!("{:.1} s", trading.all_included_s), trading.all_included_s <= 120.0)
+			let lost = trading.refused + trading.dropped;
+			let text = match lost {
+				0 => format!("{:.1} s", trading.all_included_s),
+				lost => format!("{:.1} s, {lost} lost", trading.all_included_s),
+			};
+			(text, trading.all_included_s <= 120.0 && lost == 0)
 		}),
 	)?;
 	goal(
@@ -360,16 +366,24 @@ pub fn render(results: &Results, pallets: &Path, plot: &str) -> Result<String> {
 	if results.trading.is_empty() {
 		writeln!(page, "Not measured yet.")?;
 	} else {
-		writeln!(page, "| network | prosumers × shares | reports | handed over (s) | included (s) | finalized (s) | latency p50 / p95 / max (s) | in the next block | blocks |")?;
-		writeln!(page, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+		writeln!(
+			page,
+			"*Lost*: refused by the pool, or accepted and later dropped from it \
+			 without reaching a block (e.g. its slot's report window closed \
+			 while it waited); the timings are over the reports that reached a block.\n"
+		)?;
+		writeln!(page, "| network | prosumers × shares | reports | lost | rate (/s) | handed over (s) | included (s) | finalized (s) | latency p50 / p95 / max (s) | in the next block | blocks |")?;
+		writeln!(page, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
 		for trading in &results.trading {
 			writeln!(
 				page,
-				"| {} | {} × {} | {} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} / {:.1} | {:.0} % | {} |",
+				"| {} | {} × {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} / {:.1} | {:.0} % | {} |",
 				trading.network,
 				trading.prosumers,
 				trading.shares,
 				trading.reports,
+				trading.refused + trading.dropped,
+				trading.rate.map_or("as taken".into(), |rate| format!("{rate:.0}")),
 				trading.submitted_s,
 				trading.all_included_s,
 				trading.all_finalized_s,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::{deviations::Mode, tracker::BlockSeen};
@@ -171,20 +171,12 @@ pub struct Results {
 impl Results {
 	/// Reads `path`, or starts empty.
 	pub fn load(path: &Path) -> Result<Self> {
-		match std::fs::read(path) {
-			Ok(bytes) => serde_json::from_slice(&bytes)
-				.with_context(|| format!("{} is not a results file", path.display())),
-			Err(_) => Ok(Self::default()),
-		}
+		crate::results_file::load(path)
 	}
 
 	/// Writes `path` (pretty JSON).
 	pub fn save(&self, path: &Path) -> Result<()> {
-		if let Some(parent) = path.parent() {
-			std::fs::create_dir_all(parent)?;
-		}
-		std::fs::write(path, serde_json::to_vec_pretty(self)?)
-			.with_context(|| format!("writing {}", path.display()))
+		crate::results_file::save(self, path)
 	}
 
 	/// Adds a round, replacing an earlier one of the same network, mode and size.

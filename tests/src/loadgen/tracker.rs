@@ -20,6 +20,7 @@ use subxt::{
 	},
 };
 
+use super::Connection;
 use crate::chain::{Client, Rpc};
 
 /// An extrinsic's hash: blake2-256 of its bytes.
@@ -62,7 +63,31 @@ pub struct Tracked {
 	pub outcome: Option<Result<u64, String>>,
 	/// When a finalized block with it was seen.
 	pub finalized: Option<Instant>,
+	/// Pool checks in a row that did not find it while it was in no block.
+	pub missing_from_pool: u32,
 }
+
+impl Tracked {
+	/// Accepted by the pool, then dropped from it without reaching a block
+	/// (e.g. it became invalid while it waited): two pool checks in a row
+	/// did not find it.
+	pub fn dropped(&self) -> bool {
+		self.included.is_none() && self.missing_from_pool >= POOL_CHECKS_TO_DROP
+	}
+
+	/// Nothing more will happen to it: refused, dropped, or final.
+	fn settled(&self) -> bool {
+		self.refused.is_some() || self.dropped() || self.finalized.is_some()
+	}
+}
+
+/// Pool checks in a row that must miss an extrinsic before it counts as dropped.
+const POOL_CHECKS_TO_DROP: u32 = 2;
+/// Best blocks in a row without a tracked extrinsic, while some are still
+/// out, before the tracker asks the pool what it still holds.
+const STALLED_BLOCKS: u64 = 3;
+/// The least time between two pool checks.
+const POOL_CHECK_INTERVAL: Duration = Duration::from_secs(6);
 
 /// How a set of extrinsics fared ([`Tracker::timings`]).
 pub struct Timings {
@@ -80,6 +105,10 @@ pub struct Timings {
 	pub all_finalized_s: f64,
 	/// The blocks from the first to the last that held one.
 	pub blocks: Vec<BlockSeen>,
+	/// How many the pool refused (not in the figures above).
+	pub refused: usize,
+	/// How many the pool accepted and later dropped (not in the figures above).
+	pub dropped: usize,
 }
 
 /// One block as the follower saw it.
@@ -111,7 +140,12 @@ pub struct BlockSeen {
 struct State {
 	tracked: HashMap<Hash, Tracked>,
 	blocks: BTreeMap<u64, BlockSeen>,
+	/// Best blocks' bodies, kept until their height is final so that the
+	/// finalized follower does not fetch and decode them again.
+	bodies: HashMap<Hash, Arc<BlockBody>>,
 	best_number: u64,
+	/// The last best block that held a tracked extrinsic.
+	last_progress: u64,
 	last_finalized: u64,
 	error: Option<String>,
 }
@@ -120,6 +154,8 @@ struct State {
 pub struct Tracker {
 	client: Client,
 	rpc: Rpc,
+	/// Raw JSON-RPC, for the pool's pending extrinsics.
+	pool: subxt::rpcs::RpcClient,
 	state: Arc<Mutex<State>>,
 	/// When the tracker started (the zero of its millisecond clock).
 	pub started: Instant,
@@ -159,15 +195,26 @@ struct ExtrinsicSuccess {
 }
 
 impl Tracker {
-	/// Starts following `client`'s node.
-	pub async fn start(client: &Client, rpc: &Rpc) -> Result<Self> {
+	/// Starts following the node of `connection`.
+	pub async fn start(connection: &Connection) -> Result<Self> {
+		let Connection { client, rpc, pool } = connection;
 		let state = Arc::new(Mutex::new(State::default()));
 		let started = Instant::now();
 		let finalized = crate::chain::finalized_number(rpc).await?;
-		lock(&state).last_finalized = finalized;
-		lock(&state).best_number = finalized;
-		let mut tracker =
-			Self { client: client.clone(), rpc: rpc.clone(), state, started, tasks: Vec::new() };
+		{
+			let mut state = lock(&state);
+			state.last_finalized = finalized;
+			state.best_number = finalized;
+			state.last_progress = finalized;
+		}
+		let mut tracker = Self {
+			client: client.clone(),
+			rpc: rpc.clone(),
+			pool: pool.clone(),
+			state,
+			started,
+			tasks: Vec::new(),
+		};
 		tracker.tasks.push(tokio::spawn(follow_best(
 			client.clone(),
 			rpc.clone(),
@@ -226,28 +273,25 @@ impl Tracker {
 		Ok(())
 	}
 
-	/// Waits until every tracked extrinsic is refused, or included and
-	/// finalized; fails after `timeout` saying how many are still open.
+	/// Waits until every tracked extrinsic is refused, dropped, or included
+	/// and finalized; fails after `timeout` saying how many are still open.
 	pub async fn wait_final(&self, timeout: Duration) -> Result<()> {
 		self.wait_until(timeout, "final", |state| {
-			state
-				.tracked
-				.values()
-				.filter(|tracked| tracked.refused.is_none() && tracked.finalized.is_none())
-				.count()
+			state.tracked.values().filter(|tracked| !tracked.settled()).count()
 		})
 		.await
 	}
 
-	/// Waits until each of `extrinsics` is refused or in a best block; fails
-	/// after `timeout` saying how many are still out.
+	/// Waits until each of `extrinsics` is refused, dropped or in a best
+	/// block; fails after `timeout` saying how many are still out.
 	pub async fn wait_included(&self, extrinsics: &[Signed], timeout: Duration) -> Result<()> {
 		self.wait_until(timeout, "in a block", |state| {
 			extrinsics
 				.iter()
 				.filter(|extrinsic| {
 					state.tracked.get(&extrinsic.hash).is_none_or(|tracked| {
-						tracked.refused.is_none() && tracked.included.is_none()
+						tracked.refused.is_none()
+							&& !tracked.dropped() && tracked.included.is_none()
 					})
 				})
 				.count()
@@ -256,6 +300,9 @@ impl Tracker {
 	}
 
 	/// Polls `open` (how many extrinsics are not yet `what`) until it is 0.
+	/// While blocks go by without any tracked extrinsic, asks the pool what
+	/// it still holds, so that dropped extrinsics end the wait instead of
+	/// running into the timeout.
 	async fn wait_until(
 		&self,
 		timeout: Duration,
@@ -263,10 +310,12 @@ impl Tracker {
 		open: impl Fn(&State) -> usize,
 	) -> Result<()> {
 		let deadline = Instant::now() + timeout;
+		let mut last_pool_check = Instant::now();
 		loop {
-			let (open, error) = {
+			let (open, stalled, error) = {
 				let state = lock(&self.state);
-				(open(&state), state.error.clone())
+				let stalled = state.best_number >= state.last_progress + STALLED_BLOCKS;
+				(open(&state), stalled, state.error.clone())
 			};
 			if let Some(error) = error {
 				bail!("following the chain failed: {error}");
@@ -277,13 +326,45 @@ impl Tracker {
 			if Instant::now() > deadline {
 				bail!("{open} extrinsics not {what} after {timeout:?}");
 			}
+			if stalled && last_pool_check.elapsed() >= POOL_CHECK_INTERVAL {
+				last_pool_check = Instant::now();
+				self.check_pool().await;
+			}
 			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
+	}
+
+	/// Counts a miss for every submitted extrinsic that is in no block and
+	/// not in the pool's pending list (and clears it for those that are).
+	/// A pool too large to list is left alone: then nothing is stalled.
+	async fn check_pool(&self) {
+		let pending: Vec<subxt::rpcs::methods::legacy::Bytes> =
+			match self.pool.request("author_pendingExtrinsics", subxt::rpcs::rpc_params![]).await {
+				Ok(pending) => pending,
+				Err(_) => return,
+			};
+		let pending: std::collections::HashSet<Hash> =
+			pending.iter().map(|bytes| blake2_256(&bytes.0)).collect();
+		let mut state = lock(&self.state);
+		for (hash, tracked) in state.tracked.iter_mut() {
+			if tracked.submitted.is_none()
+				|| tracked.refused.is_some()
+				|| tracked.included.is_some()
+			{
+				continue;
+			}
+			if pending.contains(hash) {
+				tracked.missing_from_pool = 0;
+			} else {
+				tracked.missing_from_pool += 1;
+			}
 		}
 	}
 
 	/// How `extrinsics`, handed over from `started` on, fared: each one's
 	/// latencies, when the last was included and final, and the blocks from
-	/// the first to the last that held one. Fails if one is not final.
+	/// the first to the last that held one; refused and dropped ones are
+	/// counted apart. Fails if one is still open.
 	pub fn timings(&self, extrinsics: &[Signed], started: Instant) -> Result<Timings> {
 		let mut timings = Timings {
 			inclusion_s: Vec::new(),
@@ -293,10 +374,20 @@ impl Tracker {
 			all_included_s: 0.0,
 			all_finalized_s: 0.0,
 			blocks: Vec::new(),
+			refused: 0,
+			dropped: 0,
 		};
 		let (mut first_block, mut last_block) = (u64::MAX, 0);
 		for extrinsic in extrinsics {
 			let tracked = self.tracked(&extrinsic.hash);
+			if tracked.refused.is_some() {
+				timings.refused += 1;
+				continue;
+			}
+			if tracked.dropped() {
+				timings.dropped += 1;
+				continue;
+			}
 			let submitted = tracked.submitted.context("an extrinsic was never submitted")?;
 			let (block, included) = tracked.included.context("an extrinsic is in no block")?;
 			let finalized = tracked.finalized.context("an extrinsic is not final")?;
@@ -326,13 +417,34 @@ impl Tracker {
 		lock(&self.state).tracked.get(hash).cloned().unwrap_or_default()
 	}
 
-	/// Fails with the first extrinsic of `extrinsics` that was refused or failed.
+	/// Fails with the first extrinsic of `extrinsics` that was refused,
+	/// dropped or failed.
 	pub fn ensure_succeeded(&self, extrinsics: &[Signed], what: &str) -> Result<()> {
+		self.ensure_none_failed(extrinsics, what, false)
+	}
+
+	/// Fails with the first extrinsic of `extrinsics` that failed in its
+	/// block, or was refused or dropped unless `allow_lost`.
+	pub fn ensure_none_failed(
+		&self,
+		extrinsics: &[Signed],
+		what: &str,
+		allow_lost: bool,
+	) -> Result<()> {
 		let state = lock(&self.state);
 		for (index, extrinsic) in extrinsics.iter().enumerate() {
 			let tracked = state.tracked.get(&extrinsic.hash).cloned().unwrap_or_default();
-			if let Some(reason) = tracked.refused {
+			if let Some(reason) = &tracked.refused {
+				if allow_lost {
+					continue;
+				}
 				bail!("{what} #{index} was refused by the pool: {reason}");
+			}
+			if tracked.dropped() {
+				if allow_lost {
+					continue;
+				}
+				bail!("{what} #{index} was dropped by the pool without reaching a block");
 			}
 			match tracked.outcome {
 				Some(Ok(_)) => {},
@@ -464,7 +576,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Records a best block: every tracked extrinsic in it is included now.
-fn record_best(state: &Mutex<State>, body: &BlockBody, seen: Instant, started: Instant) {
+fn record_best(state: &Mutex<State>, body: Arc<BlockBody>, seen: Instant, started: Instant) {
 	let mut state = lock(state);
 	state.best_number = state.best_number.max(body.number);
 	let mut tracked_here = 0;
@@ -477,8 +589,12 @@ fn record_best(state: &Mutex<State>, body: &BlockBody, seen: Instant, started: I
 			}
 		}
 	}
+	if tracked_here > 0 {
+		state.last_progress = state.last_progress.max(body.number);
+	}
 	let seen_ms = seen.saturating_duration_since(started).as_millis() as u64;
 	state.blocks.insert(body.number, body.seen(tracked_here, seen_ms));
+	state.bodies.insert(body.hash, body);
 }
 
 /// Records a finalized block: its tracked extrinsics are final now (and
@@ -512,8 +628,8 @@ async fn follow_best(client: Client, rpc: Rpc, state: Arc<Mutex<State>>, started
 		while let Some(header) = heads.next().await {
 			let seen = Instant::now();
 			let hash = blake2_256(&header?.encode());
-			let body = fetch_body(&client, &rpc, hash).await?;
-			record_best(&state, &body, seen, started);
+			let body = Arc::new(fetch_body(&client, &rpc, hash).await?);
+			record_best(&state, body, seen, started);
 		}
 		bail!("the node closed the best-head subscription")
 	}
@@ -535,10 +651,17 @@ async fn follow_finalized(client: Client, rpc: Rpc, state: Arc<Mutex<State>>, st
 					.chain_get_block_hash(Some(height.into()))
 					.await?
 					.ok_or_else(|| anyhow!("finalized block #{height} has no hash"))?;
-				let body = fetch_body(&client, &rpc, hash.0).await?;
+				let cached = lock(&state).bodies.get(&hash.0).cloned();
+				let body = match cached {
+					Some(body) => body,
+					None => Arc::new(fetch_body(&client, &rpc, hash.0).await?),
+				};
 				record_finalized(&state, &body, seen, started);
 			}
-			lock(&state).last_finalized = number.max(from.saturating_sub(1));
+			let mut guard = lock(&state);
+			guard.last_finalized = number.max(from.saturating_sub(1));
+			let last_finalized = guard.last_finalized;
+			guard.bodies.retain(|_, body| body.number > last_finalized);
 		}
 		bail!("the node closed the finalized-head subscription")
 	}

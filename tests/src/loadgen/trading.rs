@@ -14,12 +14,13 @@ use subxt::{
 use subxt_signer::sr25519::Keypair;
 
 use super::{
-	deviations::{account, settle_phase, sign_all, sign_each, UNIT},
+	deviations::{account, settle_phase, sign_all, sign_each, FRESH_NONCE, UNIT},
 	results::{BlockSeenResult, Stats},
 	tracker::Tracker,
+	Connection,
 };
 use crate::{
-	chain::{self, sudo, time_at, Client, Rpc},
+	chain::{self, sudo, time_at},
 	demo::{actors::keypair, network::Clock},
 	energy_market::{
 		address_value, best_block, main_grid_fields, open_day_fields, register_pseudonyms_call,
@@ -50,6 +51,12 @@ pub struct TradingResult {
 	pub shares: usize,
 	/// Reports submitted: prosumers × shares.
 	pub reports: usize,
+	/// Reports the pool refused.
+	#[serde(default)]
+	pub refused: usize,
+	/// Reports the pool accepted, then dropped before any block held them.
+	#[serde(default)]
+	pub dropped: usize,
 	/// Reports per second handed to the node, if limited.
 	pub rate: Option<f64>,
 	/// Seconds to hand every report to the node.
@@ -72,8 +79,7 @@ pub struct TradingResult {
 /// Sets up a day for `prosumers × shares` pseudonyms on a fresh chain whose
 /// market clock is `clock`, and reports one slot.
 pub async fn run(
-	client: &Client,
-	rpc: &Rpc,
+	connection: &Connection,
 	clock: &Clock,
 	prosumers: usize,
 	shares: usize,
@@ -82,7 +88,8 @@ pub async fn run(
 	say: &impl Fn(&str),
 ) -> Result<TradingResult> {
 	let operator = keypair("//Alice")?;
-	let tracker = Tracker::start(client, rpc).await?;
+	let Connection { client, rpc, .. } = connection;
+	let tracker = Tracker::start(connection).await?;
 	let groups = prosumers.div_ceil(PROSUMERS_PER_GROUP);
 	let timeout = Duration::from_secs(300);
 
@@ -208,6 +215,7 @@ pub async fn run(
 		let energy: i64 = rng.gen_range(-400..1_200);
 		(
 			pseudonym,
+			FRESH_NONCE,
 			dynamic::transaction(
 				"EnergyMarket",
 				"report_share",
@@ -215,7 +223,7 @@ pub async fn run(
 			),
 		)
 	});
-	let reports = sign_each(client, rpc, reports).await?;
+	let reports = sign_each(client, reports).await?;
 	let slot_start = clock.day_start() + u64::from(slot_of_day) * clock.slot_length_ms;
 	say(&format!("waiting for slot {slot_of_day} of day {}", clock.day));
 	chain::poll(Duration::from_secs(120), async || {
@@ -229,19 +237,25 @@ pub async fn run(
 	tracker.submit(&reports, rate).await?;
 	let submitted_in = started.elapsed();
 	tracker.wait_final(Duration::from_secs(600)).await.context("the slot's reports")?;
-	tracker.ensure_succeeded(&reports, "report")?;
+	// A report the pool refuses or drops (its slot's window closed while it
+	// waited) is counted, not waited for; one that fails in its block is an error.
+	tracker.ensure_none_failed(&reports, "report", true)?;
 
 	let timings = tracker.timings(&reports, started)?;
+	let (refused, dropped) = (timings.refused, timings.dropped);
 	let blocks: Vec<BlockSeenResult> =
 		timings.blocks.into_iter().map(BlockSeenResult::from).collect();
 	let reported: usize = blocks.iter().map(|block| block.shares).sum();
-	ensure!(reported == reports.len(), "{reported} shares reported, expected {}", reports.len());
+	let expected = reports.len() - refused - dropped;
+	ensure!(reported == expected, "{reported} shares reported, expected {expected}");
 	let waited = &timings.blocks_waited;
 	Ok(TradingResult {
 		network: network.into(),
 		prosumers,
 		shares,
 		reports: reports.len(),
+		refused,
+		dropped,
 		rate,
 		submitted_s: submitted_in.as_secs_f64(),
 		all_included_s: timings.all_included_s,
