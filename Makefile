@@ -8,7 +8,7 @@ ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
 
-.PHONY: demo test test-long setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report
+.PHONY: demo test test-long setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
 
 ## demo: build what is missing, then run the whole product on this machine:
 ## 4 validators (zombienet-sdk), 51 households with an edge box each, a
@@ -102,6 +102,17 @@ performance: setup node
 ## and the generated weights, without measuring.
 performance-report: node
 	$(CARGO_TARGET_DIR)/release/gridveil-loadgen report
+
+## privacy: the privacy evaluation into docs/privacy.md: the paper's profiling
+## experiment (its Figure 7) on the reference dataset, with the paper's split
+## and the edge client's. PRIVACY_ARGS adds options (`gridveil-privacy --help`).
+PRIVACY_ARGS ?=
+privacy: setup node
+	$(CARGO_TARGET_DIR)/release/gridveil-privacy all $(PRIVACY_ARGS)
+
+## privacy-report: docs/privacy.md again from docs/privacy/results.json.
+privacy-report: node
+	$(CARGO_TARGET_DIR)/release/gridveil-privacy report
 
 ## bench-circuits: the deviation circuit's figures (constraints, proving time, peak RSS, verify time).
 bench-circuits:

@@ -1,0 +1,25 @@
+//! The privacy evaluation behind `docs/privacy.md` (the `gridveil-privacy`
+//! binary): the paper's profiling adversary and the adversaries it ignored.
+//!
+//! - [`community`]: the 51 prosumers' days, the adversary's ground truth.
+//! - [`profiles`]: k-means profiles γ and the predictor γ(·).
+//! - [`paper`]: the paper's experiment (section 9, Figure 7) on simulated
+//!   splits, with the paper's split and with the edge client's.
+//! - [`chain_view`]: what an adversary reads from a node over RPC.
+//! - [`linkage`]: linking a prosumer's pseudonyms from the chain alone.
+//! - [`results`], [`report`]: `docs/privacy/results.json` and the page.
+
+pub mod chain_view;
+pub mod community;
+pub mod linkage;
+pub mod paper;
+pub mod profiles;
+pub mod report;
+pub mod results;
+
+use std::path::{Path, PathBuf};
+
+/// The folder of the results page's data: `docs/privacy`.
+pub fn results_dir() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/privacy")
+}

@@ -1,0 +1,38 @@
+//! What the privacy evaluation measured, kept in `docs/privacy/results.json`
+//! so that the page can be rendered again without rerunning it.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use super::paper::Point;
+
+/// Every figure of `docs/privacy.md`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Results {
+	/// The paper's experiment with the paper's split.
+	#[serde(default)]
+	pub paper_split: Vec<Point>,
+	/// The same experiment with the edge client's split.
+	#[serde(default)]
+	pub gridveil_split: Vec<Point>,
+	/// Every `day_step`-th day was classified.
+	#[serde(default)]
+	pub day_step: usize,
+	/// Seed of the splits and of k-means.
+	#[serde(default)]
+	pub seed: u64,
+}
+
+impl Results {
+	/// Reads `path`, or empty results if it does not exist.
+	pub fn load(path: &Path) -> Result<Self> {
+		crate::results_file::load(path)
+	}
+
+	/// Writes `path` (pretty JSON).
+	pub fn save(&self, path: &Path) -> Result<()> {
+		crate::results_file::save(self, path)
+	}
+}
