@@ -34,6 +34,13 @@ pub fn plots(points: &[Point], name: &str, title: &str, dir: &Path) -> Result<Ve
 				dashed: false,
 			})
 			.collect();
+		let mut prior: Vec<(f64, f64)> = points
+			.iter()
+			.filter(|point| point.slot_minutes == minutes)
+			.map(|point| (point.profiles as f64, point.largest_profile))
+			.collect();
+		prior.dedup();
+		series.push(Series { name: "prior (largest profile)".into(), points: prior, dashed: true });
 		series.push(Series {
 			name: "1/|Γ|".into(),
 			points: profiles(points)
@@ -88,7 +95,7 @@ pub fn render(
 		 names the largest profile already scores its share of prosumers, the *prior*; \
 		 *advantage* is the largest accuracy − prior, what the shares give away beyond it.\n"
 	)?;
-	writeln!(page, "| adversary | n | worst gap to 1/|Γ| (pp) | at |Γ| | met | largest advantage over the prior (pp) | at |Γ| |")?;
+	writeln!(page, "| adversary | n | worst gap to 1/\\|Γ\\| (pp) | at \\|Γ\\| | met | largest advantage over the prior (pp) | at \\|Γ\\| |")?;
 	writeln!(page, "|---|---:|---:|---:|---|---:|---:|")?;
 	for (name, points) in
 		[("paper's split", &results.paper_split), ("edge client's split", &results.gridveil_split)]
@@ -155,7 +162,7 @@ fn section(
 		writeln!(page, "Accuracy at {minutes}-minute slots (1/|Γ| and the largest profile's share of prosumers for reference):\n")?;
 		let counts = shares(points);
 		let header: Vec<String> = counts.iter().map(|count| format!("n = {count}")).collect();
-		writeln!(page, "| |Γ| | 1/|Γ| | largest profile | {} |", header.join(" | "))?;
+		writeln!(page, "| \\|Γ\\| | 1/\\|Γ\\| | largest profile | {} |", header.join(" | "))?;
 		writeln!(page, "|---:|---:|---:|{}", "---:|".repeat(counts.len()))?;
 		for profile_count in
 			profiles(points).into_iter().filter(|count| TABLE_PROFILES.contains(count))
