@@ -51,13 +51,18 @@ impl Attack {
 /// one per ledger, the first ledger's pseudonym first.
 pub type Linked = Vec<Vec<AccountId32>>;
 
-/// Links the pseudonyms of a group's `ledgers` with `attack`.
-pub fn link(view: &ChainView, ledgers: &[Vec<AccountId32>], attack: Attack, seed: u64) -> Linked {
+/// Links the pseudonyms of a group's `ledgers` with `attack`, from the
+/// view's `features` (built once per view, shared by every group and attack).
+pub fn link(
+	features: &Features,
+	ledgers: &[Vec<AccountId32>],
+	attack: Attack,
+	seed: u64,
+) -> Linked {
 	let Some(first) = ledgers.first() else { return Vec::new() };
 	if attack == Attack::None {
 		return ledgers.iter().flatten().map(|pseudonym| vec![pseudonym.clone()]).collect();
 	}
-	let features = Features::of(view);
 	let mut rng = StdRng::seed_from_u64(seed);
 	let mut tuples: Vec<Vec<AccountId32>> =
 		first.iter().map(|pseudonym| vec![pseudonym.clone()]).collect();
@@ -83,7 +88,7 @@ pub fn link(view: &ChainView, ledgers: &[Vec<AccountId32>], attack: Attack, seed
 }
 
 /// Per pseudonym, what the attacks compare.
-struct Features {
+pub struct Features {
 	/// Slot → rank of its report in the chain's order among that slot's reports.
 	order: BTreeMap<AccountId32, BTreeMap<u32, usize>>,
 	/// Rank in registration order within its ledger.
@@ -95,7 +100,8 @@ struct Features {
 }
 
 impl Features {
-	fn of(view: &ChainView) -> Self {
+	/// Everything the attacks read from `view`.
+	pub fn of(view: &ChainView) -> Self {
 		let mut by_slot: BTreeMap<u32, Vec<(u64, u32, &AccountId32)>> = BTreeMap::new();
 		let mut nonces: BTreeMap<AccountId32, BTreeMap<u32, u64>> = BTreeMap::new();
 		for report in &view.reports {
@@ -261,13 +267,13 @@ mod tests {
 	fn leaky_behaviour_is_linked_by_each_attack() {
 		let (view, ledgers, owner_of) = leaky_view();
 		for attack in [Attack::Timing, Attack::RegistrationOrder, Attack::Funding] {
-			let linked = link(&view, &ledgers, attack, 1);
+			let linked = link(&Features::of(&view), &ledgers, attack, 1);
 			assert_eq!(linked.len(), 4);
 			assert!(linked.iter().all(|tuple| tuple.len() == 3));
 			assert_eq!(linkage_accuracy(&linked, &owner_of), 1.0, "{attack:?}");
 		}
 		// The nonce pattern only singles out the owner whose box missed a slot.
-		let linked = link(&view, &ledgers, Attack::NoncePattern, 1);
+		let linked = link(&Features::of(&view), &ledgers, Attack::NoncePattern, 1);
 		let owner_three = linked.iter().find(|tuple| owner_of[&tuple[0]] == 3).unwrap();
 		assert!(owner_three.iter().all(|pseudonym| owner_of[pseudonym] == 3));
 	}
@@ -276,9 +282,10 @@ mod tests {
 	fn attacks_without_a_signal_link_at_random() {
 		let (mut view, ledgers, owner_of) = leaky_view();
 		view.transfers.clear();
+		let features = Features::of(&view);
 		let mut right = 0.0;
 		for seed in 0..200 {
-			right += linkage_accuracy(&link(&view, &ledgers, Attack::Funding, seed), &owner_of);
+			right += linkage_accuracy(&link(&features, &ledgers, Attack::Funding, seed), &owner_of);
 		}
 		// All three of an owner's pseudonyms together by chance: 1/4 × 1/4.
 		let mean = right / 200.0;
