@@ -103,9 +103,12 @@ performance: setup node
 performance-report: node
 	$(CARGO_TARGET_DIR)/release/gridveil-loadgen report
 
-## privacy: the privacy evaluation into docs/privacy.md: the paper's profiling
-## experiment (its Figure 7) on the reference dataset, with the paper's split
-## and the edge client's. PRIVACY_ARGS adds options (`gridveil-privacy --help`).
+## privacy: the privacy evaluation into docs/privacy.md (about 40 minutes): the
+## paper's profiling experiment (its Figure 7) on the reference dataset, with the
+## paper's split and the edge client's; then the demo's trading day on 4 validators
+## with 51 real edge boxes and 5 ledgers a group, once with the defences on and once
+## off, attacked from what the chain published. PRIVACY_ARGS adds options
+## (`gridveil-privacy all --help`; `--skip-chain` for the paper's part only).
 PRIVACY_ARGS ?=
 privacy: setup node
 	$(CARGO_TARGET_DIR)/release/gridveil-privacy all $(PRIVACY_ARGS)

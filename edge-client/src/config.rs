@@ -185,11 +185,35 @@ pub struct TradingConfig {
 	/// Each share is sent at an independent random moment within this many
 	/// ms after its slot's reading arrives; keep it inside the chain's report window.
 	pub jitter_window_ms: u64,
+	/// The shares are drawn within ±this many Wh whatever the reading, so
+	/// their size says nothing about it (wider only when a reading exceeds
+	/// `pseudonyms ×` it).
+	#[serde(default = "default_share_spread_wh")]
+	pub share_spread_wh: i64,
+	/// Random shares (the default). `false` sends the reading in equal
+	/// shares, which gives the profile away: only the privacy evaluation
+	/// turns it off, to measure what the random shares buy.
+	#[serde(default = "default_random_shares")]
+	pub random_shares: bool,
+}
+
+fn default_share_spread_wh() -> i64 {
+	crate::split::DEFAULT_SPREAD_WH
+}
+
+fn default_random_shares() -> bool {
+	true
 }
 
 impl Default for TradingConfig {
 	fn default() -> Self {
-		Self { enabled: false, pseudonyms: 3, jitter_window_ms: 300_000 }
+		Self {
+			enabled: false,
+			pseudonyms: 3,
+			jitter_window_ms: 300_000,
+			share_spread_wh: default_share_spread_wh(),
+			random_shares: default_random_shares(),
+		}
 	}
 }
 
@@ -262,6 +286,8 @@ enabled = true
 pseudonyms = 3
 # Each share goes out at a random moment within this window after its reading.
 jitter_window_ms = 300000
+# Shares are random within ±this many Wh, whatever the reading.
+share_spread_wh = 10000
 
 [dashboard]
 listen = "127.0.0.1:8080"
@@ -291,6 +317,9 @@ impl Config {
 		if self.trading.enabled && self.trading.pseudonyms == 0 {
 			return Err(ConfigError::Invalid("trading.pseudonyms must be at least 1".into()));
 		}
+		if self.trading.share_spread_wh <= 0 {
+			return Err(ConfigError::Invalid("trading.share_spread_wh must be positive".into()));
+		}
 		if !self.demand_response.programs.is_empty() && self.demand_response.proving_key.is_none() {
 			return Err(ConfigError::Invalid(
 				"demand_response.programs needs demand_response.proving_key".into(),
@@ -310,6 +339,8 @@ mod tests {
 		config.check().unwrap();
 		assert_eq!(config.meter.source, MeterSource::Mqtt);
 		assert_eq!(config.trading.pseudonyms, 3);
+		assert_eq!(config.trading.share_spread_wh, crate::split::DEFAULT_SPREAD_WH);
+		assert!(config.trading.random_shares);
 		assert_eq!(config.demand_response.programs.len(), 1);
 	}
 
@@ -320,6 +351,10 @@ mod tests {
 			Config::parse(&EXAMPLE.replace("interval_ms = 900000", "interval_ms = 0")).unwrap();
 		assert!(matches!(config.check(), Err(ConfigError::Invalid(_))));
 		let config = Config::parse(&EXAMPLE.replace("pseudonyms = 3", "pseudonyms = 0")).unwrap();
+		assert!(config.check().is_err());
+		let config =
+			Config::parse(&EXAMPLE.replace("share_spread_wh = 10000", "share_spread_wh = 0"))
+				.unwrap();
 		assert!(config.check().is_err());
 	}
 }

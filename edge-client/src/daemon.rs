@@ -371,7 +371,15 @@ async fn split_new_slots(
 			},
 		}
 		let count = context.keys.pseudonyms.len();
-		let shares = match split::split(reading.net_wh(), count, MAX_SHARE_WH, &mut OsRng) {
+		let trading = &context.config.trading;
+		let shares = if trading.random_shares {
+			split::split(reading.net_wh(), count, trading.share_spread_wh, MAX_SHARE_WH, &mut OsRng)
+		} else if reading.net_wh().unsigned_abs() <= MAX_SHARE_WH.unsigned_abs() * count as u64 {
+			Ok(split::equal_split(reading.net_wh(), count))
+		} else {
+			Err(split::SplitError::TooLarge)
+		};
+		let shares = match shares {
 			Ok(shares) => shares,
 			Err(error) => {
 				tracing::warn!(%error, slot, "slot not split");

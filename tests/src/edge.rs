@@ -162,10 +162,30 @@ pub struct EdgeConfig {
 	pub proving_key: Option<PathBuf>,
 	/// Its programs: id and request file.
 	pub programs: Vec<(u64, PathBuf)>,
-	/// Trading: whether on, pseudonyms, jitter window (ms); omitted if `None`.
-	pub trading: Option<(bool, usize, u64)>,
+	/// The trading section; omitted if `None`.
+	pub trading: Option<TradingSection>,
 	/// The dashboard's port (0: any).
 	pub dashboard_port: u16,
+}
+
+/// The `[trading]` section of a box's configuration.
+#[derive(Clone, Debug)]
+pub struct TradingSection {
+	/// Whether the box reports shares.
+	pub enabled: bool,
+	/// Its pseudonyms, one per ledger of its group.
+	pub pseudonyms: usize,
+	/// Each share goes out at a random moment within this many ms.
+	pub jitter_window_ms: u64,
+	/// Random shares (off: equal shares, for the privacy evaluation).
+	pub random_shares: bool,
+}
+
+impl TradingSection {
+	/// Trading with `pseudonyms` random shares, jittered over `jitter_window_ms`.
+	pub fn on(pseudonyms: usize, jitter_window_ms: u64) -> Self {
+		Self { enabled: true, pseudonyms, jitter_window_ms, random_shares: true }
+	}
 }
 
 impl EdgeConfig {
@@ -227,10 +247,14 @@ impl EdgeConfig {
 				request_file.display().to_string()
 			));
 		}
-		if let Some((enabled, pseudonyms, jitter_window_ms)) = self.trading {
+		if let Some(trading) = &self.trading {
 			text.push_str(&format!(
-				"\n[trading]\nenabled = {enabled}\npseudonyms = {pseudonyms}\n\
-				 jitter_window_ms = {jitter_window_ms}\n"
+				"\n[trading]\nenabled = {}\npseudonyms = {}\njitter_window_ms = {}\n\
+				 random_shares = {}\n",
+				trading.enabled,
+				trading.pseudonyms,
+				trading.jitter_window_ms,
+				trading.random_shares
 			));
 		}
 		text.push_str(&format!("\n[dashboard]\nlisten = \"127.0.0.1:{}\"\n", self.dashboard_port));

@@ -34,6 +34,9 @@ pub struct LineChart {
 	pub series: Vec<Series>,
 	/// The y axis's top, if fixed (else the data's maximum plus 10 %).
 	pub y_max: Option<f64>,
+	/// The legend in the top right corner instead of the top left (for
+	/// lines that fall from left to right).
+	pub legend_right: bool,
 }
 
 const WIDTH: f64 = 900.0;
@@ -155,12 +158,13 @@ impl LineChart {
 				}
 			}
 			let legend_y = TOP + 22.0 + index as f64 * 22.0;
+			let legend_x = if self.legend_right { LEFT + plot_width - 380.0 } else { LEFT };
 			let _ = write!(
 				svg,
 				r##"<line x1="{:.1}" y1="{legend_y:.1}" x2="{:.1}" y2="{legend_y:.1}" stroke="{colour}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}">{}</text>"##,
-				LEFT + 16.0,
-				LEFT + 44.0,
-				LEFT + 52.0,
+				legend_x + 16.0,
+				legend_x + 44.0,
+				legend_x + 52.0,
 				legend_y + 5.0,
 				escape(&series.name)
 			);
@@ -213,6 +217,7 @@ mod tests {
 				Series { name: "1/x".into(), points: vec![(1.0, 1.0), (2.0, 0.5)], dashed: true },
 			],
 			y_max: None,
+			legend_right: false,
 		};
 		let svg = chart.svg();
 		assert_eq!(svg.matches("<polyline").count(), 2);

@@ -29,6 +29,7 @@ use gridveil_tests::{
 	demand_response::{accept_with_device, ProgramOffered},
 	edge::{
 		chromium, edge_binary, run_edge, tamper_stored_reading, EdgeConfig, Mosquitto, Process,
+		TradingSection,
 	},
 	energy_market::{
 		add_group_fields, best_block, dev_spec_with_genesis, event_of, main_grid_fields,
@@ -256,7 +257,7 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	box_config.mqtt = Some((mosquitto.port, "gridveil/test/meter".into()));
 	box_config.proving_key = Some(dir.path().join("deviation.pk"));
 	box_config.programs = vec![(program_id, dir.path().join("program.json"))];
-	box_config.trading = Some((true, LEDGERS as usize, 3_000));
+	box_config.trading = Some(TradingSection::on(LEDGERS as usize, 3_000));
 	box_config.dashboard_port = free_port()?;
 	let dashboard_port = box_config.dashboard_port;
 	let config_path = box_config.write("//Dave", "//Bob")?;

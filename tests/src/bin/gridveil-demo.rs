@@ -19,6 +19,9 @@ struct Cli {
 	/// Households, the first ones, in a 24-hour demand-response program.
 	#[arg(long, default_value_t = 6)]
 	programs: usize,
+	/// Ledgers in each group: the shares (and pseudonyms) of each household.
+	#[arg(long, default_value_t = 3)]
+	ledgers: u32,
 	/// Where the network, keys, stores and logs go (default: a new folder
 	/// under the system's temporary directory, kept afterwards).
 	#[arg(long)]
@@ -68,6 +71,7 @@ async fn main() -> ExitCode {
 	let mut options = Options::new(dir);
 	options.prosumers = cli.prosumers;
 	options.programs = cli.programs.min(cli.prosumers);
+	options.ledgers_per_group = cli.ledgers;
 
 	let mut demo = tokio::select! {
 		started = Demo::start(options, &["alice", "bob", "charlie", "dave"], say) => match started {

@@ -7,10 +7,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use gridveil_tests::{
-	demo::dataset_path,
+	demo::{dataset_path, Defences},
 	privacy::{
+		averaging,
 		community::Community,
+		onchain::{self, RunPlan},
 		paper::{self, gridveil_splitter, paper_splitter, Experiment},
+		profiles::Profiles,
 		report::{self, PAPER_SHARES},
 		results::Results,
 		results_dir,
@@ -41,15 +44,95 @@ enum Command {
 		#[arg(long, default_value_t = 51)]
 		max_profiles: usize,
 	},
+	/// The demo's trading day on four validators with one real edge box per
+	/// prosumer, then the adversaries on what the chain published (about 15
+	/// minutes a run).
+	Chain {
+		/// The defences: `on` (the edge client's defaults), `off` (all off),
+		/// or the ones to turn off, comma-separated: random-shares, jitter,
+		/// feeless, batched-registration.
+		#[arg(long, default_value = "on")]
+		defences: String,
+		/// Prosumers (the dataset has 51).
+		#[arg(long, default_value_t = 51)]
+		prosumers: usize,
+		/// Ledgers per group: the shares each prosumer reports.
+		#[arg(long, default_value_t = 5)]
+		ledgers: u32,
+		/// Where the network and the boxes go (default: a new temporary folder).
+		#[arg(long)]
+		dir: Option<PathBuf>,
+	},
 	/// Renders docs/privacy.md from the results.
 	Report,
-	/// Everything docs/privacy.md shows, then the page.
+	/// Everything docs/privacy.md shows, then the page: the paper's
+	/// experiment, a day on chain with the defaults and one with every
+	/// defence off.
 	All {
 		/// Classify one day in this many (1: every day of the year, about 30
 		/// minutes on 2 cores; 7: about 5).
 		#[arg(long, default_value_t = 7)]
 		day_step: usize,
+		/// Only the paper's experiment, no runs on chain.
+		#[arg(long)]
+		skip_chain: bool,
 	},
+}
+
+/// `on`, `off`, or the defences to turn off; with the run's name.
+fn parse_defences(text: &str) -> Result<(Defences, String)> {
+	match text {
+		"on" => return Ok((Defences::ALL, "defaults on".into())),
+		"off" => return Ok((Defences::NONE, "every defence off".into())),
+		_ => {},
+	}
+	let mut defences = Defences::ALL;
+	for name in text.split(',').map(str::trim) {
+		match name {
+			"random-shares" => defences.random_shares = false,
+			"jitter" => defences.jittered_timing = false,
+			"feeless" => defences.feeless_reports = false,
+			"batched-registration" => defences.batched_registration = false,
+			other => anyhow::bail!(
+				"unknown defence {other:?}: on, off, or random-shares, jitter, feeless, \
+				 batched-registration"
+			),
+		}
+	}
+	Ok((defences, format!("off: {text}")))
+}
+
+/// One run on chain, added to `results` (replacing a run of the same name).
+fn chain_run(
+	results: &mut Results,
+	defences: &str,
+	prosumers: usize,
+	ledgers: u32,
+	dir: Option<PathBuf>,
+) -> Result<()> {
+	let (defences, name) = parse_defences(defences)?;
+	let community = Community::load(&dataset_path())?;
+	let fitted: Vec<Profiles> = (2..=community.prosumers.len())
+		.map(|count| Profiles::fit(&community.days, count, 2016))
+		.collect::<Result<_>>()?;
+	let dir = dir.unwrap_or_else(|| {
+		std::env::temp_dir().join(format!("gridveil-privacy-{}", gridveil_edge::now_ms() / 1_000))
+	});
+	say(&format!("{name}: {prosumers} prosumers, {ledgers} ledgers a group, in {}", dir.display()));
+	let plan = RunPlan { name, defences, prosumers, ledgers, dir, seed: 2016 };
+	let run =
+		tokio::runtime::Runtime::new()?.block_on(onchain::run(&plan, &community, &fitted, &say))?;
+	say(&format!(
+		"{}: {} of {} reports, scan {}, {:.1} minutes",
+		run.name,
+		run.reports,
+		run.expected_reports,
+		if run.findings.clean() { "clean" } else { "found something" },
+		run.minutes
+	));
+	results.chain.retain(|old| old.name != run.name);
+	results.chain.push(run);
+	Ok(())
 }
 
 fn say(line: &str) {
@@ -84,6 +167,26 @@ fn paper_experiments(
 		paper::run(&community, &Experiment { splitter: gridveil_splitter, ..base }, &say)?;
 	results.day_step = day_step;
 	results.seed = seed;
+	say("long-lived pseudonyms: each one's shares averaged over D days");
+	let fitted: Vec<Profiles> = report::AVERAGING_PROFILES
+		.iter()
+		.filter(|count| **count <= community.prosumers.len())
+		.map(|count| Profiles::fit(&community.days, *count, seed))
+		.collect::<Result<_>>()?;
+	results.averaging.clear();
+	let splitters: [(&str, fn(&Community, usize) -> paper::Splitter); 2] =
+		[("paper", paper_splitter), ("edge", gridveil_splitter)];
+	for (name, splitter) in splitters {
+		results.averaging.extend(averaging::run(
+			&community,
+			name,
+			splitter(&community, 15),
+			report::AVERAGING_SHARES,
+			&report::AVERAGING_DAYS,
+			&fitted,
+			seed,
+		)?);
+	}
 	Ok(())
 }
 
@@ -98,7 +201,8 @@ fn render(results: &Results) -> Result<()> {
 		"The edge client's split",
 		&dir,
 	)?;
-	let page = report::render(results, &paper_plots, &gridveil_plots)?;
+	let chain_plots = report::chain_plots(&results.chain, &dir)?;
+	let page = report::render(results, &paper_plots, &gridveil_plots, &chain_plots)?;
 	let path = dir.join("../privacy.md");
 	std::fs::write(&path, page)?;
 	say(&format!("wrote {}", path.display()));
@@ -114,10 +218,20 @@ fn main() -> Result<()> {
 			paper_experiments(&mut results, day_step, seed, max_profiles)?;
 			results.save(&path)?;
 		},
+		Command::Chain { defences, prosumers, ledgers, dir } => {
+			chain_run(&mut results, &defences, prosumers, ledgers, dir)?;
+			results.save(&path)?;
+		},
 		Command::Report => render(&results)?,
-		Command::All { day_step } => {
+		Command::All { day_step, skip_chain } => {
 			paper_experiments(&mut results, day_step, 2016, 51)?;
 			results.save(&path)?;
+			if !skip_chain {
+				for defences in ["on", "off"] {
+					chain_run(&mut results, defences, 51, 5, None)?;
+					results.save(&path)?;
+				}
+			}
 			render(&results)?;
 		},
 	}

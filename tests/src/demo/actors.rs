@@ -34,7 +34,8 @@ pub fn columns() -> Result<Vec<String>> {
 /// Groups in the demo's tree, each under its own intermediate node.
 pub const GROUPS: usize = 2;
 
-/// Ledgers per group, and so pseudonyms per prosumer.
+/// Ledgers per group, and so pseudonyms per prosumer, unless the demo's
+/// options say otherwise.
 pub const LEDGERS_PER_GROUP: u32 = 3;
 
 /// The secret URI of the liquidator key the validators' offchain workers hold.
@@ -93,12 +94,15 @@ pub struct Actors {
 	pub coordinators: Vec<Keypair>,
 	/// The prosumers, split over the groups in two halves.
 	pub prosumers: Vec<Prosumer>,
+	/// Ledgers in each group: each prosumer's pseudonyms.
+	pub ledgers_per_group: u32,
 }
 
 impl Actors {
 	/// `prosumers` households (at most 51), the first `programs` of them in
-	/// a demand-response program.
-	pub fn new(prosumers: usize, programs: usize) -> Result<Self> {
+	/// a demand-response program, each with a pseudonym in each of its
+	/// group's `ledgers_per_group` ledgers.
+	pub fn new(prosumers: usize, programs: usize, ledgers_per_group: u32) -> Result<Self> {
 		let per_group = prosumers.div_ceil(GROUPS);
 		let prosumers = columns()?
 			.into_iter()
@@ -114,7 +118,7 @@ impl Actors {
 					device: keypair(&device_secret)?,
 					device_secret,
 					group: index / per_group.max(1),
-					pseudonyms: (0..LEDGERS_PER_GROUP)
+					pseudonyms: (0..ledgers_per_group)
 						.map(|ledger| split::pseudonym(&secret, ledger))
 						.collect::<Result<_, _>>()?,
 					secret,
@@ -131,6 +135,7 @@ impl Actors {
 				.map(|group| keypair(&format!("//GridVeil//coordinator//{group}")))
 				.collect::<Result<_>>()?,
 			prosumers,
+			ledgers_per_group,
 		})
 	}
 

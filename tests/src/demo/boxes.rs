@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{actors::Prosumer, network::Clock, setup::Deployment};
-use crate::edge::{edge_binary, EdgeConfig, Process};
+use super::{actors::Prosumer, network::Clock, setup::Deployment, Defences};
+use crate::edge::{edge_binary, EdgeConfig, Process, TradingSection};
 
 /// The first household's dashboard port; household `i` listens on `+ i`.
 pub const FIRST_DASHBOARD_PORT: u16 = 8100;
@@ -41,11 +41,13 @@ impl EdgeBox {
 }
 
 /// The configuration of household `prosumer`'s box.
+#[allow(clippy::too_many_arguments)]
 pub fn config(
 	prosumer: &Prosumer,
 	node_url: &str,
 	clock: &Clock,
 	deployment: &Deployment,
+	defences: Defences,
 	dataset: &Path,
 	dir: &Path,
 	dashboard_port: u16,
@@ -61,7 +63,13 @@ pub fn config(
 		.filter(|program| program.prosumer == prosumer.index)
 		.map(|program| (program.program_id, program.request_file.clone()))
 		.collect();
-	config.trading = Some((true, prosumer.pseudonyms.len(), JITTER_WINDOW_MS));
+	config.trading = Some(TradingSection {
+		random_shares: defences.random_shares,
+		..TradingSection::on(
+			prosumer.pseudonyms.len(),
+			if defences.jittered_timing { JITTER_WINDOW_MS } else { 0 },
+		)
+	});
 	config.dashboard_port = dashboard_port;
 	config
 }
@@ -73,14 +81,16 @@ pub fn start(
 	node_url: &str,
 	clock: &Clock,
 	deployment: &Deployment,
+	defences: Defences,
 	dataset: &Path,
 	root: &Path,
 ) -> Result<EdgeBox> {
 	let dir = root.join(prosumer.column());
 	std::fs::create_dir_all(&dir)?;
 	let dashboard_port = FIRST_DASHBOARD_PORT + prosumer.index as u16;
-	let config_path = config(prosumer, node_url, clock, deployment, dataset, &dir, dashboard_port)
-		.write(&prosumer.device_secret, &prosumer.secret)?;
+	let config_path =
+		config(prosumer, node_url, clock, deployment, defences, dataset, &dir, dashboard_port)
+			.write(&prosumer.device_secret, &prosumer.secret)?;
 	let process = Process::spawn(
 		&format!("gridveil-edge ({})", prosumer.column()),
 		&edge_binary()?,

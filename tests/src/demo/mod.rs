@@ -36,6 +36,41 @@ use crate::{
 	energy_market::SLOTS_PER_DAY,
 };
 
+/// The defences against linking a prosumer's pseudonyms, all on unless the
+/// privacy evaluation turns some off to measure what each one buys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Defences {
+	/// Shares drawn from the OS CSPRNG within a fixed range (off: each
+	/// reading sent as equal shares).
+	pub random_shares: bool,
+	/// Each share sent at its own random moment (off: a box sends all of a
+	/// slot's shares at once).
+	pub jittered_timing: bool,
+	/// Feeless reports: pseudonyms never hold funds (off: each prosumer
+	/// funds its own pseudonyms, as paid reports would need).
+	pub feeless_reports: bool,
+	/// Pseudonyms registered in one sorted batch per ledger (off: each
+	/// prosumer's pseudonyms registered one after another, prosumer by prosumer).
+	pub batched_registration: bool,
+}
+
+impl Defences {
+	/// The product's defaults.
+	pub const ALL: Self = Self {
+		random_shares: true,
+		jittered_timing: true,
+		feeless_reports: true,
+		batched_registration: true,
+	};
+	/// Every defence off.
+	pub const NONE: Self = Self {
+		random_shares: false,
+		jittered_timing: false,
+		feeless_reports: false,
+		batched_registration: false,
+	};
+}
+
 /// How the demo runs.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -43,6 +78,10 @@ pub struct Options {
 	pub prosumers: usize,
 	/// Households, the first ones, in a demand-response program.
 	pub programs: usize,
+	/// Ledgers in each group, and so pseudonyms (shares) per prosumer.
+	pub ledgers_per_group: u32,
+	/// The defences against linking pseudonyms.
+	pub defences: Defences,
 	/// Slots after a slot in which its shares are still taken: eight (48 s),
 	/// so a report survives a validator's empty Aura slots.
 	pub report_grace_slots: u32,
@@ -53,7 +92,14 @@ pub struct Options {
 impl Options {
 	/// 51 households, 6 of them in programs, under `dir`.
 	pub fn new(dir: PathBuf) -> Self {
-		Self { prosumers: actors::HOUSEHOLDS, programs: 6, report_grace_slots: 8, dir }
+		Self {
+			prosumers: actors::HOUSEHOLDS,
+			programs: 6,
+			ledgers_per_group: actors::LEDGERS_PER_GROUP,
+			defences: Defences::ALL,
+			report_grace_slots: 8,
+			dir,
+		}
 	}
 }
 
@@ -95,7 +141,7 @@ impl Demo {
 	/// spread over them in turn).
 	pub async fn start(options: Options, box_nodes: &[&str], say: impl Fn(&str)) -> Result<Self> {
 		std::fs::create_dir_all(&options.dir)?;
-		let actors = Actors::new(options.prosumers, options.programs)?;
+		let actors = Actors::new(options.prosumers, options.programs, options.ledgers_per_group)?;
 		let clock = Clock::starting_after(gridveil_edge::now_ms() + LEAD_MS);
 		say(&format!(
 			"spawning 4 validators (alice, bob, charlie, dave) with {:.3}-second slots; \
@@ -116,9 +162,17 @@ impl Demo {
 		}
 
 		say("setting up: verifying key, main grid, producers, tree, pseudonyms, programs, offers");
-		let deployment = setup::run(&client, &rpc, &actors, &clock, &dataset_path(), &options.dir)
-			.await
-			.context("the setup")?;
+		let deployment = setup::run(
+			&client,
+			&rpc,
+			&actors,
+			&clock,
+			&dataset_path(),
+			&options.dir,
+			options.defences,
+		)
+		.await
+		.context("the setup")?;
 		let mut net_readings = vec![0i64; SLOTS_PER_DAY as usize];
 		for prosumer in &actors.prosumers {
 			let dataset = Dataset::load(&dataset_path(), &prosumer.column())?;
@@ -139,6 +193,7 @@ impl Demo {
 				url,
 				&clock,
 				&deployment,
+				options.defences,
 				&dataset_path(),
 				&options.dir.join("boxes"),
 			)?);

@@ -17,8 +17,9 @@ use subxt::{
 };
 
 use super::{
-	actors::{account, keypair, Actors, LEDGERS_PER_GROUP, LIQUIDATOR_SURI},
+	actors::{account, keypair, Actors, LIQUIDATOR_SURI},
 	network::Clock,
+	Defences,
 };
 use crate::{
 	chain::{self, Client, KeyRegistered, Rpc},
@@ -33,8 +34,12 @@ use crate::{
 pub const UNIT: u128 = 1_000_000_000_000;
 /// What each coordinator gets to pay fees and its group's bills.
 const COORDINATOR_FUNDS: u128 = 10_000 * UNIT;
-/// What each prosumer in a program and its device get for fees.
+/// What each prosumer in a program and its device get for fees (and, with
+/// feeless reports off, every prosumer).
 const FEE_FUNDS: u128 = 10 * UNIT;
+/// What a prosumer sends each of its pseudonyms when reports are not
+/// feeless (the privacy evaluation's funding link).
+const PSEUDONYM_FUNDS: u128 = UNIT;
 /// The reward the aggregator escrows for each program.
 pub const PROGRAM_REWARD: u128 = 100 * UNIT;
 /// Penalty per Wh of deviation: 0.01 VEIL.
@@ -155,7 +160,8 @@ fn request_for(readings: &[gridveil_edge::store::Reading]) -> [u64; poseidon::HO
 	request
 }
 
-/// Runs the setup; the day must not have started when round 1 lands.
+/// Runs the setup with `defences`; the day must not have started when
+/// round 1 lands.
 pub async fn run(
 	client: &Client,
 	rpc: &Rpc,
@@ -163,6 +169,7 @@ pub async fn run(
 	clock: &Clock,
 	dataset_path: &Path,
 	dir: &Path,
+	defences: Defences,
 ) -> Result<Deployment> {
 	// The aggregator's trusted setup (one key for every program) and the
 	// households' readings, which the demo knows because it plays the meters.
@@ -226,9 +233,13 @@ pub async fn run(
 	for coordinator in &actors.coordinators {
 		operator_calls.push(transfer(account(coordinator), COORDINATOR_FUNDS));
 	}
-	for prosumer in actors.in_programs() {
-		operator_calls.push(transfer(account(&prosumer.account), FEE_FUNDS));
-		operator_calls.push(transfer(account(&prosumer.device), FEE_FUNDS));
+	for prosumer in &actors.prosumers {
+		if prosumer.in_program || !defences.feeless_reports {
+			operator_calls.push(transfer(account(&prosumer.account), FEE_FUNDS));
+		}
+		if prosumer.in_program {
+			operator_calls.push(transfer(account(&prosumer.device), FEE_FUNDS));
+		}
 	}
 	let emitted = all_in_block(submit_all(client, rpc, &actors.operator, &operator_calls).await?)
 		.await
@@ -253,7 +264,7 @@ pub async fn run(
 				vec![
 					("parent", Value::u128((*parent).into())),
 					("coordinator", address_value(account(coordinator))),
-					("ledgers", Value::u128(LEDGERS_PER_GROUP.into())),
+					("ledgers", Value::u128(actors.ledgers_per_group.into())),
 				],
 			)
 		})
@@ -340,7 +351,9 @@ pub async fn run(
 
 	// Round 3. Each coordinator operates its own group and registers its
 	// members' pseudonyms, one sorted batch per ledger (so the order links
-	// nobody); the prosumers accept and authorise their boxes; the auction closes.
+	// nobody; with batched registration off, each member's pseudonyms one
+	// after another); the prosumers accept and authorise their boxes (and,
+	// with feeless reports off, fund their pseudonyms); the auction closes.
 	let mut pending = Vec::new();
 	for (index, (coordinator, group)) in actors.coordinators.iter().zip(&groups).enumerate() {
 		let mut calls = vec![dynamic::transaction(
@@ -348,17 +361,39 @@ pub async fn run(
 			"add_operator",
 			vec![Value::u128(group.group.into()), address_value(account(coordinator))],
 		)];
-		for (position, ledger) in group.ledgers.iter().enumerate() {
-			let batch: Vec<AccountId32> =
-				actors.members(index).map(|member| account(&member.pseudonyms[position])).collect();
-			calls.push(register_pseudonyms_call(*ledger, &batch));
+		if defences.batched_registration {
+			for (position, ledger) in group.ledgers.iter().enumerate() {
+				let batch: Vec<AccountId32> = actors
+					.members(index)
+					.map(|member| account(&member.pseudonyms[position]))
+					.collect();
+				calls.push(register_pseudonyms_call(*ledger, &batch));
+			}
+		} else {
+			for member in actors.members(index) {
+				for (pseudonym, ledger) in member.pseudonyms.iter().zip(&group.ledgers) {
+					calls.push(register_pseudonyms_call(*ledger, &[account(pseudonym)]));
+				}
+			}
 		}
 		pending.push(submit_all(client, rpc, coordinator, &calls).await?);
 	}
-	for program in &programs {
-		let prosumer = &actors.prosumers[program.prosumer];
-		let calls = accept_with_device(program.program_id, account(&prosumer.device));
-		pending.push(submit_all(client, rpc, &prosumer.account, &calls).await?);
+	for prosumer in &actors.prosumers {
+		let mut calls = Vec::new();
+		if let Some(program) = programs.iter().find(|program| program.prosumer == prosumer.index) {
+			calls.extend(accept_with_device(program.program_id, account(&prosumer.device)));
+		}
+		if !defences.feeless_reports {
+			calls.extend(
+				prosumer
+					.pseudonyms
+					.iter()
+					.map(|pseudonym| transfer(account(pseudonym), PSEUDONYM_FUNDS)),
+			);
+		}
+		if !calls.is_empty() {
+			pending.push(submit_all(client, rpc, &prosumer.account, &calls).await?);
+		}
 	}
 	pending.push(
 		submit_all(

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{proofs, results::Stats};
 use crate::{
 	demo::dataset_path,
-	edge::{edge_binary, EdgeConfig, Process},
+	edge::{edge_binary, EdgeConfig, Process, TradingSection},
 	node::{Node, NodeSpec},
 };
 
@@ -64,7 +64,7 @@ pub async fn run(hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
 	let mut config =
 		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path(), "household-01", 1_000);
 	config.proving_key = Some(cache.join("deviation-L4.pk"));
-	config.trading = Some((false, 3, 500));
+	config.trading = Some(TradingSection { enabled: false, ..TradingSection::on(3, 500) });
 	let config_path = config.write("//GridVeil//load//device", "//GridVeil//load//pseudonyms")?;
 	let mut daemon = Process::spawn(
 		"gridveil-edge (idle)",

@@ -476,6 +476,7 @@ pub fn plot(results: &Results, path: &Path) -> Result<()> {
 		y_label: "seconds".into(),
 		series,
 		y_max: None,
+		legend_right: false,
 	}
 	.write_png(path)
 }

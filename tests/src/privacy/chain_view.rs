@@ -1,7 +1,8 @@
 //! The on-chain adversary's view: what anyone can read from a node over
 //! RPC (blocks, extrinsics, events, storage), and nothing else. Each share
 //! report with its pseudonym, slot, value, block, position and nonce; each
-//! pseudonym registration with its order; each transfer (funding).
+//! pseudonym registration with its order; each transfer (funding); and every
+//! extrinsic, event and storage entry as bytes, for the scan.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,10 @@ use subxt::{
 	utils::AccountId32,
 };
 
-use crate::chain::Client;
+use crate::{
+	chain::{Client, Rpc},
+	demand_response::DeviationRegistered,
+};
 
 /// One `report_share` as the chain shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,11 +72,22 @@ pub struct ChainView {
 	pub registrations: Vec<RegistrationSeen>,
 	/// Every transfer.
 	pub transfers: Vec<TransferSeen>,
+	/// Every program hour's public deviation: program, hour, Wh.
+	pub deviations: Vec<(u64, u32, u64)>,
 	/// The blocks read.
 	pub blocks: u64,
-	/// Every event's pallet and name with its fields as text, for the scan
-	/// for readings, requests and links.
-	pub event_texts: Vec<String>,
+	/// Every extrinsic and every event as published (SCALE bytes), for the
+	/// scan for readings, requests and links.
+	pub published: Vec<Published>,
+}
+
+/// One published item: an extrinsic, an event or a storage entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+	/// What it is and where: `block 12, extrinsic 3 (EnergyMarket.report_share)`.
+	pub label: String,
+	/// Its bytes (for a storage entry, the key and then the value).
+	pub bytes: Vec<u8>,
 }
 
 impl ChainView {
@@ -119,6 +134,42 @@ fn signer(address: Option<&[u8]>) -> Option<AccountId32> {
 	})
 }
 
+/// Every storage entry at block `at` (`None`: the best block) but the
+/// runtime's own code (`:code`, which holds no data), as published items,
+/// read in pages of 1,000 keys.
+pub async fn state(rpc: &Rpc, at: Option<subxt::utils::H256>) -> Result<Vec<Published>> {
+	const PAGE: u32 = 1_000;
+	let mut entries = Vec::new();
+	let mut start: Option<Vec<u8>> = None;
+	loop {
+		let keys = rpc.state_get_keys_paged(&[], PAGE, start.as_deref(), at).await?;
+		let Some(last) = keys.last().cloned() else { break };
+		let values = rpc.state_query_storage_at(keys.iter().map(Vec::as_slice), at).await?;
+		for change_set in values {
+			for (key, value) in change_set.changes {
+				if key.0 == b":code" {
+					continue;
+				}
+				let mut bytes = key.0.clone();
+				bytes.extend(value.map(|value| value.0).unwrap_or_default());
+				entries.push(Published {
+					label: format!("storage 0x{}", hex(&key.0[..key.0.len().min(32)])),
+					bytes,
+				});
+			}
+		}
+		if keys.len() < PAGE as usize {
+			break;
+		}
+		start = Some(last);
+	}
+	Ok(entries)
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// Reads blocks `from..=to` of `client`'s node.
 pub async fn read(client: &Client, from: u64, to: u64) -> Result<ChainView> {
 	let mut view = ChainView::default();
@@ -129,6 +180,14 @@ pub async fn read(client: &Client, from: u64, to: u64) -> Result<ChainView> {
 		for extrinsic in extrinsics.iter() {
 			let extrinsic = extrinsic?;
 			let index = extrinsic.index() as u32;
+			view.published.push(Published {
+				label: format!(
+					"block {number}, extrinsic {index} ({}.{})",
+					extrinsic.pallet_name(),
+					extrinsic.call_name()
+				),
+				bytes: extrinsic.bytes().to_vec(),
+			});
 			let Some(account) = signer(extrinsic.address_bytes()) else { continue };
 			if let Some(nonce) =
 				extrinsic.transaction_extensions().and_then(|extensions| extensions.nonce())
@@ -156,15 +215,14 @@ pub async fn read(client: &Client, from: u64, to: u64) -> Result<ChainView> {
 				Phase::ApplyExtrinsic(index) => Some(index),
 				Phase::Initialization | Phase::Finalization => None,
 			};
-			let fields = event
-				.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>()
-				.map(|fields| fields.to_string())
-				.unwrap_or_default();
-			view.event_texts.push(format!(
-				"{}.{} {fields}",
-				event.pallet_name(),
-				event.event_name()
-			));
+			view.published.push(Published {
+				label: format!(
+					"block {number}, event {}.{}",
+					event.pallet_name(),
+					event.event_name()
+				),
+				bytes: event.bytes().to_vec(),
+			});
 			match (event.pallet_name(), event.event_name(), position) {
 				("EnergyMarket", "ShareReported", Some(position)) => {
 					let share: ShareReported = event.decode_fields_unchecked_as()?;
@@ -176,6 +234,14 @@ pub async fn read(client: &Client, from: u64, to: u64) -> Result<ChainView> {
 						position,
 						nonce: nonces.get(&position).copied().unwrap_or_default(),
 					});
+				},
+				("DemandResponse", "DeviationRegistered", _) => {
+					let registered: DeviationRegistered = event.decode_fields_unchecked_as()?;
+					view.deviations.push((
+						registered.program_id,
+						registered.hour,
+						registered.deviation,
+					));
 				},
 				("Balances", "Transfer", _) => {
 					let transfer: Transfer = event.decode_fields_unchecked_as()?;

@@ -5,17 +5,25 @@
 //! - [`profiles`]: k-means profiles γ and the predictor γ(·).
 //! - [`paper`]: the paper's experiment (section 9, Figure 7) on simulated
 //!   splits, with the paper's split and with the edge client's.
+//! - [`averaging`]: long-lived pseudonyms, averaged over days.
 //! - [`chain_view`]: what an adversary reads from a node over RPC.
 //! - [`linkage`]: linking a prosumer's pseudonyms from the chain alone.
+//! - [`onchain`]: the demo's day on four validators with chosen defences,
+//!   attacked from what the chain published.
+//! - [`scan`]: the search of everything published for readings, requests
+//!   and pseudonym-to-person links.
 //! - [`results`], [`report`]: `docs/privacy/results.json` and the page.
 
+pub mod averaging;
 pub mod chain_view;
 pub mod community;
 pub mod linkage;
+pub mod onchain;
 pub mod paper;
 pub mod profiles;
 pub mod report;
 pub mod results;
+pub mod scan;
 
 use std::path::{Path, PathBuf};
 

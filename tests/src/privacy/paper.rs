@@ -26,10 +26,11 @@ pub enum Splitter {
 		/// Its largest, Wh.
 		high: f64,
 	},
-	/// The edge client's split (`gridveil_edge::split::split`): n − 1 shares
-	/// uniform in ±max(|net|, 1 kWh), the last one making the sum, all within
-	/// the chain's share bound.
+	/// The edge client's split (`gridveil_edge::split::split`): uniform
+	/// among the splits within ±`spread_wh`, all within the chain's bound.
 	GridVeil {
+		/// The box's `trading.share_spread_wh`.
+		spread_wh: i64,
 		/// `EnergyMarket::MaxShareWh`.
 		bound_wh: i64,
 	},
@@ -64,10 +65,15 @@ impl Splitter {
 				}
 				Ok(shares)
 			},
-			Splitter::GridVeil { bound_wh } => {
-				let shares =
-					gridveil_edge::split::split(value.round() as i64, count, bound_wh, rng)
-						.map_err(|error| anyhow::anyhow!("splitting {value} Wh: {error}"))?;
+			Splitter::GridVeil { spread_wh, bound_wh } => {
+				let shares = gridveil_edge::split::split(
+					value.round() as i64,
+					count,
+					spread_wh,
+					bound_wh,
+					rng,
+				)
+				.map_err(|error| anyhow::anyhow!("splitting {value} Wh: {error}"))?;
 				Ok(shares.into_iter().map(|share| share as f64).collect())
 			},
 		}
@@ -89,12 +95,73 @@ pub struct Point {
 	pub hits: usize,
 	/// Share of prosumers in the largest profile: what always guessing it wins.
 	pub largest_profile: f64,
+	/// Per true profile γ: share-days of its prosumers classified, and hits.
+	#[serde(default)]
+	pub per_profile: Vec<[usize; 2]>,
 }
 
 impl Point {
 	/// The adversary's accuracy.
 	pub fn accuracy(&self) -> f64 {
 		self.hits as f64 / self.trials.max(1) as f64
+	}
+
+	/// The mean over the profiles of the share of their prosumers' rows
+	/// named correctly (macro-averaged recall). An adversary whose guesses do
+	/// not depend on the owner scores exactly 1/|Γ| here, however unequal
+	/// the profiles' sizes, where its plain accuracy is the share of
+	/// prosumers in whatever profile it names most.
+	pub fn balanced_accuracy(&self) -> f64 {
+		let recalls: Vec<f64> = self
+			.per_profile
+			.iter()
+			.filter(|[trials, _]| *trials > 0)
+			.map(|[trials, hits]| *hits as f64 / *trials as f64)
+			.collect();
+		recalls.iter().sum::<f64>() / recalls.len().max(1) as f64
+	}
+}
+
+/// Classifies `rows` (each a day of the fitted length) with `profiles`,
+/// `owners[i]` owning row i: rows, hits and hits per true profile.
+pub fn score(profiles: &Profiles, rows: &[Vec<f64>], owners: &[usize]) -> Result<Counted> {
+	let predicted = profiles.predict(rows)?;
+	let mut counted =
+		Counted { trials: rows.len(), hits: 0, per_profile: vec![[0, 0]; profiles.count] };
+	for (profile, owner) in predicted.iter().zip(owners) {
+		let truth = profiles.of_prosumer[*owner];
+		counted.per_profile[truth][0] += 1;
+		if *profile == truth {
+			counted.hits += 1;
+			counted.per_profile[truth][1] += 1;
+		}
+	}
+	Ok(counted)
+}
+
+/// What [`score`] counts.
+#[derive(Clone, Debug, Default)]
+pub struct Counted {
+	/// Rows classified.
+	pub trials: usize,
+	/// Rows named with their owner's profile.
+	pub hits: usize,
+	/// Per true profile: rows and hits.
+	pub per_profile: Vec<[usize; 2]>,
+}
+
+impl Counted {
+	/// As a point of a plot at `slot_minutes`, |Γ| and n.
+	pub fn point(self, slot_minutes: usize, profiles: &Profiles, shares: usize) -> Point {
+		Point {
+			slot_minutes,
+			profiles: profiles.count,
+			shares,
+			trials: self.trials,
+			hits: self.hits,
+			largest_profile: profiles.largest_share(),
+			per_profile: self.per_profile,
+		}
 	}
 }
 
@@ -127,9 +194,14 @@ pub fn paper_splitter(community: &Community, slot_minutes: usize) -> Splitter {
 	Splitter::Paper { low, high }
 }
 
-/// The edge client's split under the runtime's share bound.
-pub fn gridveil_splitter(_community: &Community, _slot_minutes: usize) -> Splitter {
-	Splitter::GridVeil { bound_wh: 1_000_000 }
+/// The edge client's split with its default spread (per 15 minutes; a
+/// longer slot sums its quarter hours' shares, so its spread grows with it)
+/// under the runtime's share bound.
+pub fn gridveil_splitter(_community: &Community, slot_minutes: usize) -> Splitter {
+	Splitter::GridVeil {
+		spread_wh: gridveil_edge::split::DEFAULT_SPREAD_WH * (slot_minutes / 15).max(1) as i64,
+		bound_wh: gridveil_edge::daemon::MAX_SHARE_WH,
+	}
 }
 
 /// Runs `experiment` on `community`, reporting each |Γ| to `say`.
@@ -148,11 +220,9 @@ pub fn run(
 		let splitter = (experiment.splitter)(community, slot_minutes);
 		for &profile_count in &experiment.profiles {
 			let profiles = Profiles::fit(&days, profile_count, experiment.seed)?;
-			let largest = profiles.sizes().into_iter().max().unwrap_or(0) as f64
-				/ community.prosumers.len() as f64;
 			let mut line = format!("{slot_minutes} min, |Γ| = {profile_count}:");
 			// One thread per n (the machine's cores share them).
-			let counted: Vec<Result<(usize, usize)>> = std::thread::scope(|scope| {
+			let counted: Vec<Result<Counted>> = std::thread::scope(|scope| {
 				let workers: Vec<_> = experiment
 					.shares
 					.iter()
@@ -171,15 +241,7 @@ pub fn run(
 					.collect()
 			});
 			for (&share_count, counted) in experiment.shares.iter().zip(counted) {
-				let (trials, hits) = counted?;
-				let point = Point {
-					slot_minutes,
-					profiles: profile_count,
-					shares: share_count,
-					trials,
-					hits,
-					largest_profile: largest,
-				};
+				let point = counted?.point(slot_minutes, &profiles, share_count);
 				line.push_str(&format!(" n={share_count} {:.1} %", point.accuracy() * 100.0));
 				points.push(point);
 			}
@@ -190,14 +252,14 @@ pub fn run(
 }
 
 /// Splits every `day_step`-th day of each prosumer into `share_count`
-/// share-days and classifies them: (share-days, hits on the owner's profile).
+/// share-days and classifies them.
 fn classify(
 	days: &[Vec<Vec<f64>>],
 	profiles: &Profiles,
 	splitter: Splitter,
 	share_count: usize,
 	experiment: &Experiment,
-) -> Result<(usize, usize)> {
+) -> Result<Counted> {
 	let mut rng =
 		StdRng::seed_from_u64(experiment.seed ^ (share_count as u64) << 32 ^ profiles.count as u64);
 	let (mut rows, mut owners) = (Vec::new(), Vec::new());
@@ -214,13 +276,7 @@ fn classify(
 			rows.extend(share_days);
 		}
 	}
-	let predicted = profiles.predict(&rows)?;
-	let hits = predicted
-		.iter()
-		.zip(&owners)
-		.filter(|(profile, owner)| **profile == profiles.of_prosumer[**owner])
-		.count();
-	Ok((rows.len(), hits))
+	score(profiles, &rows, &owners)
 }
 
 #[cfg(test)]
@@ -263,7 +319,9 @@ mod tests {
 	#[test]
 	fn the_edge_split_sums_exactly() {
 		let mut rng = StdRng::seed_from_u64(3);
-		let shares = Splitter::GridVeil { bound_wh: 1_000_000 }.split(-77.0, 5, &mut rng).unwrap();
+		let shares = Splitter::GridVeil { spread_wh: 10_000, bound_wh: 1_000_000 }
+			.split(-77.0, 5, &mut rng)
+			.unwrap();
 		assert_eq!(shares.len(), 5);
 		assert_eq!(shares.iter().sum::<f64>(), -77.0);
 	}

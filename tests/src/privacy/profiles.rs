@@ -52,6 +52,11 @@ impl Profiles {
 		Ok(self.model.predict(&matrix(&refs, width)?).to_vec())
 	}
 
+	/// The largest profile's share of the prosumers: what always naming it wins.
+	pub fn largest_share(&self) -> f64 {
+		self.sizes().into_iter().max().unwrap_or(0) as f64 / self.of_prosumer.len().max(1) as f64
+	}
+
 	/// How many prosumers have each profile.
 	pub fn sizes(&self) -> Vec<usize> {
 		let mut sizes = vec![0; self.count];

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::paper::Point;
+use super::{averaging::AveragedPoint, onchain::ChainRun, paper::Point};
 
 /// Every figure of `docs/privacy.md`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -23,6 +23,12 @@ pub struct Results {
 	/// Seed of the splits and of k-means.
 	#[serde(default)]
 	pub seed: u64,
+	/// Long-lived pseudonyms averaged over days, per split.
+	#[serde(default)]
+	pub averaging: Vec<AveragedPoint>,
+	/// The runs on chain, by name.
+	#[serde(default)]
+	pub chain: Vec<ChainRun>,
 }
 
 impl Results {
