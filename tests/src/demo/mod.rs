@@ -82,6 +82,9 @@ pub struct Options {
 	pub ledgers_per_group: u32,
 	/// The defences against linking pseudonyms.
 	pub defences: Defences,
+	/// Time from picking the clock to the day's start, ms: spawning the
+	/// network and the setup's rounds must fit in it.
+	pub lead_ms: u64,
 	/// Slots after a slot in which its shares are still taken: eight (48 s),
 	/// so a report survives a validator's empty Aura slots.
 	pub report_grace_slots: u32,
@@ -97,6 +100,7 @@ impl Options {
 			programs: 6,
 			ledgers_per_group: actors::LEDGERS_PER_GROUP,
 			defences: Defences::ALL,
+			lead_ms: LEAD_MS,
 			report_grace_slots: 8,
 			dir,
 		}
@@ -110,7 +114,7 @@ pub fn dataset_path() -> PathBuf {
 
 /// Time from picking the clock to the day's start: spawning the network
 /// (about a minute on 2 cores) and three setup rounds.
-const LEAD_MS: u64 = 150_000;
+pub const LEAD_MS: u64 = 150_000;
 
 /// A running demo.
 pub struct Demo {
@@ -142,7 +146,7 @@ impl Demo {
 	pub async fn start(options: Options, box_nodes: &[&str], say: impl Fn(&str)) -> Result<Self> {
 		std::fs::create_dir_all(&options.dir)?;
 		let actors = Actors::new(options.prosumers, options.programs, options.ledgers_per_group)?;
-		let clock = Clock::starting_after(gridveil_edge::now_ms() + LEAD_MS);
+		let clock = Clock::starting_after(gridveil_edge::now_ms() + options.lead_ms);
 		say(&format!(
 			"spawning 4 validators (alice, bob, charlie, dave) with {:.3}-second slots; \
 			 day {} starts in {} s",

@@ -29,7 +29,7 @@ use super::{
 };
 use crate::{
 	chain,
-	demo::{actors::account, dataset_path, setup::day_readings, Defences, Demo, Options},
+	demo::{actors::account, dataset_path, setup::day_readings, Defences, Demo, Options, LEAD_MS},
 };
 
 /// The validators the boxes are spread over.
@@ -283,6 +283,11 @@ pub async fn run(
 	options.prosumers = plan.prosumers;
 	options.ledgers_per_group = plan.ledgers;
 	options.defences = plan.defences;
+	if plan.defences != Defences::ALL {
+		// Per-prosumer registrations and funding transfers are some 500
+		// more setup extrinsics.
+		options.lead_ms = LEAD_MS + 120_000;
+	}
 	let mut demo = Demo::start(options, &NODES, say).await?;
 	let outcome = attack_demo(&mut demo, plan, community, fitted, say).await;
 	for edge in &mut demo.boxes {
