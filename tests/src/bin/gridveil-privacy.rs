@@ -62,6 +62,11 @@ enum Command {
 		/// Where the network and the boxes go (default: a new temporary folder).
 		#[arg(long)]
 		dir: Option<PathBuf>,
+		/// Attack a finished run again instead, from a node restarted on one
+		/// of its validators' databases at this WebSocket URL (`--dir` is the
+		/// run's folder; the run keeps its name, energy check and minutes).
+		#[arg(long, requires = "dir")]
+		read_from: Option<String>,
 	},
 	/// Renders docs/privacy.md from the results.
 	Report,
@@ -109,6 +114,7 @@ fn chain_run(
 	prosumers: usize,
 	ledgers: u32,
 	dir: Option<PathBuf>,
+	read_from: Option<String>,
 ) -> Result<()> {
 	let (defences, name) = parse_defences(defences)?;
 	let community = Community::load(&dataset_path())?;
@@ -120,8 +126,20 @@ fn chain_run(
 	});
 	say(&format!("{name}: {prosumers} prosumers, {ledgers} ledgers a group, in {}", dir.display()));
 	let plan = RunPlan { name, defences, prosumers, ledgers, dir, seed: 2016 };
-	let run =
-		tokio::runtime::Runtime::new()?.block_on(onchain::run(&plan, &community, &fitted, &say))?;
+	let runtime = tokio::runtime::Runtime::new()?;
+	let run = match read_from {
+		None => runtime.block_on(onchain::run(&plan, &community, &fitted, &say))?,
+		Some(url) => {
+			let earlier = results.chain.iter().find(|run| run.name == plan.name).cloned();
+			let mut run =
+				runtime.block_on(onchain::attack_again(&url, &plan, &community, &fitted))?;
+			if let Some(earlier) = earlier {
+				run.energy_conserved_slots = earlier.energy_conserved_slots;
+				run.minutes = earlier.minutes;
+			}
+			run
+		},
+	};
 	say(&format!(
 		"{}: {} of {} reports, scan {}, {:.1} minutes",
 		run.name,
@@ -218,8 +236,8 @@ fn main() -> Result<()> {
 			paper_experiments(&mut results, day_step, seed, max_profiles)?;
 			results.save(&path)?;
 		},
-		Command::Chain { defences, prosumers, ledgers, dir } => {
-			chain_run(&mut results, &defences, prosumers, ledgers, dir)?;
+		Command::Chain { defences, prosumers, ledgers, dir, read_from } => {
+			chain_run(&mut results, &defences, prosumers, ledgers, dir, read_from)?;
 			results.save(&path)?;
 		},
 		Command::Report => render(&results)?,
@@ -228,7 +246,7 @@ fn main() -> Result<()> {
 			results.save(&path)?;
 			if !skip_chain {
 				for defences in ["on", "off"] {
-					chain_run(&mut results, defences, 51, 5, None)?;
+					chain_run(&mut results, defences, 51, 5, None, None)?;
 					results.save(&path)?;
 				}
 			}

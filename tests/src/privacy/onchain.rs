@@ -28,8 +28,14 @@ use super::{
 	scan::{self, Findings, Secrets},
 };
 use crate::{
-	chain,
-	demo::{actors::account, dataset_path, setup::day_readings, Defences, Demo, Options, LEAD_MS},
+	chain::{self, Client, Rpc},
+	demo::{
+		actors::{account, Actors, GROUPS},
+		dataset_path,
+		network::Clock,
+		setup::{day_readings, DemoProgram},
+		Defences, Demo, Options, LEAD_MS,
+	},
 };
 
 /// The validators the boxes are spread over.
@@ -224,11 +230,11 @@ struct RequestFile {
 
 /// What the scan looks for in a demo run: every box's readings of the day,
 /// every program's request and salt, every prosumer's accounts and pseudonyms.
-fn secrets(demo: &Demo, community_index: &[usize]) -> Result<Secrets> {
+fn secrets(actors: &Actors, programs: &[DemoProgram], clock: &Clock) -> Result<Secrets> {
 	let mut secrets = Secrets::default();
-	for prosumer in &demo.actors.prosumers {
+	for prosumer in &actors.prosumers {
 		let dataset = Dataset::load(&dataset_path(), &prosumer.column())?;
-		let readings = day_readings(&dataset, &demo.clock);
+		let readings = day_readings(&dataset, clock);
 		secrets.readings.push([
 			readings.iter().map(|reading| reading.net_wh()).collect(),
 			readings.iter().map(|reading| reading.import_wh as i64).collect(),
@@ -237,8 +243,7 @@ fn secrets(demo: &Demo, community_index: &[usize]) -> Result<Secrets> {
 		secrets.identities.push(vec![account(&prosumer.account), account(&prosumer.device)]);
 		secrets.pseudonyms.push(prosumer.pseudonyms.iter().map(account).collect());
 	}
-	debug_assert_eq!(community_index.len(), secrets.readings.len());
-	for program in &demo.deployment.programs {
+	for program in programs {
 		let file: RequestFile = serde_json::from_slice(&std::fs::read(&program.request_file)?)
 			.with_context(|| format!("{}", program.request_file.display()))?;
 		let salt = Scalar::from_str(&file.salt)
@@ -315,39 +320,66 @@ async fn attack_demo(
 	})
 	.await?;
 	let summary = demo.summary().await?;
-	let finalized = chain::finalized_number(&demo.rpc).await?;
-	say(&format!("the day is liquidated; reading blocks 1 to {finalized} as the adversary"));
-	let mut view = chain_view::read(&demo.client, 1, finalized).await?;
-	let at = demo.rpc.chain_get_block_hash(Some(finalized.into())).await?;
-	view.published.extend(chain_view::state(&demo.rpc, at).await?);
+	say("the day is liquidated; reading the chain as the adversary");
+	let view = read_view(&demo.client, &demo.rpc).await?;
+	let day = Inputs {
+		actors: &demo.actors,
+		programs: demo.deployment.programs.clone(),
+		groups: demo.deployment.groups.iter().map(|group| group.ledgers.clone()).collect(),
+		clock: demo.clock,
+	};
+	let mut run = attack_view(&view, &day, plan, community, fitted)?;
+	run.energy_conserved_slots = summary.energy_conserved_slots;
+	Ok(run)
+}
 
-	let community_index: Vec<usize> = demo
-		.actors
-		.prosumers
-		.iter()
-		.map(|prosumer| {
-			community
-				.prosumers
-				.iter()
-				.position(|column| *column == prosumer.column)
-				.with_context(|| format!("{} is not in the dataset", prosumer.column))
-		})
-		.collect::<Result<_>>()?;
+/// Everything a node published: blocks 1 to its finalized head, and the
+/// state there.
+async fn read_view(client: &Client, rpc: &Rpc) -> Result<ChainView> {
+	let finalized = chain::finalized_number(rpc).await?;
+	let mut view = chain_view::read(client, 1, finalized).await?;
+	let at = rpc.chain_get_block_hash(Some(finalized.into())).await?;
+	view.published.extend(chain_view::state(rpc, at).await?);
+	Ok(view)
+}
+
+/// What the harness knows of a run's day.
+struct Inputs<'a> {
+	actors: &'a Actors,
+	programs: Vec<DemoProgram>,
+	groups: Vec<Vec<u32>>,
+	clock: Clock,
+}
+
+/// The attacks and the scan on `view`.
+fn attack_view(
+	view: &ChainView,
+	day: &Inputs,
+	plan: &RunPlan,
+	community: &Community,
+	fitted: &[Profiles],
+) -> Result<ChainRun> {
 	let mut owner_of = BTreeMap::new();
-	for (prosumer, index) in demo.actors.prosumers.iter().zip(&community_index) {
+	for prosumer in &day.actors.prosumers {
+		let index = community
+			.prosumers
+			.iter()
+			.position(|column| *column == prosumer.column)
+			.with_context(|| format!("{} is not in the dataset", prosumer.column))?;
 		for pseudonym in &prosumer.pseudonyms {
-			owner_of.insert(account(pseudonym), *index);
+			owner_of.insert(account(pseudonym), index);
 		}
 	}
-	let truth = Truth {
-		owner_of,
-		groups: demo.deployment.groups.iter().map(|group| group.ledgers.clone()).collect(),
-	};
-	let first_slot = demo.clock.slot(0);
-	let (attacks, linked_truly) = attack(&view, &truth, fitted, first_slot, plan.seed)?;
-	let days = reported_days(&view, first_slot);
-	let findings =
-		scan::scan(&view.published, &secrets(demo, &community_index)?, &days, &view.deviations);
+	let truth = Truth { owner_of, groups: day.groups.clone() };
+	let first_slot = day.clock.slot(0);
+	let (attacks, linked_truly) = attack(view, &truth, fitted, first_slot, plan.seed)?;
+	let days = reported_days(view, first_slot);
+	let findings = scan::scan(
+		&view.published,
+		&secrets(day.actors, &day.programs, &day.clock)?,
+		&days,
+		&view.deviations,
+	);
 	let pseudonyms: BTreeSet<&AccountId32> = truth.owner_of.keys().collect();
 	let reports = view
 		.reports
@@ -362,11 +394,11 @@ async fn attack_demo(
 		defences: plan.defences,
 		prosumers: plan.prosumers,
 		ledgers: plan.ledgers,
-		dataset_day: demo.clock.day as usize % community.day_count().max(1),
+		dataset_day: day.clock.day as usize % community.day_count().max(1),
 		blocks: view.blocks,
 		reports,
 		expected_reports: plan.prosumers * plan.ledgers as usize * SLOTS_PER_DAY,
-		energy_conserved_slots: summary.energy_conserved_slots,
+		energy_conserved_slots: 0,
 		attacks,
 		linked_truly,
 		findings,
@@ -374,20 +406,70 @@ async fn attack_demo(
 	})
 }
 
+/// Attacks a finished run again from a node restarted on one of its
+/// validators' databases at `url` (the network's folder keeps them), with
+/// the demo's folder `plan.dir` for the programs' requests: the same keys
+/// (they derive from the prosumers' indices), the tree and the day read
+/// from the chain.
+pub async fn attack_again(
+	url: &str,
+	plan: &RunPlan,
+	community: &Community,
+	fitted: &[Profiles],
+) -> Result<ChainRun> {
+	let (client, rpc) = (chain::connect(url).await?, chain::rpc(url).await?);
+	let view = read_view(&client, &rpc).await?;
+	let actors =
+		Actors::new(plan.prosumers, Options::new(plan.dir.clone()).programs, plan.ledgers)?;
+	let first_slot = view.reports.iter().map(|report| report.slot).min().context("no reports")?;
+	let day = first_slot / SLOTS_PER_DAY as u32;
+	let ledger_of: BTreeMap<AccountId32, u32> = view
+		.registrations
+		.iter()
+		.flat_map(|seen| seen.pseudonyms.iter().map(|pseudonym| (pseudonym.clone(), seen.ledger)))
+		.collect();
+	let groups = (0..GROUPS)
+		.map(|group| {
+			let first = actors.members(group).next().context("an empty group")?;
+			first
+				.pseudonyms
+				.iter()
+				.map(|pseudonym| {
+					ledger_of.get(&account(pseudonym)).copied().context("unregistered")
+				})
+				.collect::<Result<Vec<u32>>>()
+		})
+		.collect::<Result<_>>()?;
+	// The demo offers the programs in the prosumers' order on a fresh chain.
+	let programs = actors
+		.in_programs()
+		.enumerate()
+		.map(|(program_id, prosumer)| DemoProgram {
+			program_id: program_id as u64,
+			prosumer: prosumer.index,
+			request_file: plan.dir.join(format!("program-{}.json", prosumer.index)),
+		})
+		.collect();
+	// The replayed reading depends on the absolute slot only.
+	let clock = Clock { slot_length_ms: 6_000, day };
+	attack_view(
+		&view,
+		&Inputs { actors: &actors, programs, groups, clock },
+		plan,
+		community,
+		fitted,
+	)
+}
+
 #[cfg(test)]
 mod tests {
 	use rand::{rngs::StdRng, Rng, SeedableRng};
 
 	use super::*;
-	use crate::privacy::chain_view::{RegistrationSeen, ReportSeen};
-
-	fn pseudonym(owner: usize, ledger: usize) -> AccountId32 {
-		let mut bytes = [0u8; 32];
-		bytes[0] = owner as u8;
-		bytes[1] = ledger as u8;
-		bytes[31] = (owner * 7 + ledger * 13) as u8;
-		AccountId32(bytes)
-	}
+	use crate::privacy::{
+		chain_view::{RegistrationSeen, ReportSeen},
+		linkage::test_pseudonym as pseudonym,
+	};
 
 	/// Six owners of two kinds (flat and peaky), three ledgers, the day's
 	/// shares random but summing to each owner's reading; registered per owner.
