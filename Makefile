@@ -103,7 +103,7 @@ performance: setup node
 performance-report: node
 	$(CARGO_TARGET_DIR)/release/gridveil-loadgen report
 
-## privacy: the privacy evaluation into docs/privacy.md (about 40 minutes): the
+## privacy: the privacy evaluation into docs/privacy.md (about 50 minutes): the
 ## paper's profiling experiment (its Figure 7) on the reference dataset, with the
 ## paper's split and the edge client's; then the demo's trading day on 4 validators
 ## with 51 real edge boxes and 5 ledgers a group, once with the defences on and once
