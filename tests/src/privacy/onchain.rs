@@ -148,16 +148,15 @@ fn profile_all(
 }
 
 /// Every attack on `view`, and the perfect linker, from the chain's data
-/// (reports, registrations, transfers) and the public tree; `truth` only
-/// scores.
+/// (reports, registrations, transfers, and `days`, each pseudonym's day as
+/// [`reported_days`] rebuilds it) and the public tree; `truth` only scores.
 pub fn attack(
 	view: &ChainView,
+	days: &BTreeMap<AccountId32, Vec<f64>>,
 	truth: &Truth,
 	fitted: &[Profiles],
-	first_slot: u32,
 	seed: u64,
 ) -> Result<(Vec<AttackOutcome>, Vec<Point>)> {
-	let days = reported_days(view, first_slot);
 	let ledgers = view.ledgers();
 	let groups: Vec<Vec<Vec<AccountId32>>> = truth
 		.groups
@@ -196,7 +195,7 @@ pub fn attack(
 					outcome.tuples += 1;
 					outcome.tuples_right += usize::from(right == tuple.len() - 1);
 				}
-				let mut row = summed(&days, &tuple);
+				let mut row = summed(days, &tuple);
 				if attack == Attack::None {
 					// One share of n, scaled up to a whole prosumer (exactly its
 					// day when the shares are equal).
@@ -216,7 +215,7 @@ pub fn attack(
 		by_owner.entry(*owner).or_default().push(pseudonym.clone());
 	}
 	let (owners, rows): (Vec<usize>, Vec<Vec<f64>>) =
-		by_owner.iter().map(|(owner, pseudonyms)| (*owner, summed(&days, pseudonyms))).unzip();
+		by_owner.iter().map(|(owner, pseudonyms)| (*owner, summed(days, pseudonyms))).unzip();
 	let linked_truly = profile_all(fitted, &rows, &owners, 1)?;
 	Ok((outcomes, linked_truly))
 }
@@ -372,8 +371,8 @@ fn attack_view(
 	}
 	let truth = Truth { owner_of, groups: day.groups.clone() };
 	let first_slot = day.clock.slot(0);
-	let (attacks, linked_truly) = attack(view, &truth, fitted, first_slot, plan.seed)?;
 	let days = reported_days(view, first_slot);
+	let (attacks, linked_truly) = attack(view, &days, &truth, fitted, plan.seed)?;
 	let findings = scan::scan(
 		&view.published,
 		&secrets(day.actors, &day.programs, &day.clock)?,
@@ -523,7 +522,8 @@ mod tests {
 	#[test]
 	fn registration_order_links_and_its_sums_give_the_profile_away() {
 		let (view, truth, fitted) = view();
-		let (outcomes, linked_truly) = attack(&view, &truth, &fitted, 960, 3).unwrap();
+		let (outcomes, linked_truly) =
+			attack(&view, &reported_days(&view, 960), &truth, &fitted, 3).unwrap();
 		assert_eq!(linked_truly[0].accuracy(), 1.0, "the true sums are the readings");
 		let alone = &outcomes[0];
 		assert_eq!(alone.attack, Attack::None);
@@ -540,7 +540,7 @@ mod tests {
 	#[test]
 	fn funding_without_transfers_links_at_random() {
 		let (view, truth, fitted) = view();
-		let (outcomes, _) = attack(&view, &truth, &fitted, 960, 3).unwrap();
+		let (outcomes, _) = attack(&view, &reported_days(&view, 960), &truth, &fitted, 3).unwrap();
 		let funding = outcomes.iter().find(|outcome| outcome.attack == Attack::Funding).unwrap();
 		assert_eq!(funding.pairs, 12);
 		assert!(funding.tuples_right < 6, "{funding:?}");
