@@ -1,8 +1,11 @@
 //! Encoding edge cases that need no proof; proofs are tested in `gridveil-circuits`
 //! and `pallet-zk-verifier` with real keys.
 use super::*;
-use ark_ec::PrimeGroup;
-use ark_ff::{Field, Zero};
+use crate::encoding::{FQ12_BYTES, G2_UNCOMPRESSED};
+use alloc::vec::Vec;
+use ark_bn254::{G1Affine, G1Projective, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ff::{BigInteger, Field, PrimeField, Zero};
 
 /// `r`, the scalar field modulus, little-endian.
 fn modulus_bytes() -> [u8; SCALAR_BYTES] {
