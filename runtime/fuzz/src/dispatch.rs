@@ -2,7 +2,7 @@
 //! the block, the dispatch itself, and the invariants around it.
 use crate::{
 	input::{Origin, Record},
-	invariants,
+	invariants::{self, Applied},
 };
 use codec::Encode;
 use frame_support::{
@@ -10,22 +10,7 @@ use frame_support::{
 	storage::{with_transaction_unchecked, TransactionOutcome},
 };
 use gridveil_runtime::{BlockNumber, Runtime, RuntimeCall, RuntimeOrigin};
-use sp_runtime::{traits::Dispatchable, DispatchError};
-
-/// What became of one record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Applied {
-	/// Dispatched and succeeded; for a sudo call, the call sudo dispatched
-	/// succeeded too.
-	Ok,
-	/// Dispatched and failed with this error; for a sudo call that itself
-	/// succeeded, the error of the call sudo dispatched.
-	Failed(DispatchError),
-	/// An unsigned call the runtime's `ValidateUnsigned` refused: not dispatched.
-	Refused,
-	/// The block had no room left for the call's weight or length: not dispatched.
-	NoRoom,
-}
+use sp_runtime::traits::Dispatchable;
 
 /// A record as [`crate::trace`] reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,7 +16,6 @@
 //!    the reward of the offers it made that are still open plus the escrow of
 //!    the active programs it is the prosumer of; ended programs hold nothing.
 //! 7. A finalized block has consumed no more than the maximum block weight.
-use crate::dispatch::Applied;
 use frame_support::{
 	dispatch::{DispatchInfo, DispatchResultWithPostInfo},
 	traits::PalletInfoAccess,
@@ -26,8 +25,23 @@ use gridveil_runtime::{
 	RuntimeEvent, RuntimeHoldReason, System, ZkVerifier,
 };
 use pallet_demand_response::ProgramStatus;
-use sp_runtime::{DispatchResult, StateVersion};
+use sp_runtime::{DispatchError, DispatchResult, StateVersion};
 use std::collections::BTreeMap;
+
+/// What became of one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+	/// Dispatched and succeeded; for a sudo call, the call sudo dispatched
+	/// succeeded too.
+	Ok,
+	/// Dispatched and failed with this error; for a sudo call that itself
+	/// succeeded, the error of the call sudo dispatched.
+	Failed(DispatchError),
+	/// An unsigned call the runtime's `ValidateUnsigned` refused: not dispatched.
+	Refused,
+	/// The block had no room left for the call's weight or length: not dispatched.
+	NoRoom,
+}
 
 /// Most bytes of keys and values one call may add to the storage of the
 /// zk-verifier, demand-response and energy-market pallets. The largest

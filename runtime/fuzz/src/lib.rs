@@ -8,8 +8,8 @@ mod invariants;
 pub mod seeds;
 
 pub use block::{FIRST_TIMESTAMP, FIRST_TRADING_DAY, MAX_BLOCKS};
-pub use dispatch::{Applied, Outcome};
-pub use invariants::MAX_GROWTH_PER_CALL;
+pub use dispatch::Outcome;
+pub use invariants::{Applied, MAX_GROWTH_PER_CALL};
 
 /// Executes one input from the `development` genesis and panics, naming the
 /// invariant and the call, at the first one broken. Inputs that decode to no

@@ -9,7 +9,7 @@ mod market;
 mod proofs;
 mod script;
 
-use crate::dispatch::Applied;
+use crate::invariants::Applied;
 use gridveil_runtime::{
 	genesis_config_presets::{TEST_HOUR_LENGTH_MS, TEST_SLOT_LENGTH_MS},
 	SLOT_DURATION,
