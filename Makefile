@@ -1,5 +1,6 @@
-# GridVeil: the two commands are `make demo` and `make test`.
-# Both install what they need first and can be run again at any time.
+# GridVeil: the two commands are `make demo` and `make test` (`make help`
+# lists the rest). Each installs what it needs first and can be run again at
+# any time.
 
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/gridveil-target
@@ -7,20 +8,34 @@ TOOLS_DIR ?= $(HOME)/.cache/gridveil-tools
 ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
+# The end-to-end tests mostly wait for blocks: run four side by side.
+TEST_THREADS ?= 4
 
-.PHONY: demo test test-long setup build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
+.PHONY: help demo test test-long setup setup-build build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
+
+## help: what each target does.
+help:
+	@awk '/^## / { sub(/^## /, ""); print }' $(MAKEFILE_LIST)
 
 ## demo: build what is missing, then run the whole product on this machine:
 ## 4 validators (zombienet-sdk), 51 households with an edge box each, a
 ## compressed day of demand response and trading, its liquidation and a
-## summary. DEMO_ARGS passes options (`gridveil-demo --help`).
+## summary. DEMO_ARGS passes options (`gridveil-demo --help`). Installs only
+## what building needs (no browser, npm or cross compiler).
 DEMO_ARGS ?=
-demo: setup node
-	$(CARGO_TARGET_DIR)/release/gridveil-demo $(DEMO_ARGS)
+demo: setup-build node
+	$(CARGO) run --release --locked --quiet --bin gridveil-demo -- $(DEMO_ARGS)
 
-## test: build everything once (release profile) and run all tests.
+## test: the unit and node tiers (what CI runs): build everything once
+## (release profile), then every test but the long ones, the end-to-end
+## tests TEST_THREADS at a time.
 test: setup no-rocksdb build edge-aarch64
-	$(CARGO) test --release --locked --workspace
+	$(CARGO) test --release --locked --workspace -- --test-threads=$(TEST_THREADS)
+
+## test-long: the long tier, which CI does not run: the full 9.6-minute demo
+## day with validators failing and the load generator's round, one at a time.
+test-long: setup build
+	$(CARGO) test --release --locked --workspace --test node -- --ignored --test-threads=1
 
 ## no-rocksdb: the node links ParityDB only; fail if anything pulls in RocksDB.
 no-rocksdb:
@@ -28,25 +43,31 @@ no-rocksdb:
 		echo "RocksDB is in the dependency tree:"; $(CARGO) tree --workspace -e normal -i librocksdb-sys; exit 1; \
 	else echo "no RocksDB in the dependency tree"; fi
 
-## setup: toolchain targets and system packages the build needs (idempotent).
-setup:
+## setup-build: what building needs: the wasm targets, rust-src, protoc and
+## clang (idempotent; apt-get as root or through sudo).
+setup-build:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup target list --installed | grep -qx wasm32v1-none || rustup target add wasm32v1-none
 	@rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
-	@rustup target list --installed | grep -qx $(EDGE_TARGET) || rustup target add $(EDGE_TARGET)
 	@missing=""; \
 	command -v protoc >/dev/null || missing="$$missing protobuf-compiler"; \
 	command -v clang >/dev/null || missing="$$missing clang"; \
 	ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing="$$missing libclang-dev"; \
+	$(call apt_install,$$missing)
+
+## setup: setup-build and what the tests need besides: the aarch64 target
+## and cross compiler, mosquitto, chromium, nodejs and npm.
+setup: setup-build
+	@rustup target list --installed | grep -qx $(EDGE_TARGET) || rustup target add $(EDGE_TARGET)
+	@missing=""; \
 	command -v aarch64-linux-gnu-gcc >/dev/null || missing="$$missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross"; \
 	[ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_install,$$missing)
+
+# Installs the Debian packages named in the shell word $(1), if any.
+apt_install = if [ -n "$(1)" ]; then echo "installing:$(1)"; SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1); fi
 
 ## build: the node (with its wasm runtime) and all test binaries, in one profile.
 build: node
@@ -62,14 +83,14 @@ edge-aarch64: setup
 	@aarch64-linux-gnu-readelf -h $(CARGO_TARGET_DIR)/$(EDGE_TARGET)/release/gridveil-edge | grep -q 'AArch64' \
 		&& ls -l $(CARGO_TARGET_DIR)/$(EDGE_TARGET)/release/gridveil-edge
 
-## node: builds the node. Always the whole workspace: `-p` would resolve other
-## features and recompile most dependencies a second time.
-node: setup
+## node: builds the node and every binary. Always the whole workspace: `-p`
+## would resolve other features and recompile most dependencies a second time.
+node: setup-build
 	$(CARGO) build --release --locked --workspace
 
 ## benchmark-node: the node with `runtime-benchmarks`, for `gridveil-node benchmark pallet`
 ## (which generates weights.rs). Same path as the normal node; `make node` builds that back.
-benchmark-node: setup
+benchmark-node: setup-build
 	$(CARGO) build --release --locked --workspace --features gridveil-node/runtime-benchmarks
 
 ## weights: regenerate every GridVeil pallet's weights.rs with the node's `benchmark pallet`
@@ -99,9 +120,10 @@ performance: setup node
 	$(CARGO_TARGET_DIR)/release/gridveil-loadgen all $(LOADGEN_ARGS)
 
 ## performance-report: docs/performance.md again from docs/performance/results.json
-## and the generated weights, without measuring.
-performance-report: node
-	$(CARGO_TARGET_DIR)/release/gridveil-loadgen report
+## and the generated weights, without measuring (builds only the load
+## generator if it is missing, never the node).
+performance-report: setup
+	$(CARGO) run --release --locked --quiet --bin gridveil-loadgen -- report
 
 ## privacy: the privacy evaluation into docs/privacy.md (about 50 minutes): the
 ## paper's profiling experiment (its Figure 7) on the reference dataset, with the
@@ -114,8 +136,8 @@ privacy: setup node
 	$(CARGO_TARGET_DIR)/release/gridveil-privacy all $(PRIVACY_ARGS)
 
 ## privacy-report: docs/privacy.md again from docs/privacy/results.json.
-privacy-report: node
-	$(CARGO_TARGET_DIR)/release/gridveil-privacy report
+privacy-report: setup
+	$(CARGO) run --release --locked --quiet --bin gridveil-privacy -- report
 
 ## bench-circuits: the deviation circuit's figures (constraints, proving time, peak RSS, verify time).
 bench-circuits:
@@ -130,7 +152,7 @@ zombie-cli:
 
 ## check: type-check everything quickly, without building the wasm runtime.
 ## (Its own artifacts: the first run compiles the dependencies in check mode.)
-check: setup
+check: setup-build
 	SKIP_WASM_BUILD=1 $(CARGO) check --locked --workspace --all-targets
 
 ## fuzz: coverage-guided fuzzing of the runtime's extrinsics for FUZZ_SECONDS

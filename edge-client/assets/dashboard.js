@@ -10,11 +10,24 @@
   const MIN_WIDTH = 320;
   const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
 
-  // Amounts: u128 planck as decimal strings, 12 decimals. BigInt only, no float before dividing.
+  // Amounts: u128 planck as decimal strings, shown in the chain's token with
+  // at most 4 decimals. The symbol and decimals come from the chain
+  // (/api/public `token`, the node's system_properties); until the node has
+  // named them, amounts are shown in planck. BigInt only, no float before dividing.
   const ZERO = BigInt(0);
-  const PLANCK_PER_STEP = BigInt('100000000'); // 1e-4 GVL = 1e8 planck
-  const HALF_STEP = BigInt('50000000');
-  const STEPS_PER_GVL = BigInt(10000);
+  const TEN = BigInt(10);
+  const SHOWN_DECIMALS = 4;
+  let token = { symbol: 'planck', decimals: 0 };
+
+  function setToken(t) {
+    token = t && typeof t.symbol === 'string' && Number.isInteger(t.decimals) && t.decimals >= 0
+      ? t
+      : { symbol: 'planck', decimals: 0 };
+  }
+
+  function shownDecimals() {
+    return Math.min(SHOWN_DECIMALS, token.decimals);
+  }
 
   function toPlanck(s) {
     if (typeof s === 'number' && Number.isSafeInteger(s)) return BigInt(s);
@@ -22,28 +35,31 @@
     return BigInt(s.trim());
   }
 
-  // Round to whole 1e-4 GVL steps, half away from zero.
+  // Round to whole steps of 10^-shown tokens, half away from zero.
   function toSteps(p) {
+    const perStep = TEN ** BigInt(token.decimals - shownDecimals());
     const neg = p < ZERO;
-    const q = ((neg ? -p : p) + HALF_STEP) / PLANCK_PER_STEP;
+    const q = ((neg ? -p : p) + perStep / BigInt(2)) / perStep;
     return neg ? -q : q;
   }
 
-  function fmtGVL(s) {
+  function fmtAmount(s) {
     const p = toPlanck(s);
     if (p === null) return s == null || s === '' ? '—' : String(s);
+    const shown = shownDecimals();
+    const stepsPerToken = TEN ** BigInt(shown);
     let q = toSteps(p);
     const neg = q < ZERO;
     if (neg) q = -q;
-    const whole = (q / STEPS_PER_GVL).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-    const frac = (q % STEPS_PER_GVL).toString().padStart(4, '0').replace(/0+$/, '');
-    return (neg ? '−' : '') + whole + (frac ? '.' + frac : '') + ' GVL';
+    const whole = (q / stepsPerToken).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    const frac = shown ? (q % stepsPerToken).toString().padStart(shown, '0').replace(/0+$/, '') : '';
+    return (neg ? '−' : '') + whole + (frac ? '.' + frac : '') + ' ' + token.symbol;
   }
 
-  // GVL as a JS number for plotting (already rounded to 1e-4 by BigInt division).
-  function gvlNumber(s) {
+  // Tokens as a JS number for plotting (already rounded by BigInt division).
+  function amountNumber(s) {
     const p = toPlanck(s);
-    return p === null ? null : Number(toSteps(p)) / 10000;
+    return p === null ? null : Number(toSteps(p)) / 10 ** shownDecimals();
   }
 
   function num(v) {
@@ -248,13 +264,13 @@
       escrowStr[r.hour + 1] = r.escrow_after;
       deviation[r.hour] = num(r.deviation_wh);
     });
-    const escrow = escrowStr.map(function (s) { return s == null ? null : gvlNumber(s); });
+    const escrow = escrowStr.map(function (s) { return s == null ? null : amountNumber(s); });
 
     const rows = reg.map(function (r) {
       return [
         String(r.hour),
         fmtWh(num(r.deviation_wh)),
-        fmtGVL(r.penalty),
+        fmtAmount(r.penalty),
         code(short(r.fingerprint), r.fingerprint),
         r.transaction ? code(short(r.transaction), r.transaction) : el('span', { class: 'muted', text: 'unknown' }),
       ];
@@ -266,19 +282,19 @@
         kv('start', fmtTime(p.start_ms)),
         kv('hour length', fmtDuration(p.hour_length_ms)),
         kv('hours', String(num(p.hours) == null ? '—' : p.hours)),
-        kv('reward', fmtGVL(p.reward)),
-        kv('escrow', fmtGVL(p.escrow)),
+        kv('reward', fmtAmount(p.reward)),
+        kv('escrow', fmtAmount(p.escrow)),
       ]),
       el('div', { class: 'charts' }, [
         chartBox(jobs, {
-          title: 'Escrow balance (GVL)',
+          title: 'Escrow balance (' + token.symbol + ')',
           xs: range(hours + 1),
           xRange: [0, hours],
           xLabel: 'hours elapsed',
-          yLabel: 'GVL',
+          yLabel: token.symbol,
           series: [{
             label: 'escrow', values: escrow, color: COLORS[0], spanGaps: true,
-            fmt: function (v, idx) { return idx != null && escrowStr[idx] != null ? fmtGVL(escrowStr[idx]) : v.toFixed(4) + ' GVL'; },
+            fmt: function (v, idx) { return idx != null && escrowStr[idx] != null ? fmtAmount(escrowStr[idx]) : v.toFixed(shownDecimals()) + ' ' + token.symbol; },
           }],
         }),
         chartBox(jobs, {
@@ -296,6 +312,7 @@
 
   function renderPublic(pub, jobs) {
     if (!pub) return [empty('public data unavailable')];
+    if (pub.token) setToken(pub.token);
     const programs = arr(pub.programs).filter(Boolean);
     return [
       renderStatus(pub),
@@ -355,7 +372,7 @@
     const hi = xs.length ? xs[xs.length - 1] : 0;
     const rows = accounts.map(function (a) {
       const mine = pseudonyms.indexOf(a.account) >= 0;
-      return [code(short(a.account), a.account), fmtGVL(a.debt), fmtGVL(a.credit), mine ? 'yes' : ''];
+      return [code(short(a.account), a.account), fmtAmount(a.debt), fmtAmount(a.credit), mine ? 'yes' : ''];
     });
     return el('div', { class: 'card' }, [
       el('h3', { text: 'Trading today (day ' + t.day + ')' }),

@@ -6,11 +6,12 @@ use gridveil_circuits::poseidon;
 use gridveil_groth16::{scalar_from_bytes, Scalar};
 use serde::Serialize;
 
-use crate::{
+use gridveil_offchain::{
 	chain::{Chain, ChainError, ProgramState},
-	prove::Schedule,
-	store::{Store, StoreError},
+	store::StoreError,
 };
+
+use crate::{prove::Schedule, store::Store};
 
 /// Why an audit could not run.
 #[derive(Debug, thiserror::Error)]
@@ -129,11 +130,9 @@ pub fn audit_state(
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{
-		chain::{HourRecord, Program, ProgramStatus},
-		store::{Reading, StoredReading, READINGS},
-	};
+	use crate::store::{Reading, StoredReading, READINGS};
 	use gridveil_groth16::scalar_to_bytes;
+	use gridveil_offchain::chain::{HourRecord, Program, ProgramStatus};
 	use subxt::utils::AccountId32;
 
 	const INTERVAL: u64 = 1_000;

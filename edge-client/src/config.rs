@@ -197,8 +197,14 @@ pub struct TradingConfig {
 	pub random_shares: bool,
 }
 
+/// The default half-width of the shares' range, Wh: about the largest
+/// 15-minute net of a small community's busiest member (the reference
+/// dataset's readings lie within −14.4 … +7.3 kWh), so that a share says
+/// nothing about the size of the reading it came from.
+pub const DEFAULT_SPREAD_WH: i64 = 10_000;
+
 fn default_share_spread_wh() -> i64 {
-	crate::split::DEFAULT_SPREAD_WH
+	DEFAULT_SPREAD_WH
 }
 
 fn default_random_shares() -> bool {
@@ -339,7 +345,7 @@ mod tests {
 		config.check().unwrap();
 		assert_eq!(config.meter.source, MeterSource::Mqtt);
 		assert_eq!(config.trading.pseudonyms, 3);
-		assert_eq!(config.trading.share_spread_wh, crate::split::DEFAULT_SPREAD_WH);
+		assert_eq!(config.trading.share_spread_wh, DEFAULT_SPREAD_WH);
 		assert!(config.trading.random_shares);
 		assert_eq!(config.demand_response.programs.len(), 1);
 	}

@@ -9,11 +9,12 @@ use std::{io::Read, path::Path, sync::Arc, time::Duration};
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 
+use gridveil_offchain::{now_ms, store::StoreError};
+
 use crate::{
 	config::{MeterConfig, MqttConfig},
 	metrics::Metrics,
-	now_ms,
-	store::{Appended, Reading, Store, StoreError},
+	store::{AppendError, Appended, Reading, Store},
 };
 
 /// Why a payload or the dataset was refused.
@@ -52,21 +53,21 @@ pub fn accept(store: &Store, metrics: &Metrics, reading: Reading) -> Result<(), 
 	match store.append_reading(reading) {
 		Ok(Appended::New) => metrics.reading_stored(),
 		Ok(Appended::Duplicate) => metrics.reading_duplicate(),
-		Err(StoreError::OutOfOrder) => {
+		Err(AppendError::OutOfOrder) => {
 			tracing::warn!(
 				interval = reading.start_ms,
 				"refused a reading older than the last stored"
 			);
 			metrics.reading_rejected("out_of_order");
 		},
-		Err(StoreError::Conflict) => {
+		Err(AppendError::Conflict) => {
 			tracing::warn!(
 				interval = reading.start_ms,
 				"refused a second, different reading for an interval"
 			);
 			metrics.reading_rejected("conflict");
 		},
-		Err(error) => return Err(error),
+		Err(AppendError::Store(error)) => return Err(error),
 	}
 	Ok(())
 }

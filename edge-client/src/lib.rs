@@ -1,21 +1,17 @@
 #![doc = include_str!("../README.md")]
 
 pub mod audit;
-pub mod chain;
 pub mod config;
 pub mod daemon;
 pub mod dashboard;
 pub mod ingest;
 pub mod metrics;
-pub mod outbox;
 pub mod prove;
+pub mod schedule;
 pub mod split;
 pub mod store;
+pub mod submit;
+pub mod upgrade;
 
 /// Milliseconds since the Unix epoch by the box's clock.
-pub fn now_ms() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|elapsed| elapsed.as_millis() as u64)
-		.unwrap_or(0)
-}
+pub use gridveil_offchain::now_ms;

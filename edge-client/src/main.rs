@@ -5,11 +5,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use gridveil_edge::{
 	audit::{self, Finding},
-	chain::Chain,
 	config::{self, Config},
 	daemon, ingest, split,
 	store::Store,
 };
+use gridveil_offchain::chain::Chain;
 
 /// The prosumer's edge daemon: meter in, proofs and shares out.
 #[derive(Parser)]

@@ -1,13 +1,26 @@
 //! Proving: each completed hour of an active program becomes a Groth16
 //! deviation proof over that hour's readings, chained from the previous
-//! hour's fingerprint, and an outbox entry for `submit_deviation`.
-use std::{ops::Range, path::Path};
+//! hour's fingerprint, and an outbox entry for `submit_deviation`. The
+//! [`Prover`] is the stage the scheduler runs; the functions below it are
+//! the steps.
+use std::{ops::Range, path::Path, sync::Arc, time::Instant};
 
+use anyhow::{Context as _, Result};
 use gridveil_circuits::{keys, poseidon::HOURS, DeviationProvingKey, Witness};
 use gridveil_groth16::{decode_proof, encode_proof, scalar_from_bytes, scalar_to_bytes, Scalar};
+use gridveil_offchain::{
+	chain::{BestBlock, CallEncoder, Chain, ProgramStatus},
+	now_ms,
+	outbox::{self, Entry},
+	store::StoreError,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Store, StoreError};
+use crate::{
+	metrics::Metrics,
+	store::Store,
+	submit::{self, Sender},
+};
 
 /// Why a program cannot be proven.
 #[derive(Debug, thiserror::Error)]
@@ -172,4 +185,156 @@ pub fn tampered(proof: &[u8]) -> Result<Vec<u8>, ProveError> {
 /// Hex of a scalar's chain encoding.
 pub fn scalar_hex(scalar: &Scalar) -> String {
 	hex::encode(scalar_to_bytes(scalar))
+}
+
+/// The proving stage: proves every complete hour of the box's programs and
+/// queues its deviation in the outbox.
+pub struct Prover {
+	/// The store.
+	pub store: Arc<Store>,
+	/// Metrics.
+	pub metrics: Arc<Metrics>,
+	/// The deviation circuit's proving key.
+	pub key: Arc<DeviationProvingKey>,
+	/// The programs' private requests, by id, in the configuration's order.
+	pub programs: Vec<(u64, ProgramSecret)>,
+	/// Length of one meter reading interval, ms.
+	pub interval_ms: u64,
+}
+
+impl Prover {
+	/// Proves what is due in every program; returns whether any entry was
+	/// queued. `best` is the node's best block (`None` while it is away);
+	/// `encoder` the latest metadata seen, without which nothing is proven
+	/// (the box has not reached a node since it started).
+	pub async fn pass(
+		&self,
+		best: Option<&BestBlock>,
+		encoder: Option<&CallEncoder>,
+	) -> Result<bool> {
+		let mut queued = false;
+		for (program_id, secret) in &self.programs {
+			queued |= self.prove_due_hours(best, encoder, *program_id, secret).await?;
+		}
+		Ok(queued)
+	}
+
+	/// Proves every hour of `program_id` that is complete; returns whether
+	/// any entry was queued. Works from the cached schedule while the node is
+	/// away.
+	async fn prove_due_hours(
+		&self,
+		best: Option<&BestBlock>,
+		encoder: Option<&CallEncoder>,
+		program_id: u64,
+		secret: &ProgramSecret,
+	) -> Result<bool> {
+		let store = &self.store;
+		let best_time = best.and_then(|best| best.time);
+		if let Some(best) = best {
+			match Chain::program(&best.block, program_id).await {
+				Ok(Some(state)) => {
+					if state.program.status != ProgramStatus::Active {
+						return Ok(false);
+					}
+					let schedule = Schedule {
+						start_ms: state.program.start,
+						hours: state.program.hours,
+						hour_length_ms: state.hour_length,
+						due_ms: state.due,
+					};
+					if store.state::<Schedule>(&schedule_key(program_id))? != Some(schedule) {
+						store.write(|writer| {
+							writer.put_state(&schedule_key(program_id), &schedule)
+						})?;
+					}
+				},
+				Ok(None) => return Ok(false),
+				Err(error) => {
+					tracing::warn!(program = program_id, %error, "program state unavailable")
+				},
+			}
+		}
+		let Some(schedule) = store.state::<Schedule>(&schedule_key(program_id))? else {
+			return Ok(false);
+		};
+		let readings_per_hour = self.key.readings_per_hour;
+		if schedule.hour_length_ms != self.interval_ms * readings_per_hour as u64 {
+			tracing::error!(
+				program = program_id,
+				"the program's hour is not {readings_per_hour} meter intervals"
+			);
+			return Ok(false);
+		}
+		let mut queued = false;
+		loop {
+			let progress: Progress = store.state(&progress_key(program_id))?.unwrap_or_default();
+			let hour = progress.next_hour;
+			if hour >= schedule.hours {
+				return Ok(queued);
+			}
+			let window = schedule.window(hour);
+			let now = now_ms();
+			if now > schedule.due_ms {
+				tracing::warn!(
+					program = program_id,
+					hour,
+					"the program is due; hours left unproven"
+				);
+				return Ok(queued);
+			}
+			// The chain takes an hour only after it ended by the block clock.
+			if now < window.end || best_time.is_some_and(|time| time < window.end) {
+				return Ok(queued);
+			}
+			let Some(readings) = hour_readings(store, &schedule, hour, readings_per_hour)? else {
+				return Ok(queued);
+			};
+			// The call is encoded with the chain's metadata: wait for a node.
+			let Some(encoder) = encoder else { return Ok(queued) };
+			let started = Instant::now();
+			let (key, secret) = (self.key.clone(), secret.clone());
+			let previous = progress.fingerprint();
+			let proven = tokio::task::spawn_blocking(move || {
+				prove_hour(&key, &secret, program_id, hour, previous, readings)
+			})
+			.await??;
+			self.metrics.proved(started.elapsed().as_secs_f64());
+			let proof = if tamper_proof_hour() == Some(hour) {
+				tracing::warn!(
+					program = program_id,
+					hour,
+					"fault injection: the proof is tampered"
+				);
+				tampered(&proven.proof)?
+			} else {
+				proven.proof
+			};
+			tracing::info!(
+				program = program_id,
+				hour,
+				seconds = started.elapsed().as_secs_f64(),
+				"hour proven"
+			);
+			let call = submit::submit_deviation(
+				encoder,
+				program_id,
+				hour,
+				proven.deviation,
+				scalar_to_bytes(&proven.fingerprint),
+				&proof,
+			)
+			.context("encoding submit_deviation with the chain's metadata")?;
+			let entry =
+				Entry::new(call, Sender::Device.label(), now_ms()).after_chain_time(window.end);
+			let next =
+				Progress { next_hour: hour + 1, fingerprint: scalar_hex(&proven.fingerprint) };
+			store.write(|writer| {
+				let id = outbox::enqueue(writer, &entry)?;
+				writer.put_state(&entry_key(program_id, hour), &id)?;
+				writer.put_state(&progress_key(program_id), &next)
+			})?;
+			queued = true;
+		}
+	}
 }

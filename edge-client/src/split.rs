@@ -1,12 +1,34 @@
 //! Splitting a slot's net energy into n random shares (the paper's F) that
 //! sum exactly to it, one per pseudonym, each sent at its own random moment.
 //! Pseudonyms derive from one secret by hard derivation, so none of them can
-//! be linked to another or to the secret from the chain.
-use std::str::FromStr;
+//! be linked to another or to the secret from the chain. The [`Splitter`]
+//! is the stage the scheduler runs; the functions below it are the math.
+use std::{collections::HashMap, str::FromStr, sync::Arc};
 
-use rand::{seq::SliceRandom, CryptoRng, Rng, RngCore};
-use serde::{Deserialize, Serialize};
+use anyhow::{Context as _, Result};
+use gridveil_offchain::{
+	chain::{BestBlock, CallEncoder, Chain, DayPhase, SLOTS_PER_DAY},
+	now_ms,
+	outbox::{self, Entry},
+};
+use rand::{rngs::OsRng, seq::SliceRandom, CryptoRng, Rng, RngCore};
 use subxt_signer::{sr25519::Keypair, SecretUri};
+
+use crate::{
+	config::TradingConfig,
+	metrics::Metrics,
+	store::{self, SlotShares, Store},
+	submit::{self, Sender},
+};
+
+/// The store key of the next reading (interval start) to split.
+pub const SPLIT_CURSOR: &str = "split/next";
+
+/// The largest share `EnergyMarket::MaxShareWh` allows in the runtime as
+/// built (`runtime/src/configs/energy_market.rs`), for tools that split
+/// without a chain (the privacy evaluation's simulations). The daemon never
+/// uses it: it reads the bound from the chain's metadata.
+pub const OFFLINE_MAX_SHARE_WH: i64 = 1_000_000;
 
 /// Why a pseudonym cannot be derived.
 #[derive(Debug, thiserror::Error)]
@@ -19,15 +41,165 @@ pub enum SplitError {
 	TooLarge,
 }
 
-/// The shares of one slot, as the store keeps them for the dashboard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlotShares {
-	/// Net energy of the slot, Wh.
-	pub net_wh: i64,
-	/// Share of each pseudonym, Wh.
-	pub shares_wh: Vec<i64>,
-	/// Outbox entry of each share.
-	pub entries: Vec<u64>,
+/// The splitting stage: splits every stored reading whose slot's day is
+/// trading, and queues one report per pseudonym in the outbox.
+pub struct Splitter {
+	store: Arc<Store>,
+	metrics: Arc<Metrics>,
+	pseudonyms: usize,
+	interval_ms: u64,
+	trading: TradingConfig,
+	/// Each day's phase as last read (a day past bidding does not go back).
+	days: HashMap<u64, DayPhase>,
+	/// The market's slot length as last read, ms.
+	slot_length_ms: Option<u64>,
+	/// `EnergyMarket::MaxShareWh` as last read from the metadata.
+	max_share_wh: Option<i64>,
+}
+
+impl Splitter {
+	/// A splitter for `pseudonyms` pseudonyms and readings every `interval_ms`.
+	pub fn new(
+		store: Arc<Store>,
+		metrics: Arc<Metrics>,
+		pseudonyms: usize,
+		interval_ms: u64,
+		trading: TradingConfig,
+	) -> Self {
+		Self {
+			store,
+			metrics,
+			pseudonyms,
+			interval_ms,
+			trading,
+			days: HashMap::new(),
+			slot_length_ms: None,
+			max_share_wh: None,
+		}
+	}
+
+	/// Splits every stored reading after the cursor whose slot's day is
+	/// trading; returns whether any entry was queued. `best` is the node's
+	/// best block (`None` while it is away), `encoder` the latest metadata.
+	pub async fn pass(
+		&mut self,
+		best: Option<&BestBlock>,
+		encoder: Option<&CallEncoder>,
+	) -> Result<bool> {
+		let store = self.store.clone();
+		let interval_ms = self.interval_ms;
+		if let Some(best) = best {
+			match Chain::max_share_wh(&best.block) {
+				Ok(bound) => self.max_share_wh = Some(i64::try_from(bound).unwrap_or(i64::MAX)),
+				Err(error) => {
+					tracing::warn!(%error, "the market's share bound is unavailable");
+					return Ok(false);
+				},
+			}
+		}
+		// Without the chain's bound (and metadata), wait for the node.
+		let (Some(max_share_wh), Some(encoder)) = (self.max_share_wh, encoder) else {
+			return Ok(false);
+		};
+		let cursor: u64 = match store.state(SPLIT_CURSOR)? {
+			Some(cursor) => cursor,
+			None => match store.first_reading()? {
+				Some(first) => first.start_ms,
+				None => return Ok(false),
+			},
+		};
+		let mut queued = false;
+		// The pool checks a report against the best block's clock: a slot the
+		// chain has not reached yet would be refused, so wait for it.
+		let best_time = best.and_then(|best| best.time);
+		for reading in store.readings(cursor..u64::MAX)? {
+			if best_time.is_some_and(|time| time < reading.start_ms) {
+				return Ok(queued);
+			}
+			let slot = reading.start_ms / interval_ms;
+			let day = slot / SLOTS_PER_DAY;
+			let phase = match self.days.get(&day) {
+				Some(phase) if !matches!(phase, DayPhase::Bidding) => Some(*phase),
+				_ => match best {
+					Some(best) => match Chain::day_prices(&best.block, day as u32).await {
+						Ok(Some(prices)) => {
+							self.slot_length_ms = Some(prices.slot_length_ms);
+							self.days.insert(day, prices.phase);
+							Some(prices.phase)
+						},
+						Ok(None) => None,
+						Err(error) => {
+							tracing::warn!(%error, day, "the day's phase is unavailable");
+							return Ok(queued);
+						},
+					},
+					// Unknown day and no node: wait for it.
+					None => return Ok(queued),
+				},
+			};
+			let next_cursor = reading.start_ms + interval_ms;
+			if self.slot_length_ms.is_some_and(|length| length != interval_ms) {
+				tracing::error!("the market's slot is not one meter interval; not trading");
+				self.metrics.slot_skipped("slot_length");
+				store.write(|writer| writer.put_state(SPLIT_CURSOR, &next_cursor))?;
+				continue;
+			}
+			match phase {
+				Some(DayPhase::Trading) => {},
+				Some(DayPhase::Bidding) => return Ok(queued),
+				_ => {
+					self.metrics.slot_skipped("no_trading_day");
+					store.write(|writer| writer.put_state(SPLIT_CURSOR, &next_cursor))?;
+					continue;
+				},
+			}
+			let count = self.pseudonyms;
+			let trading = &self.trading;
+			let shares = if trading.random_shares {
+				split(reading.net_wh(), count, trading.share_spread_wh, max_share_wh, &mut OsRng)
+			} else if reading.net_wh().unsigned_abs() <= max_share_wh.unsigned_abs() * count as u64
+			{
+				Ok(equal_split(reading.net_wh(), count))
+			} else {
+				Err(SplitError::TooLarge)
+			};
+			let shares = match shares {
+				Ok(shares) => shares,
+				Err(error) => {
+					tracing::warn!(%error, slot, "slot not split");
+					self.metrics.slot_skipped("too_large");
+					store.write(|writer| writer.put_state(SPLIT_CURSOR, &next_cursor))?;
+					continue;
+				},
+			};
+			let from = now_ms().max(reading.start_ms + interval_ms);
+			let Ok(slot_number) = u32::try_from(slot) else { continue };
+			let calls = shares
+				.iter()
+				.map(|share| submit::report_share(encoder, slot_number, *share))
+				.collect::<Result<Vec<_>, _>>()
+				.context("encoding report_share with the chain's metadata")?;
+			store.write(|writer| {
+				let mut entries = Vec::with_capacity(count);
+				for (index, call) in calls.into_iter().enumerate() {
+					let not_before = send_time(from, trading.jitter_window_ms, &mut OsRng);
+					let signer = Sender::Pseudonym(index as u32).label();
+					let entry =
+						Entry::new(call, signer, not_before).after_chain_time(reading.start_ms);
+					entries.push(outbox::enqueue(writer, &entry)?);
+				}
+				store::put_shares(
+					writer,
+					slot,
+					&SlotShares { net_wh: reading.net_wh(), shares_wh: shares.clone(), entries },
+				)?;
+				writer.put_state(SPLIT_CURSOR, &next_cursor)
+			})?;
+			self.metrics.split();
+			queued = true;
+		}
+		Ok(queued)
+	}
 }
 
 /// The hard derivation path of pseudonym `index`.
@@ -41,12 +213,6 @@ pub fn pseudonym(secret: &str, index: u32) -> Result<Keypair, SplitError> {
 		.map_err(|_| SplitError::Secret)?;
 	Keypair::from_uri(&uri).map_err(|_| SplitError::Secret)
 }
-
-/// The default half-width of the shares' range, Wh: about the largest
-/// 15-minute net of a small community's busiest member (the reference
-/// dataset's readings lie within −14.4 … +7.3 kWh), so that a share says
-/// nothing about the size of the reading it came from.
-pub const DEFAULT_SPREAD_WH: i64 = 10_000;
 
 /// Random moves between two shares per share: the sampler's chain has
 /// forgotten its start well before this (a move between two shares draws
@@ -116,6 +282,7 @@ pub fn send_time<R: RngCore + CryptoRng>(from_ms: u64, window_ms: u64, rng: &mut
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::config::DEFAULT_SPREAD_WH;
 	use proptest::prelude::*;
 	use rand::{rngs::StdRng, SeedableRng};
 

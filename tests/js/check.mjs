@@ -9,7 +9,7 @@
 // writes it to its `.vk` file (with or without a leading 0x).
 // The last line printed is JSON: {"ok":true,"storage_items":N,"events":M,"calls":K,...}
 // on success (exit 0), {"ok":false,"error":"..."} on failure (exit 1).
-// tests/tests/polkadot_js.rs runs this script against a `--dev` node.
+// tests/e2e/tests/node/polkadot_js.rs runs this script against a `--dev` node.
 
 import { readFileSync } from 'node:fs';
 

@@ -2,25 +2,22 @@
 //! or `//GridVeil//…` derivations of the empty development phrase: a demo
 //! chain's keys are public by design).
 
-use std::str::FromStr;
+use std::path::Path;
 
 use anyhow::Result;
 use gridveil_edge::split;
-use subxt::utils::AccountId32;
-use subxt_signer::{
-	sr25519::{self, Keypair},
-	SecretUri,
-};
+pub use gridveil_harness::accounts::{account, keypair};
+use subxt_signer::sr25519::{self, Keypair};
 
 /// The dataset's prosumers (34 households, 10 businesses, 3 farms, 4
 /// public buildings), as `edge-client/data/community-users.csv` lists them.
 pub const HOUSEHOLDS: usize = 51;
 
-/// The dataset's column names, in the order of `community-users.csv`.
-pub fn columns() -> Result<Vec<String>> {
-	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-		.join("../edge-client/data/community-users.csv");
-	let text = std::fs::read_to_string(&path)
+/// The dataset's column names, in the order of its users file
+/// (`community-users.csv`).
+pub fn columns(users: &Path) -> Result<Vec<String>> {
+	let path = users;
+	let text = std::fs::read_to_string(path)
 		.map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?;
 	Ok(text
 		.lines()
@@ -40,16 +37,6 @@ pub const LEDGERS_PER_GROUP: u32 = 3;
 
 /// The secret URI of the liquidator key the validators' offchain workers hold.
 pub const LIQUIDATOR_SURI: &str = "//GridVeil//liquidator";
-
-/// A key from a secret URI.
-pub fn keypair(uri: &str) -> Result<Keypair> {
-	Ok(Keypair::from_uri(&SecretUri::from_str(uri)?)?)
-}
-
-/// A keypair's account.
-pub fn account(keypair: &Keypair) -> AccountId32 {
-	keypair.public_key().to_account_id()
-}
 
 /// One household of the dataset with its edge box.
 pub struct Prosumer {
@@ -99,12 +86,17 @@ pub struct Actors {
 }
 
 impl Actors {
-	/// `prosumers` households (at most 51), the first `programs` of them in
-	/// a demand-response program, each with a pseudonym in each of its
-	/// group's `ledgers_per_group` ledgers.
-	pub fn new(prosumers: usize, programs: usize, ledgers_per_group: u32) -> Result<Self> {
+	/// The first `prosumers` households (at most 51) of the `users` file, the
+	/// first `programs` of them in a demand-response program, each with a
+	/// pseudonym in each of its group's `ledgers_per_group` ledgers.
+	pub fn new(
+		users: &Path,
+		prosumers: usize,
+		programs: usize,
+		ledgers_per_group: u32,
+	) -> Result<Self> {
 		let per_group = prosumers.div_ceil(GROUPS);
-		let prosumers = columns()?
+		let prosumers = columns(users)?
 			.into_iter()
 			.take(prosumers)
 			.enumerate()

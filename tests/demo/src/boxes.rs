@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{actors::Prosumer, network::Clock, setup::Deployment, Defences};
-use crate::edge::{edge_binary, EdgeConfig, Process, TradingSection};
+use gridveil_harness::{
+	edge::{edge_binary, EdgeConfig, Process, TradingSection},
+	network::Clock,
+};
+
+use super::{actors::Prosumer, setup::Deployment, Defences};
 
 /// The first household's dashboard port; household `i` listens on `+ i`.
 pub const FIRST_DASHBOARD_PORT: u16 = 8100;

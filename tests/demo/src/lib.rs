@@ -6,34 +6,34 @@
 //! and 24 seconds), the validators' offchain workers liquidating it, and a
 //! summary checked against the households' readings.
 //!
-//! The same code runs the full-day end-to-end test (`tests/tests/full_day.rs`),
-//! which also stops validators while the day runs.
+//! The same code runs the compressed day of `make test` and the full day of
+//! `make test-long` (`tests/e2e/tests/node/demo_day.rs`), which also stops
+//! validators while the day runs.
 
 pub mod actors;
 pub mod boxes;
-pub mod network;
 pub mod report;
 pub mod setup;
 
 use std::{
-	path::{Path, PathBuf},
+	path::PathBuf,
 	time::{Duration, Instant},
 };
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use gridveil_edge::ingest::Dataset;
-use zombienet_sdk::{LocalFileSystem, Network};
+use gridveil_harness::{
+	chain::{self, Client, Rpc},
+	energy_market::SLOTS_PER_DAY,
+	network::{self, Clock, LocalNetwork, VALIDATORS},
+	workspace,
+};
 
 use self::{
 	actors::Actors,
 	boxes::EdgeBox,
-	network::Clock,
 	report::{Summary, Tally, LIQUIDATION_TIMEOUT},
 	setup::{day_readings, Deployment},
-};
-use crate::{
-	chain::{self, Client, Rpc},
-	energy_market::SLOTS_PER_DAY,
 };
 
 /// The defences against linking a prosumer's pseudonyms, all on unless the
@@ -90,11 +90,23 @@ pub struct Options {
 	pub report_grace_slots: u32,
 	/// Where the network, the keys and every box live.
 	pub dir: PathBuf,
+	/// The reference dataset the boxes replay as their meters (its users
+	/// file beside it names the prosumers).
+	pub dataset: PathBuf,
+	/// The slot the day is timed around, ms (6 s: one block; the day is 96
+	/// slots, so 9.6 minutes). The actual slot is within 2 % of it, chosen
+	/// so that the day starts soon.
+	pub slot_length_ms: u64,
+	/// Validators, 1–4 (Alice, Bob, Charlie, Dave).
+	pub validators: usize,
+	/// The first validator's RPC port, the others' following it (9944:
+	/// polkadot.js apps' default); `None` for free ports.
+	pub rpc_port: Option<u16>,
 }
 
 impl Options {
-	/// 51 households, 6 of them in programs, under `dir`.
-	pub fn new(dir: PathBuf) -> Self {
+	/// 51 households, 6 of them in programs, under `dir`, replaying `dataset`.
+	pub fn new(dir: PathBuf, dataset: PathBuf) -> Self {
 		Self {
 			prosumers: actors::HOUSEHOLDS,
 			programs: 6,
@@ -103,13 +115,18 @@ impl Options {
 			lead_ms: LEAD_MS,
 			report_grace_slots: 8,
 			dir,
+			dataset,
+			slot_length_ms: 6_000,
+			validators: VALIDATORS.len(),
+			rpc_port: Some(9944),
 		}
 	}
 }
 
-/// The reference dataset in the repository (ODbL, see its README).
-pub fn dataset_path() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge-client/data/community-2016-15min.csv.gz")
+/// The reference dataset of the checkout this runs in (ODbL, see its
+/// README): the default of `--dataset`.
+pub fn dataset_path() -> Result<PathBuf> {
+	workspace::dataset()
 }
 
 /// Time from picking the clock to the day's start: spawning the network
@@ -119,7 +136,7 @@ pub const LEAD_MS: u64 = 150_000;
 /// A running demo.
 pub struct Demo {
 	/// The validators.
-	pub network: Network<LocalFileSystem>,
+	pub network: LocalNetwork,
 	/// The market's clock and the day.
 	pub clock: Clock,
 	/// Everybody's keys.
@@ -145,19 +162,29 @@ impl Demo {
 	/// spread over them in turn).
 	pub async fn start(options: Options, box_nodes: &[&str], say: impl Fn(&str)) -> Result<Self> {
 		std::fs::create_dir_all(&options.dir)?;
-		let actors = Actors::new(options.prosumers, options.programs, options.ledgers_per_group)?;
-		let clock = Clock::starting_after(gridveil_edge::now_ms() + options.lead_ms);
+		let actors = Actors::new(
+			&workspace::users_beside(&options.dataset),
+			options.prosumers,
+			options.programs,
+			options.ledgers_per_group,
+		)?;
+		let clock = Clock::near(options.slot_length_ms, gridveil_edge::now_ms() + options.lead_ms);
 		say(&format!(
-			"spawning 4 validators (alice, bob, charlie, dave) with {:.3}-second slots; \
-			 day {} starts in {} s",
+			"spawning {} validators ({}) with {:.3}-second slots; day {} starts in {} s",
+			options.validators,
+			VALIDATORS[..options.validators.clamp(1, VALIDATORS.len())].join(", "),
 			clock.slot_length_ms as f64 / 1_000.0,
 			clock.day,
 			(clock.day_start() - gridveil_edge::now_ms()) / 1_000
 		));
-		let network =
-			network::spawn(&clock, options.report_grace_slots, &options.dir.join("network"))
-				.await?;
-		let alice = network.get_node("alice")?.ws_uri().to_string();
+		let mut network_options = network::Options::new(options.validators)
+			.with_genesis(clock.genesis(options.report_grace_slots))
+			.in_dir(options.dir.join("network"));
+		if let Some(port) = options.rpc_port {
+			network_options = network_options.with_rpc_ports_from(port);
+		}
+		let network = network::spawn(network_options).await?;
+		let alice = network.ws_url();
 		let rpc = chain::rpc(&alice).await?;
 		chain::wait_for_finalized(&rpc, 1, Duration::from_secs(180)).await?;
 		let client = chain::connect(&alice).await?;
@@ -171,7 +198,7 @@ impl Demo {
 			&rpc,
 			&actors,
 			&clock,
-			&dataset_path(),
+			&options.dataset,
 			&options.dir,
 			options.defences,
 		)
@@ -179,7 +206,7 @@ impl Demo {
 		.context("the setup")?;
 		let mut net_readings = vec![0i64; SLOTS_PER_DAY as usize];
 		for prosumer in &actors.prosumers {
-			let dataset = Dataset::load(&dataset_path(), &prosumer.column())?;
+			let dataset = Dataset::load(&options.dataset, &prosumer.column())?;
 			for (slot, reading) in day_readings(&dataset, &clock).iter().enumerate() {
 				net_readings[slot] += reading.import_wh as i64 - reading.export_wh as i64;
 			}
@@ -188,7 +215,7 @@ impl Demo {
 		say(&format!("starting {} edge boxes", actors.prosumers.len()));
 		let urls: Vec<String> = box_nodes
 			.iter()
-			.map(|name| Ok(network.get_node(*name)?.ws_uri().to_string()))
+			.map(|name| Ok(network.node(name)?.ws_uri().to_string()))
 			.collect::<Result<_>>()?;
 		let mut boxes = Vec::new();
 		for (prosumer, url) in actors.prosumers.iter().zip(urls.iter().cycle()) {
@@ -198,7 +225,7 @@ impl Demo {
 				&clock,
 				&deployment,
 				options.defences,
-				&dataset_path(),
+				&options.dataset,
 				&options.dir.join("boxes"),
 			)?);
 		}
@@ -222,10 +249,10 @@ impl Demo {
 		for node in self.network.nodes() {
 			text.push_str(&format!("  {:<8} {}\n", node.name(), node.ws_uri()));
 		}
-		text.push_str(
-			"  polkadot.js apps: \
-			 https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944#/explorer\n",
-		);
+		let first = self.network.ws_url().replace(':', "%3A").replace('/', "%2F");
+		text.push_str(&format!(
+			"  polkadot.js apps: https://polkadot.js.org/apps/?rpc={first}#/explorer\n"
+		));
 		text.push_str("  dashboards (one per household; programs on the first ones):\n");
 		for row in self.boxes.chunks(4) {
 			let line: Vec<String> = row
@@ -312,6 +339,6 @@ impl Demo {
 	/// Stops every box (SIGKILL: their stores are crash-safe) and every node.
 	pub async fn stop(self) -> Result<()> {
 		drop(self.boxes);
-		self.network.destroy().await.map_err(|error| anyhow!("stopping the network: {error}"))
+		self.network.destroy().await
 	}
 }

@@ -7,7 +7,8 @@ use std::{io::Write, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Result;
 use clap::Parser;
-use gridveil_tests::demo::{Demo, Options};
+use gridveil_demo::{dataset_path, Demo, Options};
+use gridveil_harness::network::VALIDATORS;
 
 /// Runs the GridVeil demo on this machine.
 #[derive(Parser)]
@@ -29,6 +30,22 @@ struct Cli {
 	/// Keep the network and the boxes running after the summary, until Ctrl-C.
 	#[arg(long)]
 	keep_running: bool,
+	/// The reference dataset the boxes replay (default:
+	/// `edge-client/data/community-2016-15min.csv.gz` of the checkout this
+	/// runs in, or under `$GRIDVEIL_ROOT`).
+	#[arg(long)]
+	dataset: Option<PathBuf>,
+	/// Validators (1–4: alice, bob, charlie, dave).
+	#[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=4))]
+	validators: u8,
+	/// The slot the day is timed around, ms (a day is 96 slots; 6,000 is
+	/// one block a slot and a 9.6-minute day).
+	#[arg(long, default_value_t = 6_000, value_parser = clap::value_parser!(u64).range(1_000..))]
+	slot_ms: u64,
+	/// Slots after a slot in which its shares are still taken (default: 48
+	/// seconds' worth, so a report survives a validator's empty Aura slots).
+	#[arg(long)]
+	report_grace_slots: Option<u32>,
 }
 
 fn say(line: &str) {
@@ -68,13 +85,25 @@ async fn main() -> ExitCode {
 	let dir = cli.dir.unwrap_or_else(|| {
 		std::env::temp_dir().join(format!("gridveil-demo-{}", gridveil_edge::now_ms() / 1_000))
 	});
-	let mut options = Options::new(dir);
+	let dataset = match cli.dataset.map(Ok).unwrap_or_else(dataset_path) {
+		Ok(dataset) => dataset,
+		Err(error) => {
+			eprintln!("gridveil-demo: {error:#}");
+			return ExitCode::FAILURE;
+		},
+	};
+	let mut options = Options::new(dir, dataset);
 	options.prosumers = cli.prosumers;
 	options.programs = cli.programs.min(cli.prosumers);
 	options.ledgers_per_group = cli.ledgers;
+	options.validators = usize::from(cli.validators);
+	options.slot_length_ms = cli.slot_ms;
+	options.report_grace_slots =
+		cli.report_grace_slots.unwrap_or_else(|| (48_000 / cli.slot_ms).max(2) as u32);
+	let box_nodes = &VALIDATORS[..options.validators];
 
 	let mut demo = tokio::select! {
-		started = Demo::start(options, &["alice", "bob", "charlie", "dave"], say) => match started {
+		started = Demo::start(options, box_nodes, say) => match started {
 			Ok(demo) => demo,
 			Err(error) => {
 				eprintln!("\ngridveil-demo: {error:#}");

@@ -9,15 +9,15 @@ use subxt::utils::AccountId32;
 
 use super::{
 	actors::{account, Actors},
-	network::Clock,
 	setup::{Deployment, UNIT},
 };
-use crate::{
+use gridveil_harness::{
 	chain::{self, AtBlock, Client, Rpc},
 	demand_response::DeviationRegistered,
 	energy_market::{
 		account_info, day_prices, node_nets, pot_account, NodeSettled, ROOT, SLOTS_PER_DAY,
 	},
+	network::Clock,
 };
 
 /// What the finalized blocks have shown so far.

@@ -18,20 +18,20 @@ use subxt::{
 
 use super::{
 	actors::{account, keypair, Actors, LIQUIDATOR_SURI},
-	network::Clock,
 	Defences,
 };
-use crate::{
+use gridveil_harness::{
 	chain::{self, Client, KeyRegistered, Rpc},
 	demand_response::{accept_with_device, ProgramOffered},
 	energy_market::{
 		address_value, all_in_block, event_of, events_of, main_grid_fields,
 		register_pseudonyms_call, submit_all, GroupAdded, NodeAdded, ROOT, SLOTS_PER_DAY,
 	},
+	network::Clock,
 };
 
 /// 1 VEIL.
-pub const UNIT: u128 = 1_000_000_000_000;
+pub use gridveil_harness::UNIT;
 /// What each coordinator gets to pay fees and its group's bills.
 const COORDINATOR_FUNDS: u128 = 10_000 * UNIT;
 /// What each prosumer in a program and its device get for fees (and, with

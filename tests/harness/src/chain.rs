@@ -16,7 +16,7 @@ use crate::node::{Node, NodeSpec};
 
 /// The client types are the edge client's: Polkadot's transaction format,
 /// a subxt client, its view at one block and the legacy RPC methods.
-pub use gridveil_edge::chain::{AtBlock, Client, GridVeilConfig, Rpc};
+pub use gridveil_offchain::chain::{AtBlock, Client, GridVeilConfig, Rpc};
 
 /// Starts a `--dev` node, waits until it has finalized block `height`, and
 /// connects to it: the node (kept alive by the caller), its RPC and a client.
@@ -53,7 +53,7 @@ pub async fn finalized_number(rpc: &Rpc) -> Result<u64> {
 
 /// Asks `probe` every half second until it answers `Ok(value)`; after
 /// `timeout`, fails with the last `Err(why_not_yet)` it gave.
-pub(crate) async fn poll<T>(
+pub async fn poll<T>(
 	timeout: Duration,
 	mut probe: impl AsyncFnMut() -> Result<Result<T, String>>,
 ) -> Result<T> {

@@ -11,7 +11,7 @@ use subxt::{
 	utils::AccountId32,
 };
 
-pub use gridveil_edge::chain::{HourRecord, Program, ProgramState, ProgramStatus, Scalar};
+pub use gridveil_offchain::chain::{HourRecord, Program, ProgramState, ProgramStatus, Scalar};
 
 use crate::{
 	chain::{self, Client},

@@ -1,15 +1,11 @@
 //! The energy-market pallet as a client sees it: its events, the runtime
-//! API's day prices, nets, debts and credits, balances, a dev chain spec with
-//! a short trading clock, and transactions sent in batches that are done once
+//! API's day prices, nets, debts and credits, balances, and transactions sent in batches that are done once
 //! they are in a best block (a 96-second day leaves no time to wait for
 //! finality after every call).
 
-use std::{
-	path::{Path, PathBuf},
-	time::Duration,
-};
+use std::time::Duration;
 
-use anyhow::{anyhow, bail, ensure, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use subxt::{
 	client::OnlineClientAtBlockImpl,
 	config::PolkadotExtrinsicParamsBuilder,
@@ -24,11 +20,8 @@ use subxt::{
 use subxt_signer::sr25519::Keypair;
 
 pub use crate::chain::AtBlock;
-use crate::{
-	chain::{self, time_at, Client, GridVeilConfig, Rpc},
-	node,
-};
-pub use gridveil_edge::chain::{DayPhase, DayPrices};
+use crate::chain::{self, time_at, Client, GridVeilConfig, Rpc};
+pub use gridveil_offchain::chain::{DayPhase, DayPrices};
 
 /// Slots in a trading day.
 pub const SLOTS_PER_DAY: u32 = 96;
@@ -547,65 +540,4 @@ pub async fn wait_for_phase(
 		})
 	})
 	.await
-}
-
-// ---------------------------------------------------------------------------
-// Chain spec.
-// ---------------------------------------------------------------------------
-
-/// A chain spec JSON file in its own temporary folder (removed on drop).
-pub struct ChainSpecFile {
-	path: PathBuf,
-	_dir: tempfile::TempDir,
-}
-
-impl ChainSpecFile {
-	/// Where the file is.
-	pub fn path(&self) -> &Path {
-		&self.path
-	}
-
-	/// The path as a `--chain` argument.
-	pub fn arg(&self) -> Result<&str> {
-		self.path.to_str().ok_or_else(|| anyhow!("non-UTF-8 path {:?}", self.path))
-	}
-}
-
-/// The dev chain spec with the market's clock set: `slot_length_ms` per slot,
-/// `report_grace_slots` slots to report a slot's shares.
-pub fn dev_spec_with_market_clock(
-	slot_length_ms: u64,
-	report_grace_slots: u32,
-) -> Result<ChainSpecFile> {
-	dev_spec_with_genesis(&[
-		("energyMarket", "slotLengthMs", slot_length_ms.into()),
-		("energyMarket", "reportGraceSlots", report_grace_slots.into()),
-	])
-}
-
-/// The dev chain spec with genesis fields set: `(pallet, field, value)` in the
-/// preset's JSON names (`energyMarket.slotLengthMs`, `demandResponse.hourLength`).
-pub fn dev_spec_with_genesis(fields: &[(&str, &str, serde_json::Value)]) -> Result<ChainSpecFile> {
-	let outcome = node::run(&["build-spec", "--chain", "dev", "--disable-default-bootnode"])?;
-	ensure!(outcome.success, "build-spec --chain dev failed: {}", outcome.text());
-	let mut spec: serde_json::Value = serde_json::from_str(&outcome.stdout)
-		.with_context(|| format!("build-spec printed no JSON: {}", outcome.text()))?;
-	let patch = spec
-		.pointer_mut("/genesis/runtimeGenesis/patch")
-		.and_then(|patch| patch.as_object_mut())
-		.ok_or_else(|| anyhow!("the dev chain spec has no genesis.runtimeGenesis.patch object"))?;
-	for (pallet, field, value) in fields {
-		patch
-			.entry(*pallet)
-			.or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
-			.as_object_mut()
-			.ok_or_else(|| anyhow!("{pallet} in the genesis patch is not an object"))?
-			.insert((*field).into(), value.clone());
-	}
-
-	let dir = tempfile::Builder::new().prefix("gridveil-spec-").tempdir()?;
-	let path = dir.path().join("patched-dev.json");
-	std::fs::write(&path, serde_json::to_vec(&spec)?)
-		.with_context(|| format!("writing {}", path.display()))?;
-	Ok(ChainSpecFile { path, _dir: dir })
 }

@@ -1,17 +1,19 @@
-//! Harness for GridVeil's end-to-end tests: real `gridveil-node` processes on
-//! loopback ([`node`]), a subxt 0.51 client to talk to them ([`chain`]), and
-//! the demand-response and energy-market pallets' types as a client decodes
-//! them ([`demand_response`], [`energy_market`]); the demo ([`demo`]) and the
-//! load generator ([`loadgen`]) build on them, and the privacy evaluation
-//! ([`privacy`]) reads what they leave on chain.
+//! The harness every GridVeil test, the demo, the load generator and the
+//! privacy evaluation stand on: real `gridveil-node` processes ([`node`]),
+//! local networks of 1–4 validators ([`network`]), the edge box's surroundings
+//! (mosquitto, `gridveil-edge` processes, headless Chromium: [`edge`]), a
+//! subxt client ([`chain`]), the demand-response and energy-market pallets as
+//! a client sees them ([`demand_response`], [`energy_market`]), well-known
+//! keys ([`accounts`]) and the repository's data found at run time
+//! ([`workspace`]).
 
+pub mod accounts;
 pub mod chain;
 pub mod demand_response;
-pub mod demo;
 pub mod edge;
 pub mod energy_market;
-pub mod loadgen;
+pub mod network;
 pub mod node;
-pub mod plot;
-pub mod privacy;
-pub mod results_file;
+pub mod workspace;
+
+pub use accounts::{account, keypair, UNIT};

@@ -1,24 +1,40 @@
-//! The demo's network: `zombienet/local.toml` (four validators) spawned with
-//! zombienet-sdk, with the market and program clocks set in genesis.
+//! Local networks of validators: the one way the demo, the load generator and
+//! the tests start them. [`spawn`] takes the first 1–4 validators of
+//! `zombienet/local.toml` (Alice, Bob, Charlie, Dave), sets genesis fields
+//! (the market's and the programs' clocks), and spawns them with
+//! zombienet-sdk's native provider, which makes the spawned validators the
+//! chain's only Aura and GRANDPA authorities.
+//!
+//! The network definition is compiled in (it is part of the program, like the
+//! runtime), so a binary never reads it from the clone that built it.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
-use zombienet_sdk::{LocalFileSystem, Network, NetworkConfig, NetworkConfigExt};
+use anyhow::{anyhow, bail, Context, Result};
+use zombienet_sdk::{LocalFileSystem, Network, NetworkConfig, NetworkConfigExt, NetworkNode};
 
-use crate::{energy_market::SLOTS_PER_DAY, node::node_binary};
+use crate::{
+	energy_market::SLOTS_PER_DAY,
+	node::{free_port, node_binary},
+};
+
+/// `zombienet/local.toml`: the four validators.
+pub const LOCAL_TOML: &str = include_str!("../../../zombienet/local.toml");
+
+/// The validators of `zombienet/local.toml`, in its order.
+pub const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 
 /// The slot the demo aims for: one 6-second block.
 const NOMINAL_SLOT_LENGTH_MS: u64 = 6_000;
 /// How far the slot may stray from 6 s so that the first day starts soon.
 const SLOT_LENGTH_SPREAD_MS: u64 = 120;
 
-/// The market's clock on the demo chain.
+/// The market's clock on a local network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clock {
 	/// One trading slot and one meter interval, ms.
 	pub slot_length_ms: u64,
-	/// The trading day the demo runs.
+	/// The trading day that runs.
 	pub day: u32,
 }
 
@@ -28,15 +44,20 @@ impl Clock {
 	/// length within 6 s ± 2 % (to the millisecond) whose next day starts
 	/// soonest after `earliest` (ms since the epoch).
 	pub fn starting_after(earliest: u64) -> Self {
-		(NOMINAL_SLOT_LENGTH_MS - SLOT_LENGTH_SPREAD_MS
-			..=NOMINAL_SLOT_LENGTH_MS + SLOT_LENGTH_SPREAD_MS)
+		Self::near(NOMINAL_SLOT_LENGTH_MS, earliest)
+	}
+
+	/// As [`Clock::starting_after`], around a slot of `nominal_ms` (± 2 %).
+	pub fn near(nominal_ms: u64, earliest: u64) -> Self {
+		let spread = (nominal_ms * SLOT_LENGTH_SPREAD_MS / NOMINAL_SLOT_LENGTH_MS).max(1);
+		(nominal_ms.saturating_sub(spread).max(1)..=nominal_ms + spread)
 			.map(|slot_length_ms| {
 				let day_length = slot_length_ms * u64::from(SLOTS_PER_DAY);
 				let day = earliest.div_ceil(day_length) as u32;
 				Self { slot_length_ms, day }
 			})
 			.min_by_key(|clock| clock.day_start())
-			.expect("the range of slot lengths is not empty")
+			.unwrap_or(Self { slot_length_ms: nominal_ms, day: 0 })
 	}
 
 	/// A day, ms.
@@ -44,12 +65,12 @@ impl Clock {
 		self.slot_length_ms * u64::from(SLOTS_PER_DAY)
 	}
 
-	/// The start of the demo's day, ms since the epoch.
+	/// The start of the day, ms since the epoch.
 	pub fn day_start(&self) -> u64 {
 		u64::from(self.day) * self.day_length_ms()
 	}
 
-	/// The end of the demo's day.
+	/// The end of the day.
 	pub fn day_end(&self) -> u64 {
 		self.day_start() + self.day_length_ms()
 	}
@@ -63,27 +84,230 @@ impl Clock {
 	pub fn slot(&self, slot: u32) -> u32 {
 		self.day * SLOTS_PER_DAY + slot
 	}
+
+	/// The genesis fields that put this clock on a chain: the market's slot
+	/// length, `report_grace_slots` to report a slot, and program hours of
+	/// four slots.
+	pub fn genesis(&self, report_grace_slots: u32) -> Vec<GenesisField> {
+		vec![
+			GenesisField::new("energyMarket", "slotLengthMs", self.slot_length_ms),
+			GenesisField::new("energyMarket", "reportGraceSlots", report_grace_slots),
+			GenesisField::new("demandResponse", "hourLength", self.hour_length_ms()),
+		]
+	}
 }
 
-/// `zombienet/local.toml` with this clock and report window in genesis, and
-/// its nodes' folders under `dir`.
-pub fn network_toml(clock: &Clock, report_grace_slots: u32, dir: &Path) -> Result<String> {
-	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../zombienet/local.toml");
-	let base =
-		std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-	let settings = format!("[settings]\nbase_dir = {:?}", dir.display().to_string());
+/// One field of a pallet's genesis config, in the preset's JSON names
+/// (`energyMarket.slotLengthMs`, `demandResponse.hourLength`).
+#[derive(Clone, Debug)]
+pub struct GenesisField {
+	/// The pallet's genesis key (`energyMarket`).
+	pub pallet: String,
+	/// The field (`slotLengthMs`).
+	pub field: String,
+	/// Its value.
+	pub value: serde_json::Value,
+}
+
+impl GenesisField {
+	/// `pallet.field = value`.
+	pub fn new(pallet: &str, field: &str, value: impl Into<serde_json::Value>) -> Self {
+		Self { pallet: pallet.into(), field: field.into(), value: value.into() }
+	}
+}
+
+/// Where the validators' RPC listens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RpcPorts {
+	/// Free loopback ports, so networks can run side by side (tests).
+	Free,
+	/// `base`, `base + 1`, … in the validators' order (the demo's documented
+	/// 9944 … 9947).
+	From(u16),
+}
+
+/// What to spawn.
+#[derive(Clone, Debug)]
+pub struct Options {
+	/// How many validators, 1–4: the first ones of [`VALIDATORS`].
+	pub validators: usize,
+	/// Genesis fields set on top of the `local_testnet` preset.
+	pub genesis: Vec<GenesisField>,
+	/// Where the nodes' folders go; `None` is a temporary folder removed
+	/// when the network is dropped.
+	pub dir: Option<PathBuf>,
+	/// The validators' RPC ports.
+	pub rpc_ports: RpcPorts,
+	/// Extra arguments for every node (`-loffchain-worker=debug`).
+	pub node_args: Vec<String>,
+}
+
+impl Options {
+	/// `validators` validators on free ports in a temporary folder.
+	pub fn new(validators: usize) -> Self {
+		Self {
+			validators,
+			genesis: Vec::new(),
+			dir: None,
+			rpc_ports: RpcPorts::Free,
+			node_args: Vec::new(),
+		}
+	}
+
+	/// Sets genesis fields.
+	pub fn with_genesis(mut self, fields: impl IntoIterator<Item = GenesisField>) -> Self {
+		self.genesis.extend(fields);
+		self
+	}
+
+	/// Puts the nodes' folders under `dir` (kept after the network stops).
+	pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+		self.dir = Some(dir.into());
+		self
+	}
+
+	/// RPC on `base`, `base + 1`, ….
+	pub fn with_rpc_ports_from(mut self, base: u16) -> Self {
+		self.rpc_ports = RpcPorts::From(base);
+		self
+	}
+
+	/// Adds arguments to every node's command line.
+	pub fn with_node_args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+		self.node_args.extend(args.into_iter().map(Into::into));
+		self
+	}
+}
+
+/// Running validators. Dropping it kills every node; [`LocalNetwork::destroy`]
+/// also waits for them.
+pub struct LocalNetwork {
+	/// zombienet's handle: each node can be paused, resumed and restarted.
+	pub network: Network<LocalFileSystem>,
+	dir: PathBuf,
+	_temporary: Option<tempfile::TempDir>,
+}
+
+impl LocalNetwork {
+	/// The validators, in [`VALIDATORS`] order.
+	pub fn nodes(&self) -> Vec<&NetworkNode> {
+		let mut nodes = self.network.nodes();
+		nodes.sort_by_key(|node| VALIDATORS.iter().position(|name| *name == node.name()));
+		nodes
+	}
+
+	/// One validator by name (`alice`).
+	pub fn node(&self, name: &str) -> Result<&NetworkNode> {
+		self.network.get_node(name)
+	}
+
+	/// Every validator's WebSocket URL, in [`VALIDATORS`] order.
+	pub fn ws_urls(&self) -> Vec<String> {
+		self.nodes().iter().map(|node| node.ws_uri().to_string()).collect()
+	}
+
+	/// The first validator's (Alice's) WebSocket URL.
+	pub fn ws_url(&self) -> String {
+		self.ws_urls().into_iter().next().unwrap_or_default()
+	}
+
+	/// The folder holding every node's `cfg/`, `data/` and log.
+	pub fn dir(&self) -> &Path {
+		&self.dir
+	}
+
+	/// Stops every node and waits for them.
+	pub async fn destroy(self) -> Result<()> {
+		self.network.destroy().await.map_err(|error| anyhow!("stopping the network: {error}"))
+	}
+}
+
+/// `zombienet/local.toml` cut to the options' validators, with their ports,
+/// folder, node arguments and genesis fields.
+pub fn network_toml(options: &Options, dir: &Path) -> Result<String> {
+	if !(1..=VALIDATORS.len()).contains(&options.validators) {
+		bail!(
+			"a local network has 1 to {} validators, not {}",
+			VALIDATORS.len(),
+			options.validators
+		);
+	}
+	let mut config: toml::Table = LOCAL_TOML.parse().context("parsing zombienet/local.toml")?;
+	let settings = table(&mut config, "settings")?;
+	settings.insert("base_dir".into(), dir.display().to_string().into());
 	// Nodes are stopped and restarted on purpose in the fault tests.
-	let base = base.replacen("[settings]", &settings, 1).replacen(
-		"tear_down_on_failure = true",
-		"tear_down_on_failure = false",
-		1,
-	);
-	Ok(format!(
-		"{base}\n[relaychain.genesis.energyMarket]\nslotLengthMs = {slot}\nreportGraceSlots = \
-		 {report_grace_slots}\n\n[relaychain.genesis.demandResponse]\nhourLength = {hour}\n",
-		slot = clock.slot_length_ms,
-		hour = clock.hour_length_ms(),
-	))
+	settings.insert("tear_down_on_failure".into(), false.into());
+
+	let relaychain = table(&mut config, "relaychain")?;
+	if !options.node_args.is_empty() {
+		let args = relaychain
+			.entry("default_args")
+			.or_insert_with(|| toml::Value::Array(Vec::new()))
+			.as_array_mut()
+			.ok_or_else(|| anyhow!("relaychain.default_args is not an array"))?;
+		args.extend(options.node_args.iter().cloned().map(toml::Value::from));
+	}
+	let nodes = relaychain
+		.get_mut("nodes")
+		.and_then(toml::Value::as_array_mut)
+		.ok_or_else(|| anyhow!("zombienet/local.toml has no [[relaychain.nodes]]"))?;
+	nodes.truncate(options.validators);
+	for (index, node) in nodes.iter_mut().enumerate() {
+		let port = match options.rpc_ports {
+			RpcPorts::Free => free_port()?,
+			RpcPorts::From(base) => base + index as u16,
+		};
+		node.as_table_mut()
+			.ok_or_else(|| anyhow!("a [[relaychain.nodes]] entry is not a table"))?
+			.insert("rpc_port".into(), i64::from(port).into());
+	}
+
+	let mut genesis = toml::Table::new();
+	for GenesisField { pallet, field, value } in &options.genesis {
+		let pallet = genesis
+			.entry(pallet.clone())
+			.or_insert_with(|| toml::Value::Table(toml::Table::new()))
+			.as_table_mut()
+			.ok_or_else(|| anyhow!("genesis.{pallet} is not a table"))?;
+		pallet.insert(field.clone(), toml_value(value)?);
+	}
+	if !genesis.is_empty() {
+		relaychain.insert("genesis".into(), genesis.into());
+	}
+	Ok(toml::to_string(&config)?)
+}
+
+/// A JSON value as TOML. (Not through serde: with serde_json's
+/// `arbitrary_precision`, which the node's dependencies turn on, a number
+/// would serialize as a table.)
+fn toml_value(value: &serde_json::Value) -> Result<toml::Value> {
+	use serde_json::Value as Json;
+	Ok(match value {
+		Json::Bool(boolean) => toml::Value::Boolean(*boolean),
+		Json::Number(number) => match (number.as_i64(), number.as_f64()) {
+			(Some(integer), _) => toml::Value::Integer(integer),
+			(None, Some(float)) if number.is_f64() => toml::Value::Float(float),
+			_ => bail!("genesis value {number} does not fit TOML's 64-bit integers"),
+		},
+		Json::String(text) => toml::Value::String(text.clone()),
+		Json::Array(items) => {
+			toml::Value::Array(items.iter().map(toml_value).collect::<Result<_>>()?)
+		},
+		Json::Object(fields) => toml::Value::Table(
+			fields
+				.iter()
+				.map(|(key, value)| Ok((key.clone(), toml_value(value)?)))
+				.collect::<Result<_>>()?,
+		),
+		Json::Null => bail!("a genesis value cannot be null in TOML"),
+	})
+}
+
+fn table<'a>(config: &'a mut toml::Table, key: &str) -> Result<&'a mut toml::Table> {
+	config
+		.get_mut(key)
+		.and_then(toml::Value::as_table_mut)
+		.ok_or_else(|| anyhow!("zombienet/local.toml has no [{key}] table"))
 }
 
 /// Puts the workspace's `gridveil-node` first on PATH: zombienet runs it from there.
@@ -99,18 +323,23 @@ pub fn put_node_on_path() -> Result<()> {
 	Ok(())
 }
 
-/// Spawns the four validators (`gridveil-node` from the workspace's build)
-/// under `dir`.
-pub async fn spawn(
-	clock: &Clock,
-	report_grace_slots: u32,
-	dir: &Path,
-) -> Result<Network<LocalFileSystem>> {
+/// Spawns the validators (`gridveil-node` from the workspace's build) and
+/// waits until each one's RPC answers.
+pub async fn spawn(options: Options) -> Result<LocalNetwork> {
 	put_node_on_path()?;
-	let toml = network_toml(clock, report_grace_slots, dir)?;
+	let (dir, temporary) = match &options.dir {
+		Some(dir) => (dir.clone(), None),
+		None => {
+			let temporary = tempfile::Builder::new().prefix("gridveil-network-").tempdir()?;
+			(temporary.path().join("network"), Some(temporary))
+		},
+	};
+	let toml = network_toml(&options, &dir)?;
 	let config = NetworkConfig::load_from_toml_string(&toml)
 		.map_err(|error| anyhow!("zombienet/local.toml: {error}"))?;
-	config.spawn_native().await.map_err(|error| anyhow!("spawning the network: {error}"))
+	let network =
+		config.spawn_native().await.map_err(|error| anyhow!("spawning the network: {error}"))?;
+	Ok(LocalNetwork { network, dir, _temporary: temporary })
 }
 
 #[cfg(test)]
@@ -125,5 +354,35 @@ mod tests {
 			assert!(clock.day_start() - earliest < 30_000, "{clock:?} after {earliest}");
 			assert!(clock.slot_length_ms.abs_diff(NOMINAL_SLOT_LENGTH_MS) <= SLOT_LENGTH_SPREAD_MS);
 		}
+	}
+
+	#[test]
+	fn a_network_definition_keeps_the_first_validators_with_their_ports_and_genesis() {
+		let options = Options::new(2)
+			.with_rpc_ports_from(19_944)
+			.with_genesis([GenesisField::new("energyMarket", "slotLengthMs", 2_000)])
+			.with_node_args(["-loffchain-worker=debug"]);
+		let toml = network_toml(&options, Path::new("/tmp/somewhere")).expect("a definition");
+		let config: toml::Table = toml.parse().expect("TOML");
+		let nodes = config["relaychain"]["nodes"].as_array().expect("nodes");
+		let names: Vec<_> = nodes.iter().map(|node| node["name"].as_str().unwrap()).collect();
+		assert_eq!(names, ["alice", "bob"]);
+		assert_eq!(nodes[1]["rpc_port"].as_integer(), Some(19_945));
+		assert_eq!(
+			config["relaychain"]["genesis"]["energyMarket"]["slotLengthMs"].as_integer(),
+			Some(2_000),
+			"{toml}"
+		);
+		let huge = Options::new(1).with_genesis([GenesisField::new("x", "y", u64::MAX)]);
+		assert!(network_toml(&huge, Path::new("/tmp")).is_err());
+		assert_eq!(config["settings"]["base_dir"].as_str(), Some("/tmp/somewhere"));
+		assert!(config["relaychain"]["default_args"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.any(|arg| arg.as_str() == Some("-loffchain-worker=debug")));
+		NetworkConfig::load_from_toml_string(&toml).expect("zombienet accepts it");
+		assert!(network_toml(&Options::new(0), Path::new("/tmp")).is_err());
+		assert!(network_toml(&Options::new(5), Path::new("/tmp")).is_err());
 	}
 }

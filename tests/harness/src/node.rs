@@ -11,7 +11,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 
 /// How much of a node's log an error message quotes.
 const LOG_TAIL_BYTES: u64 = 4_000;
@@ -214,6 +214,11 @@ impl Node {
 		log_tail(&self.log_path)
 	}
 
+	/// Its log file.
+	pub fn log_path(&self) -> &Path {
+		&self.log_path
+	}
+
 	/// The whole log so far.
 	pub fn log(&self) -> String {
 		std::fs::read_to_string(&self.log_path).unwrap_or_default()
@@ -300,46 +305,63 @@ pub fn peer_id_of_node_key(node_key_file: &Path) -> Result<String> {
 		.ok_or_else(|| anyhow!("no peer id in `key inspect-node-key` output: {output}"))
 }
 
-/// The four validators of the `local_testnet` preset, on loopback, with Alice
-/// as the bootnode of the others.
-pub struct LocalTestnet {
-	/// Alice, Bob, Charlie, Dave.
-	pub nodes: Vec<Node>,
-	_keys: tempfile::TempDir,
+// ---------------------------------------------------------------------------
+// Chain spec.
+// ---------------------------------------------------------------------------
+
+/// A chain spec JSON file in its own temporary folder (removed on drop).
+pub struct ChainSpecFile {
+	path: PathBuf,
+	_dir: tempfile::TempDir,
 }
 
-/// The validators of the `local` chain, by their `--<name>` dev-key flag.
-pub const LOCAL_VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
-
-impl LocalTestnet {
-	/// Starts the four validators and waits until each one's RPC answers.
-	pub async fn start() -> Result<Self> {
-		let keys = tempfile::tempdir()?;
-		let mut nodes = Vec::new();
-		let mut bootnode = String::new();
-		for (index, name) in LOCAL_VALIDATORS.iter().enumerate() {
-			// Validators refuse to make up a network identity: give each one a key file.
-			let node_key = keys.path().join(format!("{name}.node-key"));
-			let node_key_arg = node_key.to_str().ok_or_else(|| anyhow!("non-UTF-8 path"))?;
-			let (ok, output) =
-				run_to_completion(&["key", "generate-node-key", "--file", node_key_arg])?;
-			if !ok {
-				bail!("key generate-node-key failed: {output}");
-			}
-			let mut spec = NodeSpec::new(name, "local")?.with_args([
-				format!("--{name}"),
-				"--validator".into(),
-				"--node-key-file".into(),
-				node_key_arg.into(),
-			]);
-			if index == 0 {
-				let peer = peer_id_of_node_key(&node_key)?;
-				bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer}", spec.p2p_port);
-			} else {
-				spec = spec.with_args(["--bootnodes".to_string(), bootnode.clone()]);
-			}
-			nodes.push(Node::start(spec).await?);
-		}
-		Ok(Self { nodes, _keys: keys })
+impl ChainSpecFile {
+	/// Where the file is.
+	pub fn path(&self) -> &Path {
+		&self.path
 	}
+
+	/// The path as a `--chain` argument.
+	pub fn arg(&self) -> Result<&str> {
+		self.path.to_str().ok_or_else(|| anyhow!("non-UTF-8 path {:?}", self.path))
+	}
+}
+
+/// The dev chain spec with the market's clock set: `slot_length_ms` per slot,
+/// `report_grace_slots` slots to report a slot's shares.
+pub fn dev_spec_with_market_clock(
+	slot_length_ms: u64,
+	report_grace_slots: u32,
+) -> Result<ChainSpecFile> {
+	dev_spec_with_genesis(&[
+		("energyMarket", "slotLengthMs", slot_length_ms.into()),
+		("energyMarket", "reportGraceSlots", report_grace_slots.into()),
+	])
+}
+
+/// The dev chain spec with genesis fields set: `(pallet, field, value)` in the
+/// preset's JSON names (`energyMarket.slotLengthMs`, `demandResponse.hourLength`).
+pub fn dev_spec_with_genesis(fields: &[(&str, &str, serde_json::Value)]) -> Result<ChainSpecFile> {
+	let outcome = run(&["build-spec", "--chain", "dev", "--disable-default-bootnode"])?;
+	ensure!(outcome.success, "build-spec --chain dev failed: {}", outcome.text());
+	let mut spec: serde_json::Value = serde_json::from_str(&outcome.stdout)
+		.with_context(|| format!("build-spec printed no JSON: {}", outcome.text()))?;
+	let patch = spec
+		.pointer_mut("/genesis/runtimeGenesis/patch")
+		.and_then(|patch| patch.as_object_mut())
+		.ok_or_else(|| anyhow!("the dev chain spec has no genesis.runtimeGenesis.patch object"))?;
+	for (pallet, field, value) in fields {
+		patch
+			.entry(*pallet)
+			.or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
+			.as_object_mut()
+			.ok_or_else(|| anyhow!("{pallet} in the genesis patch is not an object"))?
+			.insert((*field).into(), value.clone());
+	}
+
+	let dir = tempfile::Builder::new().prefix("gridveil-spec-").tempdir()?;
+	let path = dir.path().join("patched-dev.json");
+	std::fs::write(&path, serde_json::to_vec(&spec)?)
+		.with_context(|| format!("writing {}", path.display()))?;
+	Ok(ChainSpecFile { path, _dir: dir })
 }

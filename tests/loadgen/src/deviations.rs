@@ -14,18 +14,17 @@ use subxt_signer::sr25519::Keypair;
 
 use super::{
 	proofs::{commitment, CachedProof},
-	results::{BlockSeenResult, RoundResult, Stats},
+	results::{BlockSeenResult, Mode, RoundResult, Stats},
 	tracker::{Signed, Tracker},
 	Connection,
 };
-use crate::{
+use gridveil_harness::{
 	chain::{self, sudo, time_at, Client, GridVeilConfig},
-	demo::actors::keypair,
 	energy_market::best_block,
+	keypair,
 };
 
-/// One whole token (12 decimals).
-pub(crate) const UNIT: u128 = 1_000_000_000_000;
+pub(crate) use gridveil_harness::UNIT;
 /// What each prosumer gets for its fees.
 const FEE_FUNDS: u128 = 10 * UNIT;
 /// Each program's reward.
@@ -36,16 +35,6 @@ const RATE_PER_WH: u128 = UNIT / 100_000;
 const HOURS: u32 = 24;
 /// A fresh account's first nonce.
 pub(crate) const FRESH_NONCE: u64 = 0;
-
-/// How the round's proofs go on chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Mode {
-	/// One `submit_deviation` per prosumer, signed and paid by the prosumer.
-	Single,
-	/// `submit_deviations` batches of this many entries, each signed by its
-	/// prosumer, relayed and paid by one relayer.
-	Batch(u32),
-}
 
 /// What one round runs.
 #[derive(Clone, Debug)]
@@ -118,7 +107,7 @@ pub(crate) async fn sign_each<'a, P: subxt::transactions::Payload>(
 
 /// Signs one payload offline (immortal: the nonce alone makes it unique).
 fn sign_at<P: subxt::transactions::Payload>(
-	block: &crate::chain::AtBlock,
+	block: &gridveil_harness::chain::AtBlock,
 	signer: &Keypair,
 	nonce: u64,
 	payload: &P,

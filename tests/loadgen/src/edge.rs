@@ -1,31 +1,24 @@
 //! The edge box: the hourly proof's time and peak memory (the daemon's
 //! prover, in process), and the daemon's resident memory while idle.
 
-use std::time::{Duration, Instant};
+use std::{
+	path::Path,
+	time::{Duration, Instant},
+};
 
 use anyhow::{Context, Result};
 use ark_bn254::Fr;
 use gridveil_circuits::keys;
 use rand::rngs::OsRng;
-use serde::{Deserialize, Serialize};
 
-use super::{proofs, results::Stats};
-use crate::{
-	demo::dataset_path,
+use super::{
+	proofs,
+	results::{EdgeResult, Stats},
+};
+use gridveil_harness::{
 	edge::{edge_binary, EdgeConfig, Process, TradingSection},
 	node::{Node, NodeSpec},
 };
-
-/// What the edge measurement found.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EdgeResult {
-	/// Time per hourly proof, ms.
-	pub proof_ms: Stats,
-	/// Peak resident memory while proving (reset before each proof), KiB.
-	pub proving_peak_rss_kib: u64,
-	/// The daemon's resident memory after a minute of metering, KiB.
-	pub daemon_idle_rss_kib: Option<u64>,
-}
 
 /// A `/proc/self/status` field in KiB.
 fn own_status_kib(field: &str) -> Option<u64> {
@@ -37,7 +30,7 @@ fn own_status_kib(field: &str) -> Option<u64> {
 /// Proves `hours` program hours in a chain as the daemon does (one loaded
 /// key, the fingerprint carried from hour to hour), then runs the daemon for
 /// a minute against a `--dev` node and reads its resident memory.
-pub async fn run(hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
+pub async fn run(dataset: &Path, hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
 	let cache = proofs::default_dir();
 	let key_bytes = std::fs::read(cache.join("deviation-L4.pk")).context(
 		"no proving key in the load generator's cache: run `gridveil-loadgen prove` first",
@@ -61,8 +54,7 @@ pub async fn run(hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
 	say("edge: the daemon for a minute against a --dev node");
 	let node = Node::start(NodeSpec::new("edge-idle", "dev")?.with_args(["--dev"])).await?;
 	let dir = tempfile::Builder::new().prefix("gridveil-edge-idle-").tempdir()?;
-	let mut config =
-		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path(), "household-01", 1_000);
+	let mut config = EdgeConfig::replay(&node.ws_url(), dir.path(), dataset, "household-01", 1_000);
 	config.proving_key = Some(cache.join("deviation-L4.pk"));
 	config.trading = Some(TradingSection { enabled: false, ..TradingSection::on(3, 500) });
 	let config_path = config.write("//GridVeil//load//device", "//GridVeil//load//pseudonyms")?;

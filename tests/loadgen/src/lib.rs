@@ -19,18 +19,17 @@ pub mod trading;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
-use zombienet_sdk::{LocalFileSystem, Network};
-
-use crate::{
-	demo::network::{network_toml, put_node_on_path, Clock},
-	energy_market::{dev_spec_with_genesis, ChainSpecFile},
-	node::{Node, NodeSpec},
+use anyhow::{Context, Result};
+use gridveil_harness::{
+	network::{self, Clock, LocalNetwork},
+	node::{dev_spec_with_genesis, ChainSpecFile, Node, NodeSpec},
+	workspace,
 };
 
-/// The folder of the results page's data: `docs/performance`.
-pub fn results_dir() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/performance")
+/// The folder of the results page's data: `docs/performance` of the
+/// checkout this runs in.
+pub fn results_dir() -> Result<PathBuf> {
+	workspace::find("docs/performance")
 }
 
 /// Node flags for load: a transaction pool that holds a whole round.
@@ -43,9 +42,8 @@ pub struct Chain {
 	/// `dev` or `local-4`.
 	pub name: String,
 	node: Option<Node>,
-	network: Option<Network<LocalFileSystem>>,
+	network: Option<LocalNetwork>,
 	_spec: Option<ChainSpecFile>,
-	dir: Option<tempfile::TempDir>,
 }
 
 impl Chain {
@@ -62,35 +60,23 @@ impl Chain {
 			node: Some(node),
 			network: None,
 			_spec: Some(spec),
-			dir: None,
 		})
 	}
 
 	/// The four validators of `zombienet/local.toml` with `clock` in genesis
 	/// (a program hour is four slots); load goes to Alice.
 	pub async fn local(clock: &Clock) -> Result<Self> {
-		let dir = tempfile::Builder::new().prefix("gridveil-load-net-").tempdir()?;
-		put_node_on_path()?;
-		let pool = POOL_ARGS.iter().map(|arg| format!("{arg:?}")).collect::<Vec<_>>().join(", ");
-		let toml = network_toml(clock, 30, dir.path())?.replacen(
-			r#"default_args = ["-lruntime=info"]"#,
-			&format!(r#"default_args = ["-lruntime=info", {pool}]"#),
-			1,
-		);
-		let config = zombienet_sdk::NetworkConfig::load_from_toml_string(&toml)
-			.map_err(|error| anyhow!("the load network: {error}"))?;
-		let network = zombienet_sdk::NetworkConfigExt::spawn_native(config)
-			.await
-			.map_err(|error| anyhow!("spawning the load network: {error}"))?;
-		let ws_url =
-			network.get_node("alice").map_err(|error| anyhow!("{error}"))?.ws_uri().to_string();
+		let network = network::spawn(
+			network::Options::new(4).with_genesis(clock.genesis(30)).with_node_args(POOL_ARGS),
+		)
+		.await
+		.context("spawning the load network")?;
 		Ok(Self {
-			ws_url,
+			ws_url: network.ws_url(),
 			name: "local-4".into(),
 			node: None,
 			network: Some(network),
 			_spec: None,
-			dir: Some(dir),
 		})
 	}
 
@@ -100,8 +86,8 @@ impl Chain {
 			return node.log();
 		}
 		let mut text = String::new();
-		if let Some(dir) = &self.dir {
-			for entry in walk(dir.path()) {
+		if let Some(network) = &self.network {
+			for entry in walk(network.dir()) {
 				if entry.extension().is_some_and(|extension| extension == "log") {
 					text.push_str(&std::fs::read_to_string(&entry).unwrap_or_default());
 				}
@@ -113,7 +99,7 @@ impl Chain {
 	/// Stops the chain.
 	pub async fn stop(mut self) -> Result<()> {
 		if let Some(network) = self.network.take() {
-			network.destroy().await.map_err(|error| anyhow!("stopping the network: {error}"))?;
+			network.destroy().await?;
 		}
 		self.node.take();
 		Ok(())
@@ -140,20 +126,20 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 /// The connections a load run uses.
 pub struct Connection {
 	/// A subxt client, for signing and storage.
-	pub client: crate::chain::Client,
+	pub client: gridveil_harness::chain::Client,
 	/// The node's legacy RPC methods.
-	pub rpc: crate::chain::Rpc,
+	pub rpc: gridveil_harness::chain::Rpc,
 	/// Raw JSON-RPC, for methods subxt does not wrap (the pool's pending list).
 	pub pool: subxt::rpcs::RpcClient,
 }
 
 /// Connects to `chain`, once it has finalized a block.
 pub async fn connect(chain: &Chain) -> Result<Connection> {
-	let rpc = crate::chain::rpc(&chain.ws_url).await?;
-	crate::chain::wait_for_finalized(&rpc, 1, std::time::Duration::from_secs(180))
+	let rpc = gridveil_harness::chain::rpc(&chain.ws_url).await?;
+	gridveil_harness::chain::wait_for_finalized(&rpc, 1, std::time::Duration::from_secs(180))
 		.await
 		.context("the load chain does not finalize")?;
-	let client = crate::chain::connect(&chain.ws_url).await?;
+	let client = gridveil_harness::chain::connect(&chain.ws_url).await?;
 	let pool = subxt::rpcs::RpcClient::from_insecure_url(&chain.ws_url)
 		.await
 		.with_context(|| format!("connecting JSON-RPC to {}", chain.ws_url))?;

@@ -2,29 +2,26 @@
 //! to `docs/performance/results.json`; `report` renders `docs/performance.md`.
 //! `make performance` runs `all`; see `--help` for single runs.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
-use gridveil_tests::{
-	demo::network::Clock,
-	loadgen::{
-		connect,
-		deviations::{self, Mode, Round},
-		edge,
-		proofs::{self, ProofCache},
-		report,
-		results::{add_proposal_times, Results},
-		results_dir, trading, Chain,
-	},
+use gridveil_harness::network::Clock;
+use gridveil_harness::workspace;
+use gridveil_loadgen::{
+	connect,
+	deviations::{self, Round},
+	edge,
+	proofs::{self, ProofCache},
+	report,
+	results::{add_proposal_times, Mode, Results},
+	results_dir, trading, Chain,
 };
+use gridveil_report::files::Files;
 
 #[derive(Parser)]
 #[command(about = "Loads GridVeil nodes with real proofs and shares, and reports what it measured")]
 struct Cli {
-	/// The results file to add to.
-	#[arg(long, global = true)]
-	results: Option<PathBuf>,
+	#[command(flatten)]
+	files: Files,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -174,10 +171,10 @@ async fn trading_slot(
 }
 
 fn write_report(results: &Results) -> Result<()> {
-	let dir = results_dir();
+	let dir = results_dir()?;
 	std::fs::create_dir_all(&dir)?;
 	report::plot(results, &dir.join("round-growth.png"))?;
-	let pallets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pallets");
+	let pallets = workspace::find("pallets")?;
 	let page = report::render(results, &pallets, "performance/round-growth.png")?;
 	let out = dir.join("../performance.md");
 	std::fs::write(&out, page)?;
@@ -196,8 +193,9 @@ fn mode_of(batch: u32) -> Mode {
 #[tokio::main]
 async fn main() -> Result<()> {
 	let cli = Cli::parse();
-	let path = cli.results.unwrap_or_else(|| results_dir().join("results.json"));
+	let path = cli.files.results(results_dir)?;
 	let mut results = Results::load(&path)?;
+	let dataset = || cli.files.dataset();
 	let mut cache = ProofCache::open(&proofs::default_dir())?;
 	match cli.command {
 		Command::Prove { prosumers } => {
@@ -211,7 +209,7 @@ async fn main() -> Result<()> {
 			trading_slot(&mut results, &path, prosumers, shares, rate).await?;
 		},
 		Command::Edge { hours } => {
-			results.edge = Some(edge::run(hours, &say).await?);
+			results.edge = Some(edge::run(&dataset()?, hours, &say).await?);
 			results.save(&path)?;
 		},
 		Command::Report => write_report(&results)?,
@@ -239,7 +237,7 @@ async fn main() -> Result<()> {
 					.await?;
 			}
 			trading_slot(&mut results, &path, 5_000, 8, None).await?;
-			results.edge = Some(edge::run(24, &say).await?);
+			results.edge = Some(edge::run(&dataset()?, 24, &say).await?);
 			results.save(&path)?;
 			write_report(&results)?;
 		},

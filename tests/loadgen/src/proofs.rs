@@ -63,11 +63,13 @@ impl CachedProof {
 	}
 }
 
-/// Where the cache lives: `$CARGO_TARGET_DIR/loadgen` (or `target/loadgen`).
+/// Where the cache lives: `$CARGO_TARGET_DIR/loadgen` (the Makefile's default
+/// target folder, `~/.cache/gridveil-target`, when it is not set).
 pub fn default_dir() -> PathBuf {
-	let target = std::env::var_os("CARGO_TARGET_DIR")
-		.map(PathBuf::from)
-		.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+	let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
+		let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+		home.join(".cache/gridveil-target")
+	});
 	target.join("loadgen")
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{deviations::Mode, tracker::BlockSeen};
+use super::tracker::BlockSeen;
 
 /// Summary statistics of a sample (seconds or milliseconds).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
@@ -162,21 +162,21 @@ pub struct Results {
 	pub rounds: Vec<RoundResult>,
 	/// Trading slots.
 	#[serde(default)]
-	pub trading: Vec<super::trading::TradingResult>,
+	pub trading: Vec<TradingResult>,
 	/// The edge box.
 	#[serde(default)]
-	pub edge: Option<super::edge::EdgeResult>,
+	pub edge: Option<EdgeResult>,
 }
 
 impl Results {
 	/// Reads `path`, or starts empty.
 	pub fn load(path: &Path) -> Result<Self> {
-		crate::results_file::load(path)
+		gridveil_report::results_file::load(path)
 	}
 
 	/// Writes `path` (pretty JSON).
 	pub fn save(&self, path: &Path) -> Result<()> {
-		crate::results_file::save(self, path)
+		gridveil_report::results_file::save(self, path)
 	}
 
 	/// Adds a round, replacing an earlier one of the same network, mode and size.
@@ -188,6 +188,63 @@ impl Results {
 		});
 		self.rounds.push(round);
 	}
+}
+
+/// How the round's proofs go on chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+	/// One `submit_deviation` per prosumer, signed and paid by the prosumer.
+	Single,
+	/// `submit_deviations` batches of this many entries, each signed by its
+	/// prosumer, relayed and paid by one relayer.
+	Batch(u32),
+}
+
+/// What the edge measurement found.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EdgeResult {
+	/// Time per hourly proof, ms.
+	pub proof_ms: Stats,
+	/// Peak resident memory while proving (reset before each proof), KiB.
+	pub proving_peak_rss_kib: u64,
+	/// The daemon's resident memory after a minute of metering, KiB.
+	pub daemon_idle_rss_kib: Option<u64>,
+}
+
+/// One trading slot under load.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TradingResult {
+	/// `dev` or `local-4`.
+	pub network: String,
+	/// Prosumers.
+	pub prosumers: usize,
+	/// Shares (and pseudonyms) per prosumer.
+	pub shares: usize,
+	/// Reports submitted: prosumers × shares.
+	pub reports: usize,
+	/// Reports the pool refused.
+	#[serde(default)]
+	pub refused: usize,
+	/// Reports the pool accepted, then dropped before any block held them.
+	#[serde(default)]
+	pub dropped: usize,
+	/// Reports per second handed to the node, if limited.
+	pub rate: Option<f64>,
+	/// Seconds to hand every report to the node.
+	pub submitted_s: f64,
+	/// Seconds from the first submission until the last report was in a best block.
+	pub all_included_s: f64,
+	/// Seconds until the last was finalized.
+	pub all_finalized_s: f64,
+	/// Per report: submission to best block, s.
+	pub inclusion_latency_s: Stats,
+	/// Per report: best blocks between submission and inclusion (0: the next
+	/// block the node built had it).
+	pub blocks_waited: Stats,
+	/// Share of reports in the first block built after their submission.
+	pub within_one_block: f64,
+	/// The slot's blocks.
+	pub blocks: Vec<BlockSeenResult>,
 }
 
 #[cfg(test)]

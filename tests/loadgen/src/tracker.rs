@@ -21,7 +21,7 @@ use subxt::{
 };
 
 use super::Connection;
-use crate::chain::{Client, Rpc};
+use gridveil_harness::chain::{Client, Rpc};
 
 /// An extrinsic's hash: blake2-256 of its bytes.
 pub type Hash = [u8; 32];
@@ -200,7 +200,7 @@ impl Tracker {
 		let Connection { client, rpc, pool } = connection;
 		let state = Arc::new(Mutex::new(State::default()));
 		let started = Instant::now();
-		let finalized = crate::chain::finalized_number(rpc).await?;
+		let finalized = gridveil_harness::chain::finalized_number(rpc).await?;
 		{
 			let mut state = lock(&state);
 			state.last_finalized = finalized;

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 use subxt::{
 	dynamic::{self, Value},
 	ext::scale_decode::DecodeAsType,
@@ -15,17 +14,18 @@ use subxt_signer::sr25519::Keypair;
 
 use super::{
 	deviations::{account, settle_phase, sign_all, sign_each, FRESH_NONCE, UNIT},
-	results::{BlockSeenResult, Stats},
+	results::{BlockSeenResult, Stats, TradingResult},
 	tracker::Tracker,
 	Connection,
 };
-use crate::{
+use gridveil_harness::{
 	chain::{self, sudo, time_at},
-	demo::{actors::keypair, network::Clock},
 	energy_market::{
 		address_value, best_block, main_grid_fields, open_day_fields, register_pseudonyms_call,
 		ROOT,
 	},
+	keypair,
+	network::Clock,
 };
 
 /// Prosumers per group (each group has `shares` ledgers).
@@ -38,42 +38,6 @@ const COORDINATOR_FUNDS: u128 = 1_000 * UNIT;
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 struct GroupLedgers {
 	ledgers: Vec<u32>,
-}
-
-/// One trading slot under load.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct TradingResult {
-	/// `dev` or `local-4`.
-	pub network: String,
-	/// Prosumers.
-	pub prosumers: usize,
-	/// Shares (and pseudonyms) per prosumer.
-	pub shares: usize,
-	/// Reports submitted: prosumers × shares.
-	pub reports: usize,
-	/// Reports the pool refused.
-	#[serde(default)]
-	pub refused: usize,
-	/// Reports the pool accepted, then dropped before any block held them.
-	#[serde(default)]
-	pub dropped: usize,
-	/// Reports per second handed to the node, if limited.
-	pub rate: Option<f64>,
-	/// Seconds to hand every report to the node.
-	pub submitted_s: f64,
-	/// Seconds from the first submission until the last report was in a best block.
-	pub all_included_s: f64,
-	/// Seconds until the last was finalized.
-	pub all_finalized_s: f64,
-	/// Per report: submission to best block, s.
-	pub inclusion_latency_s: Stats,
-	/// Per report: best blocks between submission and inclusion (0: the next
-	/// block the node built had it).
-	pub blocks_waited: Stats,
-	/// Share of reports in the first block built after their submission.
-	pub within_one_block: f64,
-	/// The slot's blocks.
-	pub blocks: Vec<BlockSeenResult>,
 }
 
 /// Sets up a day for `prosumers × shares` pseudonyms on a fresh chain whose

@@ -13,7 +13,7 @@ use subxt::{
 	utils::AccountId32,
 };
 
-use crate::{
+use gridveil_harness::{
 	chain::{Client, Rpc},
 	demand_response::DeviationRegistered,
 };

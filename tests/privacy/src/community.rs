@@ -93,7 +93,7 @@ mod tests {
 
 	#[test]
 	fn the_reference_dataset_is_51_prosumers_over_2016() {
-		let community = Community::load(&crate::demo::dataset_path()).unwrap();
+		let community = Community::load(&gridveil_harness::workspace::dataset().unwrap()).unwrap();
 		assert_eq!(community.prosumers.len(), 51);
 		assert_eq!(community.day_count(), 366);
 		assert!(community.days.iter().flatten().all(|day| day.len() == SLOTS_PER_DAY));

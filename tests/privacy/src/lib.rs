@@ -25,9 +25,10 @@ pub mod report;
 pub mod results;
 pub mod scan;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// The folder of the results page's data: `docs/privacy`.
-pub fn results_dir() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/privacy")
+/// The folder of the results page's data: `docs/privacy` of the checkout
+/// this runs in.
+pub fn results_dir() -> anyhow::Result<PathBuf> {
+	gridveil_harness::workspace::find("docs/privacy")
 }

@@ -217,7 +217,7 @@ pub(crate) fn test_pseudonym(owner: usize, ledger: usize) -> AccountId32 {
 #[cfg(test)]
 mod tests {
 	use super::{test_pseudonym as account, *};
-	use crate::privacy::chain_view::{RegistrationSeen, ReportSeen, TransferSeen};
+	use crate::chain_view::{RegistrationSeen, ReportSeen, TransferSeen};
 
 	/// Four owners, three ledgers, 40 slots; each owner's three reports of a slot sent
 	/// back to back (no jitter), registration per owner, funding by owner.

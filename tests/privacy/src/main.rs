@@ -2,30 +2,28 @@
 //! ignored, measured; writes `docs/privacy/results.json`, and `report`
 //! renders `docs/privacy.md`. `make privacy` runs `all`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use gridveil_tests::{
-	demo::{dataset_path, Defences},
-	privacy::{
-		averaging,
-		community::Community,
-		onchain::{self, RunPlan},
-		paper::{self, gridveil_splitter, paper_splitter, Experiment},
-		profiles::Profiles,
-		report::{self, PAPER_SHARES},
-		results::Results,
-		results_dir,
-	},
+use gridveil_demo::Defences;
+use gridveil_privacy::{
+	averaging,
+	community::Community,
+	onchain::{self, RunPlan},
+	paper::{self, gridveil_splitter, paper_splitter, Experiment},
+	profiles::Profiles,
+	report::{self, PAPER_SHARES},
+	results::Results,
+	results_dir,
 };
+use gridveil_report::files::Files;
 
 #[derive(Parser)]
 #[command(about = "Measures how well profiling adversaries do against GridVeil's shares")]
 struct Cli {
-	/// The results file to add to.
-	#[arg(long, global = true)]
-	results: Option<PathBuf>,
+	#[command(flatten)]
+	files: Files,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -110,6 +108,7 @@ fn parse_defences(text: &str) -> Result<(Defences, String)> {
 /// One run on chain, added to `results` (replacing a run of the same name).
 fn chain_run(
 	results: &mut Results,
+	dataset: &Path,
 	defences: &str,
 	prosumers: usize,
 	ledgers: u32,
@@ -117,7 +116,7 @@ fn chain_run(
 	read_from: Option<String>,
 ) -> Result<()> {
 	let (defences, name) = parse_defences(defences)?;
-	let community = Community::load(&dataset_path())?;
+	let community = Community::load(dataset)?;
 	let fitted: Vec<Profiles> = (2..=community.prosumers.len())
 		.map(|count| Profiles::fit(&community.days, count, 2016))
 		.collect::<Result<_>>()?;
@@ -125,7 +124,8 @@ fn chain_run(
 		std::env::temp_dir().join(format!("gridveil-privacy-{}", gridveil_edge::now_ms() / 1_000))
 	});
 	say(&format!("{name}: {prosumers} prosumers, {ledgers} ledgers a group, in {}", dir.display()));
-	let plan = RunPlan { name, defences, prosumers, ledgers, dir, seed: 2016 };
+	let plan =
+		RunPlan { name, defences, prosumers, ledgers, dir, dataset: dataset.into(), seed: 2016 };
 	let runtime = tokio::runtime::Runtime::new()?;
 	let run = match read_from {
 		None => runtime.block_on(onchain::run(&plan, &community, &fitted, &say))?,
@@ -159,11 +159,12 @@ fn say(line: &str) {
 
 fn paper_experiments(
 	results: &mut Results,
+	dataset: &Path,
 	day_step: usize,
 	seed: u64,
 	max_profiles: usize,
 ) -> Result<()> {
-	let community = Community::load(&dataset_path())?;
+	let community = Community::load(dataset)?;
 	say(&format!(
 		"{} prosumers, {} days; values {:?} Wh",
 		community.prosumers.len(),
@@ -209,7 +210,7 @@ fn paper_experiments(
 }
 
 fn render(results: &Results) -> Result<()> {
-	let dir = results_dir();
+	let dir = results_dir()?;
 	std::fs::create_dir_all(&dir)?;
 	let paper_plots =
 		report::plots(&results.paper_split, "figure7-paper-split", "The paper's split", &dir)?;
@@ -229,24 +230,25 @@ fn render(results: &Results) -> Result<()> {
 
 fn main() -> Result<()> {
 	let cli = Cli::parse();
-	let path = cli.results.unwrap_or_else(|| results_dir().join("results.json"));
+	let path = cli.files.results(results_dir)?;
+	let dataset = cli.files.dataset()?;
 	let mut results = Results::load(&path)?;
 	match cli.command {
 		Command::Paper { day_step, seed, max_profiles } => {
-			paper_experiments(&mut results, day_step, seed, max_profiles)?;
+			paper_experiments(&mut results, &dataset, day_step, seed, max_profiles)?;
 			results.save(&path)?;
 		},
 		Command::Chain { defences, prosumers, ledgers, dir, read_from } => {
-			chain_run(&mut results, &defences, prosumers, ledgers, dir, read_from)?;
+			chain_run(&mut results, &dataset, &defences, prosumers, ledgers, dir, read_from)?;
 			results.save(&path)?;
 		},
 		Command::Report => render(&results)?,
 		Command::All { day_step, skip_chain } => {
-			paper_experiments(&mut results, day_step, 2016, 51)?;
+			paper_experiments(&mut results, &dataset, day_step, 2016, 51)?;
 			results.save(&path)?;
 			if !skip_chain {
 				for defences in ["on", "off"] {
-					chain_run(&mut results, defences, 51, 5, None, None)?;
+					chain_run(&mut results, &dataset, defences, 51, 5, None, None)?;
 					results.save(&path)?;
 				}
 			}

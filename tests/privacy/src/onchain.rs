@@ -7,7 +7,7 @@
 
 use std::{
 	collections::{BTreeMap, BTreeSet},
-	path::PathBuf,
+	path::{Path, PathBuf},
 	str::FromStr,
 	time::{Duration, Instant},
 };
@@ -27,19 +27,16 @@ use super::{
 	profiles::Profiles,
 	scan::{self, Findings, Secrets},
 };
-use crate::{
-	chain::{self, Client, Rpc},
-	demo::{
-		actors::{account, Actors, GROUPS},
-		dataset_path,
-		network::Clock,
-		setup::{day_readings, DemoProgram},
-		Defences, Demo, Options, LEAD_MS,
-	},
+use gridveil_demo::{
+	actors::{account, Actors, GROUPS},
+	setup::{day_readings, DemoProgram},
+	Defences, Demo, Options, LEAD_MS,
 };
-
-/// The validators the boxes are spread over.
-const NODES: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+use gridveil_harness::{
+	chain::{self, Client, Rpc},
+	network::{Clock, VALIDATORS},
+	workspace::users_beside,
+};
 
 /// One attack's outcome on one run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -229,10 +226,15 @@ struct RequestFile {
 
 /// What the scan looks for in a demo run: every box's readings of the day,
 /// every program's request and salt, every prosumer's accounts and pseudonyms.
-fn secrets(actors: &Actors, programs: &[DemoProgram], clock: &Clock) -> Result<Secrets> {
+fn secrets(
+	dataset: &Path,
+	actors: &Actors,
+	programs: &[DemoProgram],
+	clock: &Clock,
+) -> Result<Secrets> {
 	let mut secrets = Secrets::default();
 	for prosumer in &actors.prosumers {
-		let dataset = Dataset::load(&dataset_path(), &prosumer.column())?;
+		let dataset = Dataset::load(dataset, &prosumer.column())?;
 		let readings = day_readings(&dataset, clock);
 		secrets.readings.push([
 			readings.iter().map(|reading| reading.net_wh()).collect(),
@@ -271,6 +273,8 @@ pub struct RunPlan {
 	pub ledgers: u32,
 	/// Where the network and the boxes live.
 	pub dir: PathBuf,
+	/// The reference dataset the boxes replay.
+	pub dataset: PathBuf,
 	/// Seed of the attacks' tie breaks.
 	pub seed: u64,
 }
@@ -283,7 +287,7 @@ pub async fn run(
 	say: &(impl Fn(&str) + Sync),
 ) -> Result<ChainRun> {
 	let started = Instant::now();
-	let mut options = Options::new(plan.dir.clone());
+	let mut options = Options::new(plan.dir.clone(), plan.dataset.clone());
 	options.prosumers = plan.prosumers;
 	options.ledgers_per_group = plan.ledgers;
 	options.defences = plan.defences;
@@ -292,7 +296,7 @@ pub async fn run(
 		// more setup extrinsics.
 		options.lead_ms = LEAD_MS + 120_000;
 	}
-	let mut demo = Demo::start(options, &NODES, say).await?;
+	let mut demo = Demo::start(options, &VALIDATORS, say).await?;
 	let outcome = attack_demo(&mut demo, plan, community, fitted, say).await;
 	for edge in &mut demo.boxes {
 		edge.process.terminate(Duration::from_secs(3));
@@ -375,7 +379,7 @@ fn attack_view(
 	let (attacks, linked_truly) = attack(view, &days, &truth, fitted, plan.seed)?;
 	let findings = scan::scan(
 		&view.published,
-		&secrets(day.actors, &day.programs, &day.clock)?,
+		&secrets(&plan.dataset, day.actors, &day.programs, &day.clock)?,
 		&days,
 		&view.deviations,
 	);
@@ -418,8 +422,12 @@ pub async fn attack_again(
 ) -> Result<ChainRun> {
 	let (client, rpc) = (chain::connect(url).await?, chain::rpc(url).await?);
 	let view = read_view(&client, &rpc).await?;
-	let actors =
-		Actors::new(plan.prosumers, Options::new(plan.dir.clone()).programs, plan.ledgers)?;
+	let actors = Actors::new(
+		&users_beside(&plan.dataset),
+		plan.prosumers,
+		Options::new(plan.dir.clone(), plan.dataset.clone()).programs,
+		plan.ledgers,
+	)?;
 	let first_slot = view.reports.iter().map(|report| report.slot).min().context("no reports")?;
 	let day = first_slot / SLOTS_PER_DAY as u32;
 	let ledger_of: BTreeMap<AccountId32, u32> = view
@@ -465,7 +473,7 @@ mod tests {
 	use rand::{rngs::StdRng, Rng, SeedableRng};
 
 	use super::*;
-	use crate::privacy::{
+	use crate::{
 		chain_view::{RegistrationSeen, ReportSeen},
 		linkage::test_pseudonym as pseudonym,
 	};

@@ -199,8 +199,8 @@ pub fn paper_splitter(community: &Community, slot_minutes: usize) -> Splitter {
 /// under the runtime's share bound.
 pub fn gridveil_splitter(_community: &Community, slot_minutes: usize) -> Splitter {
 	Splitter::GridVeil {
-		spread_wh: gridveil_edge::split::DEFAULT_SPREAD_WH * (slot_minutes / 15).max(1) as i64,
-		bound_wh: gridveil_edge::daemon::MAX_SHARE_WH,
+		spread_wh: gridveil_edge::config::DEFAULT_SPREAD_WH * (slot_minutes / 15).max(1) as i64,
+		bound_wh: gridveil_edge::split::OFFLINE_MAX_SHARE_WH,
 	}
 }
 

@@ -13,7 +13,7 @@ use super::{
 	paper::Point,
 	results::Results,
 };
-use crate::plot::{LineChart, Series};
+use gridveil_report::plot::{LineChart, Series};
 
 /// The n values the paper plots.
 pub const PAPER_SHARES: [usize; 6] = [1, 2, 5, 15, 20, 50];
@@ -196,7 +196,7 @@ pub fn render(
 			selected,
 		));
 	}
-	for run in results.chain.iter().filter(|run| run.defences == crate::demo::Defences::ALL) {
+	for run in results.chain.iter().filter(|run| run.defences == gridveil_demo::Defences::ALL) {
 		for outcome in &run.attacks {
 			goal_rows.push((
 				format!("on chain, defaults on: {}", adversary(outcome.attack)),

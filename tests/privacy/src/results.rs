@@ -34,11 +34,11 @@ pub struct Results {
 impl Results {
 	/// Reads `path`, or empty results if it does not exist.
 	pub fn load(path: &Path) -> Result<Self> {
-		crate::results_file::load(path)
+		gridveil_report::results_file::load(path)
 	}
 
 	/// Writes `path` (pretty JSON).
 	pub fn save(&self, path: &Path) -> Result<()> {
-		crate::results_file::save(self, path)
+		gridveil_report::results_file::save(self, path)
 	}
 }

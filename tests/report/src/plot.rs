@@ -8,7 +8,7 @@ use std::{fmt::Write as _, path::Path};
 
 use anyhow::{Context, Result};
 
-use crate::edge::chromium;
+use gridveil_harness::edge::chromium;
 
 /// One line of a chart.
 #[derive(Clone, Debug)]

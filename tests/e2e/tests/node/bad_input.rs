@@ -2,7 +2,7 @@
 //! harness reports a node that failed to start with the tail of its log.
 
 use anyhow::{ensure, Result};
-use gridveil_tests::node::{run, run_to_completion, Node, NodeSpec};
+use gridveil_harness::node::{run, run_to_completion, Node, NodeSpec};
 
 #[test]
 fn unknown_chain_is_refused_with_the_accepted_names() -> Result<()> {

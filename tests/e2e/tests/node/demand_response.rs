@@ -12,12 +12,14 @@ use gridveil_circuits::{fixture::example_witness, keys, poseidon, Witness, READI
 use gridveil_groth16::{
 	encode_proof, encode_verifying_key, scalar_from_bytes, scalar_to_bytes, Scalar,
 };
-use gridveil_tests::{
+use gridveil_harness::{
+	account,
 	chain::{self, Client, KeyRegistered},
 	demand_response::{
 		chain_time, program_state, wait_for_chain_time, DeviationRegistered, DeviceAuthorized,
 		ProgramAccepted, ProgramOffered, ProgramSettled, ProgramStatus,
 	},
+	UNIT,
 };
 use rand::{rngs::StdRng, SeedableRng};
 use subxt::{
@@ -28,16 +30,10 @@ use subxt_signer::sr25519::{self, Keypair};
 
 /// Hours of the program.
 const HOURS: u32 = 3;
-/// 1 GVL has 12 decimals.
-const UNIT: u128 = 1_000_000_000_000;
-/// The reward: 3 GVL.
+/// The reward: 3 VEIL.
 const REWARD: u128 = 3 * UNIT;
-/// Penalty per Wh of deviation: 1 mGVL.
+/// Penalty per Wh of deviation: 1 mVEIL.
 const RATE_PER_WH: u128 = UNIT / 1_000;
-
-fn account(keypair: &Keypair) -> AccountId32 {
-	keypair.public_key().to_account_id()
-}
 
 fn address(keypair: &Keypair) -> MultiAddress<AccountId32, ()> {
 	MultiAddress::Id(account(keypair))

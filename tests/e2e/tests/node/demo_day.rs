@@ -1,10 +1,13 @@
-//! The demo's full day as a test, with validators failing while it runs.
-//!
-//! Four validators (zombienet-sdk), twelve households of the reference
-//! dataset with a real `gridveil-edge` box each (three of them in 24-hour
+//! The demo's day as a test: the code `make demo` runs (`gridveil-demo`'s
+//! library), four validators spawned by the harness, households of the
+//! reference dataset with a real `gridveil-edge` box each (some in 24-hour
 //! demand-response programs), a whole trading day of 96 slots and its
-//! liquidation by the validators' offchain workers — the code `make demo`
-//! runs. While the day runs:
+//! liquidation by the validators' offchain workers.
+//!
+//! `make test` runs a compressed day: six households, two in programs,
+//! two-second slots (a 3.2-minute day). `make test-long` runs the demo's
+//! own six-second day with twelve households, three in programs, and
+//! validators failing while it runs:
 //! - Dave stops (SIGSTOP): blocks and finality go on with three validators;
 //! - Charlie stops too: finality stops (two of four cannot finalize), blocks
 //!   go on;
@@ -19,16 +22,23 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use gridveil_tests::{
-	chain,
-	demo::{actors::account, Demo, Options},
+use gridveil_demo::{Demo, Options};
+use gridveil_harness::{
+	account, chain,
 	energy_market::{account_info, best_block, SLOTS_PER_DAY},
+	workspace,
 };
 
-/// Households in the test (two groups of six).
-const PROSUMERS: usize = 12;
-/// Households in programs.
-const PROGRAMS: usize = 3;
+/// The demo's options for a day of `prosumers` households, the first
+/// `programs` of them in programs, in a temporary folder.
+fn options(dir: &tempfile::TempDir, prosumers: usize, programs: usize) -> Result<Options> {
+	let mut options = Options::new(dir.path().to_path_buf(), workspace::dataset()?);
+	options.prosumers = prosumers;
+	options.programs = programs;
+	// Free ports: other tests' networks run beside this one.
+	options.rpc_port = None;
+	Ok(options)
+}
 
 /// Follows the day until the wall clock reaches slot `slot` of the day.
 async fn follow_until_slot(demo: &mut Demo, slot: u32) -> Result<()> {
@@ -60,23 +70,43 @@ async fn watch(demo: &mut Demo, seconds: u64) -> Result<((u64, u64), (u64, u64))
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_full_day_survives_validator_failures_and_conserves_energy_and_money() -> Result<()> {
-	let dir = tempfile::Builder::new().prefix("gridveil-full-day-").tempdir()?;
-	let mut options = Options::new(dir.path().to_path_buf());
-	options.prosumers = PROSUMERS;
-	options.programs = PROGRAMS;
-	// Every box talks to Alice, who stays up; the faults hit the others.
-	let mut demo = Demo::start(options, &["alice"], |line| eprintln!("▸ {line}")).await?;
-	let outcome = run(&mut demo).await;
+async fn a_compressed_demo_day_conserves_energy_and_money_and_sends_everything_once() -> Result<()>
+{
+	let dir = tempfile::Builder::new().prefix("gridveil-demo-day-").tempdir()?;
+	let mut options = options(&dir, 6, 2)?;
+	options.slot_length_ms = 2_000;
+	// 48 seconds to report a slot, as in the six-second day.
+	options.report_grace_slots = 24;
+	// Six households set up in a few rounds; the network takes about a minute.
+	options.lead_ms = 100_000;
+	let mut demo = Demo::start(options, &["alice", "bob"], |line| eprintln!("▸ {line}")).await?;
+	let outcome = async {
+		demo.follow(|line| eprintln!("  {line}")).await?;
+		check_day(&mut demo, 6, 2).await
+	}
+	.await;
 	let stopped = demo.stop().await;
 	outcome?;
 	stopped
 }
 
-async fn run(demo: &mut Demo) -> Result<()> {
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "long tier (make test-long): a 9.6-minute day with validators failing"]
+async fn a_full_day_survives_validator_failures_and_conserves_energy_and_money() -> Result<()> {
+	let dir = tempfile::Builder::new().prefix("gridveil-full-day-").tempdir()?;
+	// Every box talks to Alice, who stays up; the faults hit the others.
+	let mut demo =
+		Demo::start(options(&dir, 12, 3)?, &["alice"], |line| eprintln!("▸ {line}")).await?;
+	let outcome = with_failures(&mut demo).await;
+	let stopped = demo.stop().await;
+	outcome?;
+	stopped
+}
+
+async fn with_failures(demo: &mut Demo) -> Result<()> {
 	// One validator down: blocks and finality go on.
 	follow_until_slot(demo, 12).await?;
-	demo.network.get_node("dave")?.pause().await?;
+	demo.network.node("dave")?.pause().await?;
 	let ((best_before, finalized_before), (best_after, finalized_after)) = watch(demo, 36).await?;
 	ensure!(
 		best_after >= best_before + 3 && finalized_after >= finalized_before + 3,
@@ -89,7 +119,7 @@ async fn run(demo: &mut Demo) -> Result<()> {
 	);
 
 	// Two down: blocks go on, finality stops (after the votes in flight).
-	demo.network.get_node("charlie")?.pause().await?;
+	demo.network.node("charlie")?.pause().await?;
 	watch(demo, 12).await?;
 	let ((best_before, finalized_before), (best_after, finalized_after)) = watch(demo, 36).await?;
 	ensure!(
@@ -104,7 +134,7 @@ async fn run(demo: &mut Demo) -> Result<()> {
 
 	// Both killed and started again: finality catches up with the best block.
 	for name in ["charlie", "dave"] {
-		demo.network.get_node(name)?.restart(None).await?;
+		demo.network.node(name)?.restart(None).await?;
 	}
 	let (best_at_restart, _) = heights(demo).await?;
 	let deadline = Instant::now() + Duration::from_secs(180);
@@ -126,6 +156,13 @@ async fn run(demo: &mut Demo) -> Result<()> {
 
 	// The rest of the day and its liquidation.
 	demo.follow(|line| eprintln!("  {line}")).await?;
+	check_day(demo, 12, 3).await
+}
+
+/// After the liquidation: every program hour on chain, energy conserved in
+/// every slot, money conserved, and exactly one report per pseudonym and
+/// slot and one submission per device and hour (their nonces).
+async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize) -> Result<()> {
 	let summary = demo.summary().await?;
 	println!("{}", summary.text);
 	ensure!(
@@ -135,13 +172,14 @@ async fn run(demo: &mut Demo) -> Result<()> {
 	);
 	ensure!(summary.money_conserved, "the liquidation did not conserve money");
 	ensure!(
-		summary.proofs == PROGRAMS * 24,
+		summary.proofs == programs * 24,
 		"{} proofs on chain, expected {}",
 		summary.proofs,
-		PROGRAMS * 24
+		programs * 24
 	);
 
 	// Exactly once: a report per pseudonym and slot, a submission per hour.
+	ensure!(demo.actors.prosumers.len() == prosumers, "{} households", demo.actors.prosumers.len());
 	let block = demo.client.at_current_block().await?;
 	for prosumer in &demo.actors.prosumers {
 		for pseudonym in &prosumer.pseudonyms {
@@ -162,7 +200,7 @@ async fn run(demo: &mut Demo) -> Result<()> {
 			);
 		}
 	}
-	let expected_shares = (PROSUMERS * 3) as u64 * u64::from(SLOTS_PER_DAY);
+	let expected_shares = (prosumers * 3) as u64 * u64::from(SLOTS_PER_DAY);
 	ensure!(
 		summary.shares == expected_shares,
 		"{} shares reported, expected {expected_shares}",

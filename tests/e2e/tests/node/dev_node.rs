@@ -1,27 +1,29 @@
-//! A single `--dev` node: it authors and finalizes blocks, stores state in
-//! ParityDB, accepts a balance transfer, and holds keys inserted for the
-//! market's offchain workers.
+//! A `--dev` node: it authors and finalizes blocks, stores state in
+//! ParityDB, accepts a balance transfer, runs offchain workers, and holds
+//! keys inserted for the market's offchain workers.
 
-use std::{str::FromStr, time::Duration};
+use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use gridveil_tests::{
-	chain,
+use gridveil_e2e::shared_dev_node;
+use gridveil_harness::{
+	chain, keypair,
 	node::{insert_key, Node, NodeSpec},
+	UNIT,
 };
-use subxt_signer::{sr25519, SecretUri};
-
-const UNIT: u128 = 1_000_000_000_000;
+use subxt_signer::sr25519;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_node_finalizes_and_transfers_with_event() -> Result<()> {
-	let (_node, _rpc, client) = chain::dev_chain(2).await?;
-	let alice = sr25519::dev::alice();
-	let receiver = sr25519::Keypair::from_uri(&SecretUri::from_str("//GridVeilReceiver")?)?;
+	let node = shared_dev_node().await?;
+	let client = chain::connect(&node.ws_url).await?;
+	// Ferdie: no other test on the shared node signs with it.
+	let ferdie = sr25519::dev::ferdie();
+	let receiver = keypair("//GridVeilReceiver")?;
 	let transfer =
-		chain::transfer(&client, &alice, receiver.public_key().into(), 42 * UNIT).await?;
+		chain::transfer(&client, &ferdie, receiver.public_key().into(), 42 * UNIT).await?;
 
-	ensure!(transfer.from == alice.public_key().into(), "wrong sender in {transfer:?}");
+	ensure!(transfer.from == ferdie.public_key().into(), "wrong sender in {transfer:?}");
 	ensure!(transfer.to == receiver.public_key().into(), "wrong receiver in {transfer:?}");
 	ensure!(transfer.amount == 42 * UNIT, "wrong amount in {transfer:?}");
 	Ok(())
@@ -29,11 +31,8 @@ async fn dev_node_finalizes_and_transfers_with_event() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_node_stores_state_in_paritydb_only() -> Result<()> {
-	let node = Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev"])).await?;
-	let rpc = chain::rpc(&node.ws_url()).await?;
-	chain::wait_for_finalized(&rpc, 1, Duration::from_secs(90)).await?;
-
-	let chain_dir = node.base_path().join("chains").join("gridveil_dev");
+	let node = shared_dev_node().await?;
+	let chain_dir = node.base_path.join("chains").join("gridveil_dev");
 	ensure!(chain_dir.join("paritydb").is_dir(), "no ParityDB under {chain_dir:?}");
 	ensure!(!chain_dir.join("db").exists(), "a RocksDB folder exists under {chain_dir:?}");
 	Ok(())
@@ -46,8 +45,7 @@ async fn liquidator_key_inserted_with_key_insert_is_in_the_keystore() -> Result<
 
 	let node = Node::start_in(NodeSpec::new("dev", "dev")?.with_args(["--dev"]), base_path).await?;
 	let rpc = chain::rpc(&node.ws_url()).await?;
-	let liquidator = sr25519::Keypair::from_uri(&SecretUri::from_str("//Liquidator")?)?;
-	let public = liquidator.public_key().0.to_vec();
+	let public = keypair("//Liquidator")?.public_key().0.to_vec();
 	ensure!(
 		rpc.author_has_key(public.clone(), "gvlq".into()).await?,
 		"the node's keystore lacks the inserted gvlq key"
@@ -61,12 +59,11 @@ async fn liquidator_key_inserted_with_key_insert_is_in_the_keystore() -> Result<
 
 #[tokio::test(flavor = "multi_thread")]
 async fn offchain_workers_run_on_each_imported_block() -> Result<()> {
-	let node =
-		Node::start(NodeSpec::new("dev", "dev")?.with_args(["--dev", "-loffchain-worker=debug"]))
-			.await?;
-	let rpc = chain::rpc(&node.ws_url()).await?;
-	chain::wait_for_finalized(&rpc, 2, Duration::from_secs(90)).await?;
+	let node = shared_dev_node().await?;
+	let rpc = chain::rpc(&node.ws_url).await?;
+	let finalized = chain::finalized_number(&rpc).await?;
+	chain::wait_for_finalized(&rpc, finalized + 2, Duration::from_secs(90)).await?;
 	let runs = node.log().matches("Running offchain workers at").count();
-	ensure!(runs >= 2, "offchain workers ran {runs} times; log tail:\n{}", node.log_tail());
+	ensure!(runs >= 2, "offchain workers ran {runs} times");
 	Ok(())
 }

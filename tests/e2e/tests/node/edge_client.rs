@@ -22,9 +22,10 @@ use std::{
 
 use anyhow::{bail, ensure, Context, Result};
 use gridveil_circuits::{fixture::example_witness, keys, poseidon, READINGS_PER_HOUR};
-use gridveil_edge::{chain::Chain, ingest::Dataset, split};
+use gridveil_edge::{ingest::Dataset, split};
 use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
-use gridveil_tests::{
+use gridveil_harness::{
+	account,
 	chain::{self, Client, KeyRegistered, Rpc},
 	demand_response::{accept_with_device, ProgramOffered},
 	edge::{
@@ -32,11 +33,13 @@ use gridveil_tests::{
 		TradingSection,
 	},
 	energy_market::{
-		add_group_fields, best_block, dev_spec_with_genesis, event_of, main_grid_fields,
-		open_day_fields, submit_in_block, DayOpened, GroupAdded, NodeAdded, SLOTS_PER_DAY,
+		add_group_fields, best_block, event_of, main_grid_fields, open_day_fields, submit_in_block,
+		DayOpened, GroupAdded, NodeAdded, SLOTS_PER_DAY,
 	},
-	node::{free_port, Node, NodeSpec},
+	node::{dev_spec_with_genesis, free_port, Node, NodeSpec},
+	UNIT,
 };
+use gridveil_offchain::chain::Chain;
 use rand::{rngs::StdRng, SeedableRng};
 use subxt::{
 	dynamic::{self, Value},
@@ -58,16 +61,10 @@ const HOURS: u32 = 12;
 const PROGRAM_LEAD_MS: u64 = 16_000;
 /// Time the three setup rounds need before the program starts.
 const SETUP_MARGIN_MS: u64 = 50_000;
-/// 1 VEIL.
-const UNIT: u128 = 1_000_000_000_000;
 /// Ledgers in the group, pseudonyms of the box.
 const LEDGERS: u32 = 3;
 /// The dataset column the meter replays (a household with PV: both signs).
 const PROSUMER: &str = "household-02";
-
-fn account(keypair: &Keypair) -> AccountId32 {
-	keypair.public_key().to_account_id()
-}
 
 /// An HTTP/1.0 GET on loopback; the body.
 fn http_get(port: u16, path: &str) -> Result<String> {
@@ -171,7 +168,7 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	.context("the operator's setup")?;
 	let key: KeyRegistered = event_of(&emitted[0], "ZkVerifier", "KeyRegistered")?;
 	let group: GroupAdded = event_of(&emitted[2], "EnergyMarket", "GroupAdded")?;
-	let ledgers: Vec<u32> = gridveil_tests::energy_market::events_of::<NodeAdded>(
+	let ledgers: Vec<u32> = gridveil_harness::energy_market::events_of::<NodeAdded>(
 		&emitted[2],
 		"EnergyMarket",
 		"NodeAdded",
@@ -250,8 +247,7 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	);
 
 	// The box: keys, configuration, meter simulator, daemon.
-	let dataset_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-		.join("../edge-client/data/community-2016-15min.csv.gz");
+	let dataset_path = gridveil_harness::workspace::dataset()?;
 	let mut box_config =
 		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
 	box_config.mqtt = Some((mosquitto.port, "gridveil/test/meter".into()));
@@ -268,7 +264,7 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 		|| Process::spawn("gridveil-edge", &edge, &["run", "--config", &config], &log);
 	// The daemon first, so its persistent MQTT session exists before the meter publishes.
 	let mut daemon = start_daemon()?;
-	gridveil_tests::edge::wait_for_port(dashboard_port, Duration::from_secs(30)).await?;
+	gridveil_harness::edge::wait_for_port(dashboard_port, Duration::from_secs(30)).await?;
 	tokio::time::sleep(Duration::from_secs(2)).await;
 	let mut meter = Process::spawn(
 		"meter",

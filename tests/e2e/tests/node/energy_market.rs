@@ -14,19 +14,19 @@
 use std::{ops::RangeInclusive, str::FromStr, time::Duration};
 
 use anyhow::{ensure, Context, Result};
-use gridveil_tests::{
-	chain,
+use gridveil_harness::{
+	account, chain,
 	energy_market::{
 		account_info, add_group_fields, address_value, all_in_block, best_block, block_events,
-		credit_of, day_prices, debt_of, dev_spec_with_market_clock, event_of, events_of,
-		free_balance, in_block, main_grid_fields, node_nets, open_day_fields, pot_account,
-		submit_all, submit_in_block, wait_for_best_slot, wait_for_phase, AtBlock, AuctionClosed,
-		DayLiquidated, DayOpened, DayPhase, FallbackPriceUsed, GroupAdded, LiquidatorAdded,
-		MainGridAccountSet, NodeAdded, NodeKind, NodeSettled, OfferAdded, OperatorAdded,
-		PageLiquidated, ProducerRegistered, PseudonymsRegistered, ShareReported, ROOT,
-		SLOTS_PER_DAY,
+		credit_of, day_prices, debt_of, event_of, events_of, free_balance, in_block,
+		main_grid_fields, node_nets, open_day_fields, pot_account, submit_all, submit_in_block,
+		wait_for_best_slot, wait_for_phase, AtBlock, AuctionClosed, DayLiquidated, DayOpened,
+		DayPhase, FallbackPriceUsed, GroupAdded, LiquidatorAdded, MainGridAccountSet, NodeAdded,
+		NodeKind, NodeSettled, OfferAdded, OperatorAdded, PageLiquidated, ProducerRegistered,
+		PseudonymsRegistered, ShareReported, ROOT, SLOTS_PER_DAY,
 	},
-	node::{insert_key, Node, NodeSpec},
+	node::{dev_spec_with_market_clock, insert_key, Node, NodeSpec},
+	UNIT,
 };
 use subxt::{
 	dynamic::{self, Value},
@@ -49,8 +49,6 @@ const DAY_LENGTH_MS: u64 = SLOT_LENGTH_MS * SLOTS_PER_DAY as u64;
 const SETUP_MARGIN_MS: u64 = 40_000;
 /// How long the offchain worker may take after the day has closed.
 const LIQUIDATION_TIMEOUT: Duration = Duration::from_secs(180);
-/// 1 VEIL has 12 decimals.
-const UNIT: u128 = 1_000_000_000_000;
 /// The runtime's price of a slot the offers cannot cover: 0.5 VEIL per kWh.
 const FALLBACK_PRICE_PER_KWH: u128 = UNIT / 2;
 /// The main grid's expected consumption in every slot, Wh.
@@ -80,10 +78,6 @@ const SHARES: [[[i64; PSEUDONYMS_PER_LEDGER]; LEDGERS as usize]; 3] = [
 	// Ledgers +110, +180, −100: the root draws 190 Wh.
 	[[75, 25, 10], [-60, -60, 300], [-300, 100, 100]],
 ];
-
-fn account(keypair: &Keypair) -> AccountId32 {
-	keypair.public_key().to_account_id()
-}
 
 /// Pseudonym `index` of the ledger at `ledger` (position in the group).
 fn pseudonym(ledger: u32, index: usize) -> Result<Keypair> {

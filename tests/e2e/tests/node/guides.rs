@@ -19,7 +19,7 @@ use gridveil_edge::{
 	prove::ProgramSecret,
 };
 use gridveil_groth16::{encode_verifying_key, scalar_to_bytes};
-use gridveil_tests::{edge::run_edge, node::workspace_binary};
+use gridveil_harness::{edge::run_edge, node::workspace_binary};
 use rand::{rngs::StdRng, SeedableRng};
 use subxt::config::{substrate::BlakeTwo256, Hasher};
 
@@ -31,7 +31,7 @@ const AGGREGATOR_BLOCK: &str = "sh aggregator-guide";
 /// The bodies of the fenced code blocks of `guide` (a path from the
 /// repository's root) whose info string is exactly `info`, in order.
 fn fenced_blocks(guide: &str, info: &str) -> Result<Vec<String>> {
-	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(guide);
+	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(guide);
 	let text =
 		std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
 	let mut blocks = Vec::new();

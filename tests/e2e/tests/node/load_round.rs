@@ -6,11 +6,11 @@
 //! The figures themselves come from `make performance`, not from here.
 
 use anyhow::{ensure, Result};
-use gridveil_tests::loadgen::{
+use gridveil_loadgen::{
 	connect,
-	deviations::{self, Mode, Round},
+	deviations::{self, Round},
 	proofs::{self, ProofCache},
-	results::add_proposal_times,
+	results::{add_proposal_times, Mode},
 	Chain,
 };
 
@@ -59,6 +59,7 @@ async fn round(cache: &mut ProofCache, mode: Mode) -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "long tier (make test-long): proves and relays real proofs on two dev nodes"]
 async fn a_small_round_of_batches_and_of_singles_registers_every_proof() -> Result<()> {
 	let mut cache = ProofCache::open(&proofs::default_dir())?;
 	round(&mut cache, Mode::Batch(4)).await?;

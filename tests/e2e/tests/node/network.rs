@@ -1,36 +1,50 @@
-//! The 4-validator local testnet (Alice, Bob, Charlie, Dave) as separate
-//! processes on loopback: everyone peers, blocks finalize, a transfer lands.
+//! `zombienet/local.toml`'s four validators, spawned by the harness's one
+//! `network::spawn` (zombienet-sdk, native provider) as the demo spawns
+//! them: every node sees the three others, the network finalizes, and a
+//! transfer submitted through Dave lands whoever authors it.
 
-use std::{str::FromStr, time::Duration};
+use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use gridveil_tests::{chain, node::LocalTestnet};
-use subxt_signer::{sr25519, SecretUri};
+use gridveil_harness::{
+	chain, keypair,
+	network::{self, LocalNetwork, VALIDATORS},
+	UNIT,
+};
+use subxt_signer::sr25519;
 
-const UNIT: u128 = 1_000_000_000_000;
-
-#[tokio::test(flavor = "multi_thread")]
-async fn four_validators_peer_finalize_and_transfer() -> Result<()> {
-	let mut network = LocalTestnet::start().await?;
-
-	for node in &network.nodes {
-		let rpc = chain::rpc(&node.ws_url()).await?;
-		let peers = chain::wait_for_peers(&rpc, 3, Duration::from_secs(90)).await?;
-		ensure!(peers >= 3, "{} sees {peers} peers", node.spec.name);
+/// The checks, apart from spawning, so the network is torn down whatever they return.
+async fn check(network: &LocalNetwork) -> Result<()> {
+	let urls = network.ws_urls();
+	ensure!(urls.len() == VALIDATORS.len(), "expected 4 nodes, spawned {}", urls.len());
+	for (url, name) in urls.iter().zip(VALIDATORS) {
+		let rpc = chain::rpc(url).await?;
+		let peers = chain::wait_for_peers(&rpc, 3, Duration::from_secs(240)).await?;
+		ensure!(peers >= 3, "{name} sees only {peers} peers");
 	}
-	let rpc = chain::rpc(&network.nodes[3].ws_url()).await?;
-	chain::wait_for_finalized(&rpc, 3, Duration::from_secs(180)).await?;
+	for (url, name) in urls.iter().zip(VALIDATORS) {
+		let rpc = chain::rpc(url).await?;
+		let finalized = chain::wait_for_finalized(&rpc, 3, Duration::from_secs(240)).await?;
+		ensure!(finalized >= 3, "{name} finalized only #{finalized}");
+	}
 
 	// Submit through Dave; the block may be authored by any of the four.
-	let client = chain::connect(&network.nodes[3].ws_url()).await?;
+	let client = chain::connect(&urls[3]).await?;
 	let bob = sr25519::dev::bob();
-	let receiver = sr25519::Keypair::from_uri(&SecretUri::from_str("//LocalReceiver")?)?;
+	let receiver = keypair("//LocalReceiver")?;
 	let transfer = chain::transfer(&client, &bob, receiver.public_key().into(), 5 * UNIT).await?;
 	ensure!(transfer.from == bob.public_key().into(), "wrong sender in {transfer:?}");
 	ensure!(transfer.amount == 5 * UNIT, "wrong amount in {transfer:?}");
-
-	for node in &mut network.nodes {
-		node.ensure_running()?;
+	for node in network.nodes() {
+		ensure!(node.is_running(), "{} stopped", node.name());
 	}
 	Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn four_validators_peer_finalize_and_transfer() -> Result<()> {
+	let network = network::spawn(network::Options::new(4)).await?;
+	let outcome = check(&network).await;
+	network.destroy().await?;
+	outcome
 }

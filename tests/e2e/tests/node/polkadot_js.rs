@@ -25,7 +25,7 @@ use std::{
 use anyhow::{bail, ensure, Context, Result};
 use gridveil_circuits::{keys, READINGS_PER_HOUR};
 use gridveil_groth16::encode_verifying_key;
-use gridveil_tests::{
+use gridveil_harness::{
 	chain,
 	node::{die_with_parent, log_tail, Node, NodeSpec},
 };
@@ -41,7 +41,7 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// `tests/js`, where the script and its lockfile are.
 fn js_dir() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).join("js")
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("../js")
 }
 
 /// Whether `node_modules` holds exactly what `package-lock.json` pins: npm

@@ -17,19 +17,20 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use gridveil_circuits::{keys, poseidon, READINGS_PER_HOUR};
 use gridveil_edge::{
-	chain::{Chain, ProgramStatus},
 	ingest::Dataset,
 	prove::{self, ProgramSecret},
 };
 use gridveil_groth16::{encode_verifying_key, scalar_from_bytes, scalar_to_bytes, Scalar};
-use gridveil_tests::{
+use gridveil_harness::{
+	account,
 	chain::{self, KeyRegistered},
 	demand_response::{accept_with_device, ProgramOffered},
-	demo::{actors::account, setup::UNIT},
 	edge::{edge_binary, run_edge, tamper_stored_reading, EdgeConfig, Process},
-	energy_market::{best_block, dev_spec_with_genesis, event_of, submit_in_block},
-	node::{Node, NodeSpec},
+	energy_market::{best_block, event_of, submit_in_block},
+	node::{dev_spec_with_genesis, Node, NodeSpec},
+	UNIT,
 };
+use gridveil_offchain::chain::{Chain, ProgramStatus};
 use rand::{rngs::StdRng, SeedableRng};
 use subxt::{
 	dynamic::{self, Value},
@@ -89,8 +90,7 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 
 	// The aggregator (Alice) sets up a key and offers Bob a program; Bob's
 	// box signs with Charlie's key. The request: 90 % of each hour's use.
-	let dataset_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-		.join("../edge-client/data/community-2016-15min.csv.gz");
+	let dataset_path = gridveil_harness::workspace::dataset()?;
 	let dataset = Dataset::load(&dataset_path, PROSUMER)?;
 	let now = chain::time_at(&best_block(&client, &rpc).await?).await?;
 	let start = (now + SETUP_MARGIN_MS).div_ceil(HOUR_LENGTH_MS) * HOUR_LENGTH_MS;
@@ -143,7 +143,7 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 	ensure!(gridveil_edge::now_ms() < start, "the setup ran past the program's start");
 	// The reward is on hold from the offer; every penalty and the forfeited
 	// rest come back to the aggregator, who sends nothing else meanwhile.
-	let aggregator_before = gridveil_tests::energy_market::free_balance(
+	let aggregator_before = gridveil_harness::energy_market::free_balance(
 		&best_block(&client, &rpc).await?,
 		account(&alice),
 	)
@@ -154,7 +154,7 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
 	box_config.proving_key = Some(dir.path().join("deviation.pk"));
 	box_config.programs = vec![(program_id, dir.path().join("program.json"))];
-	box_config.dashboard_port = gridveil_tests::node::free_port()?;
+	box_config.dashboard_port = gridveil_harness::node::free_port()?;
 	let config_path = box_config.write("//Charlie", "//Bob")?;
 	let config = config_path.to_string_lossy().into_owned();
 	std::env::set_var(prove::TAMPER_PROOF_HOUR_VARIABLE, TAMPERED_PROOF_HOUR.to_string());
@@ -220,7 +220,7 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 	// The escrow went to the aggregator; Bob is excluded.
 	let finalized = client.at_current_block().await?;
 	let aggregator_after =
-		gridveil_tests::energy_market::free_balance(&finalized, account(&alice)).await?;
+		gridveil_harness::energy_market::free_balance(&finalized, account(&alice)).await?;
 	ensure!(
 		aggregator_after == aggregator_before + REWARD,
 		"the aggregator went from {aggregator_before} to {aggregator_after}"

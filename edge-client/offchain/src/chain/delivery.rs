@@ -1,0 +1,253 @@
+//! Delivering the outbox: the worker that signs, sends, resends and retires
+//! the entries of [`crate::outbox`], so each lands exactly once across
+//! outages and restarts.
+//!
+//! An entry is signed once, with the next nonce of its signer, and the signed
+//! bytes are stored before they are sent. Sending the same bytes again is
+//! always safe: the pool knows them already, or their nonce is used, which
+//! (the role being the only user of its keys) means they are in a block.
+//! An entry retires when its signer's nonce at the finalized block has passed
+//! the entry's nonce; it expires when the pool refuses it for good (a report
+//! window that closed) or its call does not fit the runtime, and later
+//! entries of that signer are signed again.
+use std::{
+	collections::{BTreeMap, HashMap},
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+use tokio::sync::Notify;
+
+use super::client::{Chain, ChainError, SharedChain, Submitted};
+use crate::{
+	clock::now_ms,
+	metrics::ChainMetrics,
+	outbox::{self, Entry, Keyring, Retired, Signed},
+	store::{Store, StoreError},
+};
+
+/// Why an outbox pass stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+	/// The store failed (the role stops: nothing may be lost).
+	#[error(transparent)]
+	Store(#[from] StoreError),
+	/// The chain failed (the pass is retried after a backoff).
+	#[error(transparent)]
+	Chain(#[from] ChainError),
+}
+
+/// How often an entry not yet in a block is sent again.
+const RESEND_AFTER: Duration = Duration::from_secs(12);
+
+/// The longest wait between reconnection attempts (a node on the LAN).
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// A pass that takes longer than this means the node is gone.
+const PASS_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The outbox worker's memory between passes (what it sent when).
+#[derive(Default)]
+pub struct SendLog {
+	sent: HashMap<u64, Instant>,
+}
+
+/// One pass: retire what is final, mark what is in a block, send what is due.
+pub async fn pass(
+	store: &Store,
+	chain: &Chain,
+	keys: &dyn Keyring,
+	metrics: &ChainMetrics,
+	memory: &mut SendLog,
+) -> Result<(), DeliveryError> {
+	let entries = outbox::entries(store)?;
+	if entries.is_empty() {
+		return Ok(());
+	}
+	let best = chain.best().await?;
+	let best_time = Chain::time_at(&best).await?;
+	let finalized = chain.finalized().await?;
+	let now = now_ms();
+	let mut by_signer: BTreeMap<String, Vec<(u64, Entry)>> = BTreeMap::new();
+	for (id, entry) in entries {
+		by_signer.entry(entry.signer.clone()).or_default().push((id, entry));
+	}
+	for (signer, entries) in by_signer {
+		let Some(key) = keys.key(&signer) else {
+			for (id, entry) in entries {
+				expire(store, metrics, id, entry, "no key for this signer".into())?;
+			}
+			continue;
+		};
+		let account = key.public_key().to_account_id();
+		let best_nonce = Chain::nonce_at(&best, &account).await?;
+		let final_nonce = Chain::nonce_at(&finalized, &account).await?;
+		let mut next_nonce = best_nonce;
+		// The first nonce the pool refused for good: later signed entries must
+		// be signed again, from this nonce on.
+		let mut refused = false;
+		let (mut signed, mut unsigned): (Vec<_>, Vec<_>) =
+			entries.into_iter().partition(|(_, entry)| entry.signed.is_some());
+		signed.sort_by_key(|(_, entry)| entry.signed.as_ref().map(|signed| signed.nonce));
+		for (id, mut entry) in signed {
+			let Some(signed) = entry.signed.clone() else { continue };
+			if final_nonce > signed.nonce {
+				let retired = Retired { entry, retired_ms: now, expired: None };
+				store.write(|writer| outbox::retire(writer, id, &retired))?;
+				memory.sent.remove(&id);
+				metrics.retired(&retired.entry.call.kind);
+				continue;
+			}
+			if best_nonce > signed.nonce {
+				if !entry.in_block {
+					entry.in_block = true;
+					store.write(|writer| outbox::update(writer, id, &entry))?;
+				}
+				continue;
+			}
+			if refused {
+				entry.signed = None;
+				entry.in_block = false;
+				store.write(|writer| outbox::update(writer, id, &entry))?;
+				memory.sent.remove(&id);
+				unsigned.push((id, entry));
+				continue;
+			}
+			next_nonce = next_nonce.max(signed.nonce + 1);
+			let due = memory.sent.get(&id).is_none_or(|sent| sent.elapsed() >= RESEND_AFTER)
+				&& entry.chain_not_before_ms <= best_time;
+			if !due {
+				continue;
+			}
+			if let Submitted::Invalid(reason) =
+				send(store, chain, metrics, memory, id, &mut entry).await?
+			{
+				refused = true;
+				next_nonce = signed.nonce;
+				memory.sent.remove(&id);
+				expire(store, metrics, id, entry, reason)?;
+			}
+		}
+		unsigned.sort_by_key(|(id, entry)| (entry.not_before_ms, *id));
+		for (id, mut entry) in unsigned {
+			if entry.not_before_ms > now || entry.chain_not_before_ms > best_time {
+				continue;
+			}
+			let (extrinsic, hash) = match chain.sign(&entry.call.encoded, key, next_nonce).await {
+				Ok(signed) => signed,
+				Err(ChainError::Call(reason)) => {
+					expire(store, metrics, id, entry, reason)?;
+					continue;
+				},
+				Err(error) => return Err(error.into()),
+			};
+			entry.signed = Some(Signed {
+				nonce: next_nonce,
+				extrinsic: hex::encode(extrinsic),
+				hash: hex::encode(hash),
+			});
+			store.write(|writer| outbox::update(writer, id, &entry))?;
+			match send(store, chain, metrics, memory, id, &mut entry).await? {
+				Submitted::Invalid(reason) => expire(store, metrics, id, entry, reason)?,
+				Submitted::Accepted | Submitted::Stale => next_nonce += 1,
+			}
+		}
+	}
+	Ok(())
+}
+
+async fn send(
+	store: &Store,
+	chain: &Chain,
+	metrics: &ChainMetrics,
+	memory: &mut SendLog,
+	id: u64,
+	entry: &mut Entry,
+) -> Result<Submitted, DeliveryError> {
+	let Some(signed) = &entry.signed else { return Ok(Submitted::Accepted) };
+	let extrinsic = hex::decode(&signed.extrinsic)
+		.map_err(|_| StoreError::Corrupt(format!("extrinsic of entry {id}")))?;
+	let submitted = chain.submit(&extrinsic).await?;
+	memory.sent.insert(id, Instant::now());
+	entry.sends += 1;
+	store.write(|writer| outbox::update(writer, id, entry))?;
+	metrics.sent(&entry.call.kind);
+	Ok(submitted)
+}
+
+fn expire(
+	store: &Store,
+	metrics: &ChainMetrics,
+	id: u64,
+	entry: Entry,
+	reason: String,
+) -> Result<(), StoreError> {
+	tracing::warn!(entry = id, call = %entry.call.kind, %reason, "the chain refused an extrinsic for good");
+	metrics.expired(&entry.call.kind);
+	let retired = Retired { entry, retired_ms: now_ms(), expired: Some(reason) };
+	store.write(|writer| outbox::retire(writer, id, &retired))
+}
+
+/// Runs passes forever: reconnects with exponential backoff (1 s to 8 s)
+/// whenever the node is gone, and wakes early when an entry is added. The
+/// connection it makes is shared through `chain_slot`.
+pub async fn run(
+	store: Arc<Store>,
+	url: String,
+	keys: Arc<dyn Keyring>,
+	metrics: ChainMetrics,
+	wake: Arc<Notify>,
+	chain_slot: SharedChain,
+) -> Result<(), StoreError> {
+	let mut memory = SendLog::default();
+	let mut backoff = Duration::from_secs(1);
+	loop {
+		let connected = chain_slot.read().await.clone();
+		let chain = match connected {
+			Some(chain) => chain,
+			None => match Chain::connect(&url).await {
+				Ok(chain) => {
+					tracing::info!("connected to the node");
+					metrics.connected(true);
+					backoff = Duration::from_secs(1);
+					let chain = Arc::new(chain);
+					*chain_slot.write().await = Some(chain.clone());
+					chain
+				},
+				Err(error) => {
+					tracing::warn!(%error, retry_in = ?backoff, "the node is unreachable");
+					metrics.connected(false);
+					tokio::time::sleep(backoff).await;
+					backoff = (backoff * 2).min(MAX_BACKOFF);
+					continue;
+				},
+			},
+		};
+		let outcome = tokio::time::timeout(
+			PASS_TIMEOUT,
+			pass(&store, &chain, keys.as_ref(), &metrics, &mut memory),
+		)
+		.await
+		.unwrap_or_else(|_| {
+			Err(DeliveryError::Chain(ChainError::Missing("the node stopped answering".into())))
+		});
+		match outcome {
+			Ok(()) => {},
+			Err(DeliveryError::Store(error)) => return Err(error),
+			Err(DeliveryError::Chain(error)) => {
+				tracing::warn!(%error, "lost the node; reconnecting");
+				metrics.connected(false);
+				metrics.reconnect();
+				*chain_slot.write().await = None;
+				memory.sent.clear();
+				tokio::time::sleep(backoff).await;
+				backoff = (backoff * 2).min(MAX_BACKOFF);
+				continue;
+			},
+		}
+		tokio::select! {
+			_ = wake.notified() => {},
+			_ = tokio::time::sleep(Duration::from_millis(1000)) => {},
+		}
+	}
+}

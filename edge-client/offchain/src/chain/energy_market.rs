@@ -1,0 +1,119 @@
+//! The `EnergyMarket` pallet as a client reads it: a day's phase and prices,
+//! a pseudonym's reports, an account's debt and credit (runtime API), and
+//! the market's bounds (pallet constants in the metadata).
+use subxt::{
+	dynamic,
+	ext::scale_decode::{self, DecodeAsType},
+	utils::AccountId32,
+};
+
+use super::client::{AtBlock, Chain, ChainError};
+
+/// Slots in a trading day. The pallet fixes it in its types (each day's
+/// arrays hold one value per slot, see `pallet_energy_market::SLOTS_PER_DAY`),
+/// so the metadata has no constant for it; [`DayPrices::prices_per_kwh`]
+/// holds this many prices.
+pub const SLOTS_PER_DAY: u64 = 96;
+
+/// A trading day's phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum DayPhase {
+	/// Producers bid.
+	Bidding,
+	/// Shares are reported.
+	Trading,
+	/// Being liquidated.
+	Liquidating {
+		/// Next page.
+		next_page: u32,
+		/// Pages.
+		pages: u32,
+		/// Nodes.
+		nodes: u32,
+	},
+	/// Done.
+	Liquidated,
+}
+
+/// `EnergyMarketApi::day_prices`.
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct DayPrices {
+	/// Phase.
+	pub phase: DayPhase,
+	/// Price per kWh of each slot.
+	pub prices_per_kwh: Vec<u128>,
+	/// Slot length, ms.
+	pub slot_length_ms: u64,
+}
+
+/// A report's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum ReportStatus {
+	/// Not checked.
+	Unverified,
+	/// Confirmed.
+	Verified,
+	/// Excluded.
+	Flagged,
+}
+
+/// One share report.
+#[derive(Clone, Copy, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct Report {
+	/// Wh.
+	pub energy_wh: i64,
+	/// Status.
+	pub status: ReportStatus,
+}
+
+impl Chain {
+	/// A trading day's phase and prices.
+	pub async fn day_prices(block: &AtBlock, day: u32) -> Result<Option<DayPrices>, ChainError> {
+		let call = dynamic::runtime_api_call::<_, Option<DayPrices>>(
+			"EnergyMarketApi",
+			"day_prices",
+			(day,),
+		);
+		block.runtime_apis().call(call).await.map_err(ChainError::subxt)
+	}
+
+	/// What a pseudonym reported on `day`.
+	pub async fn reports_of(
+		block: &AtBlock,
+		pseudonym: &AccountId32,
+		day: u32,
+	) -> Result<Vec<(u32, Report)>, ChainError> {
+		let call = dynamic::runtime_api_call::<_, Vec<(u32, Report)>>(
+			"EnergyMarketApi",
+			"reports_of",
+			(pseudonym.clone(), day),
+		);
+		block.runtime_apis().call(call).await.map_err(ChainError::subxt)
+	}
+
+	/// An account's debt and credit with the market.
+	pub async fn debt_and_credit(
+		block: &AtBlock,
+		who: &AccountId32,
+	) -> Result<(u128, u128), ChainError> {
+		let debt =
+			dynamic::runtime_api_call::<_, u128>("EnergyMarketApi", "debt_of", (who.clone(),));
+		let credit =
+			dynamic::runtime_api_call::<_, u128>("EnergyMarketApi", "credit_of", (who.clone(),));
+		Ok((
+			block.runtime_apis().call(debt).await.map_err(ChainError::subxt)?,
+			block.runtime_apis().call(credit).await.map_err(ChainError::subxt)?,
+		))
+	}
+
+	/// The largest share one pseudonym may report for one slot, Wh
+	/// (`EnergyMarket::MaxShareWh`, from `block`'s metadata: no request).
+	pub fn max_share_wh(block: &AtBlock) -> Result<u64, ChainError> {
+		let address = dynamic::constant::<u64>("EnergyMarket", "MaxShareWh");
+		block.constants().entry(address).map_err(ChainError::subxt)
+	}
+}

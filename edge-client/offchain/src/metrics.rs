@@ -1,0 +1,111 @@
+//! Prometheus metrics shared by the roles: the label type, the outbox's and
+//! the chain connection's metrics, and the text exposition. A role creates
+//! the registry (with its prefix), registers its own metrics and these.
+//! Counts and timings only, never a value of a call, a reading or a key.
+use prometheus_client::{
+	encoding::{text::encode, EncodeLabelSet},
+	metrics::{counter::Counter, family::Family, gauge::Gauge},
+	registry::Registry,
+};
+
+/// A label naming an extrinsic kind or a refusal reason.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Kind {
+	/// `submit_deviation`, `report_share`, `bad_payload`…
+	pub kind: String,
+}
+
+impl Kind {
+	/// The label `kind`.
+	pub fn new(kind: &str) -> Self {
+		Self { kind: kind.into() }
+	}
+}
+
+/// The outbox's and the node connection's metrics. Cloning shares them.
+#[derive(Clone, Default)]
+pub struct ChainMetrics {
+	extrinsics_sent: Family<Kind, Counter>,
+	extrinsics_retired: Family<Kind, Counter>,
+	extrinsics_expired: Family<Kind, Counter>,
+	reconnects: Counter,
+	node_connected: Gauge,
+}
+
+impl ChainMetrics {
+	/// Registers them in `registry`.
+	pub fn register(registry: &mut Registry) -> Self {
+		let metrics = Self::default();
+		registry.register(
+			"extrinsics_sent",
+			"Extrinsics handed to a node",
+			metrics.extrinsics_sent.clone(),
+		);
+		registry.register(
+			"extrinsics_retired",
+			"Extrinsics final on chain",
+			metrics.extrinsics_retired.clone(),
+		);
+		registry.register(
+			"extrinsics_expired",
+			"Extrinsics the chain refused for good",
+			metrics.extrinsics_expired.clone(),
+		);
+		registry.register(
+			"node_reconnects",
+			"Connections to the node lost",
+			metrics.reconnects.clone(),
+		);
+		registry.register(
+			"node_connected",
+			"1 while connected to the node",
+			metrics.node_connected.clone(),
+		);
+		metrics
+	}
+
+	/// An extrinsic of `kind` was sent.
+	pub fn sent(&self, kind: &str) {
+		self.extrinsics_sent.get_or_create(&Kind::new(kind)).inc();
+	}
+	/// An extrinsic of `kind` is final.
+	pub fn retired(&self, kind: &str) {
+		self.extrinsics_retired.get_or_create(&Kind::new(kind)).inc();
+	}
+	/// An extrinsic of `kind` expired.
+	pub fn expired(&self, kind: &str) {
+		self.extrinsics_expired.get_or_create(&Kind::new(kind)).inc();
+	}
+	/// The connection to the node was lost.
+	pub fn reconnect(&self) {
+		self.reconnects.inc();
+	}
+	/// Whether the node is connected.
+	pub fn connected(&self, connected: bool) {
+		self.node_connected.set(i64::from(connected));
+	}
+}
+
+/// The text exposition of `registry`.
+pub fn render(registry: &Registry) -> String {
+	let mut text = String::new();
+	// Writing into a String cannot fail.
+	let _ = encode(&mut text, registry);
+	text
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_chain_metrics_render_under_the_roles_prefix() {
+		let mut registry = Registry::with_prefix("gridveil_role");
+		let metrics = ChainMetrics::register(&mut registry);
+		metrics.sent("report_share");
+		metrics.clone().connected(true);
+		let text = render(&registry);
+		assert!(text.contains("gridveil_role_extrinsics_sent_total{kind=\"report_share\"} 1"));
+		assert!(text.contains("gridveil_role_node_connected 1"));
+	}
+}

@@ -1,0 +1,127 @@
+//! What the box sends, and who signs it: `DemandResponse::submit_deviation`
+//! from the device key and `EnergyMarket::report_share` from a pseudonym,
+//! encoded with the chain's metadata into outbox calls. The outbox
+//! ([`gridveil_offchain::outbox`]) keeps them and its delivery worker sends
+//! them; neither knows what they mean.
+use gridveil_offchain::{
+	chain::{CallEncoder, ChainError},
+	outbox::{Call, Keyring},
+};
+use subxt::{dynamic, utils::AccountId32};
+use subxt_signer::sr25519::Keypair;
+
+/// The kind of a deviation's outbox entry (logs and metrics).
+pub const SUBMIT_DEVIATION: &str = "submit_deviation";
+/// The kind of a share's outbox entry (logs and metrics).
+pub const REPORT_SHARE: &str = "report_share";
+
+/// Who signs an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Sender {
+	/// The device key.
+	Device,
+	/// Pseudonym `i` (`//gridveil//ledger//i`).
+	Pseudonym(u32),
+}
+
+impl Sender {
+	/// The signer label stored with an outbox entry.
+	pub fn label(self) -> String {
+		match self {
+			Sender::Device => "device".into(),
+			Sender::Pseudonym(index) => format!("pseudonym/{index}"),
+		}
+	}
+
+	/// The sender a label names.
+	pub fn from_label(label: &str) -> Option<Self> {
+		match label {
+			"device" => Some(Sender::Device),
+			_ => label.strip_prefix("pseudonym/")?.parse().ok().map(Sender::Pseudonym),
+		}
+	}
+}
+
+/// The keys entries are signed with.
+pub struct Keys {
+	/// The device key.
+	pub device: Keypair,
+	/// The pseudonyms, by index.
+	pub pseudonyms: Vec<Keypair>,
+}
+
+impl Keys {
+	/// The key of `sender`.
+	pub fn of(&self, sender: Sender) -> Option<&Keypair> {
+		match sender {
+			Sender::Device => Some(&self.device),
+			Sender::Pseudonym(index) => self.pseudonyms.get(index as usize),
+		}
+	}
+
+	/// The account of `sender`.
+	pub fn account(&self, sender: Sender) -> Option<AccountId32> {
+		self.of(sender).map(|key| key.public_key().to_account_id())
+	}
+}
+
+impl Keyring for Keys {
+	fn key(&self, signer: &str) -> Option<&Keypair> {
+		self.of(Sender::from_label(signer)?)
+	}
+}
+
+/// `DemandResponse::submit_deviation(program_id, hour, deviation, fingerprint, proof)`.
+pub fn submit_deviation(
+	encoder: &CallEncoder,
+	program_id: u64,
+	hour: u32,
+	deviation: u64,
+	fingerprint: [u8; 32],
+	proof: &[u8],
+) -> Result<Call, ChainError> {
+	let payload = dynamic::transaction(
+		"DemandResponse",
+		"submit_deviation",
+		vec![
+			dynamic::Value::u128(program_id.into()),
+			dynamic::Value::u128(hour.into()),
+			dynamic::Value::u128(deviation.into()),
+			dynamic::Value::from_bytes(fingerprint),
+			dynamic::Value::from_bytes(proof),
+		],
+	);
+	Ok(Call::new(SUBMIT_DEVIATION, encoder.encode(&payload)?))
+}
+
+/// `EnergyMarket::report_share(slot, energy_wh)`.
+pub fn report_share(encoder: &CallEncoder, slot: u32, energy_wh: i64) -> Result<Call, ChainError> {
+	let payload = dynamic::transaction(
+		"EnergyMarket",
+		"report_share",
+		vec![dynamic::Value::u128(slot.into()), dynamic::Value::i128(energy_wh.into())],
+	);
+	Ok(Call::new(REPORT_SHARE, encoder.encode(&payload)?))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn signer_labels_name_the_same_keys_again() {
+		let key = |uri: String| Keypair::from_uri(&uri.parse().unwrap()).unwrap();
+		let keys = Keys {
+			device: key("//Dave".into()),
+			pseudonyms: (0..3).map(|index| key(format!("//Bob//{index}"))).collect(),
+		};
+		for sender in [Sender::Device, Sender::Pseudonym(0), Sender::Pseudonym(2)] {
+			assert_eq!(Sender::from_label(&sender.label()), Some(sender));
+			let key = keys.key(&sender.label()).unwrap();
+			assert_eq!(Some(key.public_key().to_account_id()), keys.account(sender));
+		}
+		assert!(keys.key(&Sender::Pseudonym(3).label()).is_none());
+		assert!(keys.key("pseudonym/x").is_none());
+		assert!(keys.key("operator").is_none());
+	}
+}
