@@ -8,8 +8,9 @@ TOOLS_DIR ?= $(HOME)/.cache/gridveil-tools
 ZOMBIE_CLI_VERSION := 0.7.1
 NODE := $(CARGO_TARGET_DIR)/release/gridveil-node
 CARGO := cargo
-# The end-to-end tests mostly wait for blocks: run four side by side.
-TEST_THREADS ?= 4
+# The end-to-end tests mostly wait for blocks (the e2e binary used about a
+# fifth of the two cores at four threads): run eight side by side.
+TEST_THREADS ?= 8
 
 .PHONY: help demo test test-long setup setup-build build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
 
