@@ -113,7 +113,7 @@ impl Options {
 			ledgers_per_group: actors::LEDGERS_PER_GROUP,
 			defences: Defences::ALL,
 			lead_ms: LEAD_MS,
-			report_grace_slots: 8,
+			report_grace_slots: report_grace_slots(6_000),
 			dir,
 			dataset,
 			slot_length_ms: 6_000,
@@ -127,6 +127,15 @@ impl Options {
 /// README): the default of `--dataset`.
 pub fn dataset_path() -> Result<PathBuf> {
 	workspace::dataset()
+}
+
+/// How long a slot's shares are still taken: 48 s, so a report survives a
+/// validator's empty Aura slots whatever the slot length.
+pub const REPORT_GRACE_MS: u64 = 48_000;
+
+/// [`REPORT_GRACE_MS`] in slots of `slot_length_ms` (at least two).
+pub fn report_grace_slots(slot_length_ms: u64) -> u32 {
+	(REPORT_GRACE_MS / slot_length_ms.max(1)).max(2) as u32
 }
 
 /// Time from picking the clock to the day's start: spawning the network

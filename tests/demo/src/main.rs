@@ -7,7 +7,7 @@ use std::{io::Write, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Result;
 use clap::Parser;
-use gridveil_demo::{dataset_path, Demo, Options};
+use gridveil_demo::{dataset_path, report_grace_slots, Demo, Options};
 use gridveil_harness::network::VALIDATORS;
 
 /// Runs the GridVeil demo on this machine.
@@ -99,7 +99,7 @@ async fn main() -> ExitCode {
 	options.validators = usize::from(cli.validators);
 	options.slot_length_ms = cli.slot_ms;
 	options.report_grace_slots =
-		cli.report_grace_slots.unwrap_or_else(|| (48_000 / cli.slot_ms).max(2) as u32);
+		cli.report_grace_slots.unwrap_or_else(|| report_grace_slots(cli.slot_ms));
 	let box_nodes = &VALIDATORS[..options.validators];
 
 	let mut demo = tokio::select! {

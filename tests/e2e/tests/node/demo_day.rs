@@ -22,7 +22,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use gridveil_demo::{Demo, Options};
+use gridveil_demo::{report_grace_slots, Demo, Options};
 use gridveil_harness::{
 	account, chain,
 	energy_market::{account_info, best_block, SLOTS_PER_DAY},
@@ -75,8 +75,8 @@ async fn a_compressed_demo_day_conserves_energy_and_money_and_sends_everything_o
 	let dir = tempfile::Builder::new().prefix("gridveil-demo-day-").tempdir()?;
 	let mut options = options(&dir, 6, 2)?;
 	options.slot_length_ms = 2_000;
-	// 48 seconds to report a slot, as in the six-second day.
-	options.report_grace_slots = 24;
+	// 48 seconds to report a slot (24 slots), as in the six-second day.
+	options.report_grace_slots = report_grace_slots(options.slot_length_ms);
 	// Six households set up in a few rounds; the network takes about a minute.
 	options.lead_ms = 100_000;
 	let mut demo = Demo::start(options, &["alice", "bob"], |line| eprintln!("▸ {line}")).await?;
