@@ -12,7 +12,7 @@ CARGO := cargo
 # fifth of the two cores at four threads): run eight side by side.
 TEST_THREADS ?= 8
 
-.PHONY: help demo test test-long setup setup-build build node benchmark-node weights bench-circuits zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
+.PHONY: help demo test test-long setup setup-build build node benchmark-node weights bench-circuits bench-circuits-aarch64 zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
 
 ## help: what each target does.
 help:
@@ -57,12 +57,13 @@ setup-build:
 	$(call apt_install,$$missing)
 
 ## setup: setup-build and what the tests need besides: the aarch64 target
-## and cross compiler, mosquitto, chromium, nodejs and npm.
+## and cross compiler, mosquitto, openssl, chromium, nodejs and npm.
 setup: setup-build
 	@rustup target list --installed | grep -qx $(EDGE_TARGET) || rustup target add $(EDGE_TARGET)
 	@missing=""; \
 	command -v aarch64-linux-gnu-gcc >/dev/null || missing="$$missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross"; \
 	[ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	$(call apt_install,$$missing)
@@ -90,13 +91,14 @@ node: setup-build
 	$(CARGO) build --release --locked --workspace
 
 ## benchmark-node: the node with `runtime-benchmarks`, for `gridveil-node benchmark pallet`
-## (which generates weights.rs). Same path as the normal node; `make node` builds that back.
+## (which generates weights.rs). Same path as the normal node: `make weights` builds the
+## normal one back when it is done; after `make benchmark-node` alone, `touch node/build.rs && make node`.
 benchmark-node: setup-build
 	$(CARGO) build --release --locked --workspace --features gridveil-node/runtime-benchmarks
 
 ## weights: regenerate every GridVeil pallet's weights.rs with the node's `benchmark pallet`
 ## (which has the zk host function). WEIGHT_PALLETS picks pallets; STEPS/REPEAT the precision.
-WEIGHT_PALLETS ?= zk_verifier demand_response energy_market
+WEIGHT_PALLETS ?= zk_verifier meter_registry demand_response energy_market
 STEPS ?= 17
 REPEAT ?= 20
 RUNTIME_WASM := $(CARGO_TARGET_DIR)/release/wbuild/gridveil-runtime/gridveil_runtime.compact.compressed.wasm
@@ -109,6 +111,10 @@ weights: benchmark-node
 			--heap-pages 4096 --template pallets/frame-weight-template.hbs \
 			--output pallets/$$folder/src/weights.rs || exit 1; \
 	done
+	@# The benchmark node went to the node's own path: build the real one back
+	@# (touching build.rs forces cargo to relink it even if nothing else changed).
+	touch node/build.rs
+	$(MAKE) node
 
 ## performance: the load generator's whole suite into docs/performance.md (about
 ## an hour on 2 cores, plus about 45 minutes the first time to prove and cache
@@ -140,9 +146,21 @@ privacy: setup node
 privacy-report: setup
 	$(CARGO) run --release --locked --quiet --bin gridveil-privacy -- report
 
-## bench-circuits: the deviation circuit's figures (constraints, proving time, peak RSS, verify time).
+## bench-circuits: the deviation circuit's figures (v2 against v1; constraints, proving time,
+## peak RSS, verify time).
 bench-circuits:
 	$(CARGO) bench --locked --workspace --bench deviation
+
+## bench-circuits-aarch64: the same figures from the Raspberry Pi's aarch64 build, run here
+## under qemu-user: EMULATED, so its times say how the two circuits compare, not what a Pi takes.
+bench-circuits-aarch64: setup
+	@command -v qemu-aarch64 >/dev/null || { $(call apt_install,qemu-user); }
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar \
+	$(CARGO) bench --locked -p gridveil-circuits --bench deviation --target $(EDGE_TARGET) --no-run
+	@bench=$$(ls -t $(CARGO_TARGET_DIR)/$(EDGE_TARGET)/release/deps/deviation-* | grep -v '\.d$$' | head -1); \
+	echo "EMULATED: $$bench under qemu-aarch64"; \
+	qemu-aarch64 -L /usr/aarch64-linux-gnu "$$bench" --bench
 
 ## zombie-cli: the Rust zombienet CLI, installed once into $(TOOLS_DIR).
 zombie-cli:

@@ -1,11 +1,18 @@
-//! Prints the deviation circuit's figures: constraints, setup time, proving
-//! time (median of 15), the prover's peak RSS, native verification time.
+//! Prints the deviation circuit's figures: circuit v2 (blinded fingerprint)
+//! against v1 (unblinded) in one run, constraints and proving time; then
+//! v2's setup time, proving time (median of 15), the prover's peak RSS and
+//! native verification time.
 //!
 //! `cargo bench --workspace --bench deviation` (or `make bench-circuits`).
 //! Figures, not assertions: CI does not run this.
-use ark_bn254::Fr;
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Groth16;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
-use gridveil_circuits::{deviation, keys, DeviationCircuit, READINGS_PER_HOUR};
+use ark_snark::SNARK;
+use gridveil_circuits::{
+	deviation::{self, UnblindedCircuit},
+	keys, poseidon, DeviationCircuit, PublicInputs, READINGS_PER_HOUR,
+};
 use gridveil_groth16::{encode_proof, PreparedKey};
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::{Duration, Instant};
@@ -30,10 +37,56 @@ fn reset_peak_rss() {
 	let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// Constraints and median proving time of one circuit version.
+fn version<C: ConstraintSynthesizer<Fr> + Clone>(label: &str, blank: C, statement: C) {
+	let cs = ConstraintSystem::<Fr>::new_ref();
+	statement.clone().generate_constraints(cs.clone()).unwrap();
+	assert!(cs.is_satisfied().unwrap(), "{label}: the statement does not hold");
+	let mut rng = StdRng::seed_from_u64(7);
+	let (key, _) = Groth16::<Bn254>::circuit_specific_setup(blank, &mut rng).unwrap();
+	let times: Vec<Duration> = (0..PROOFS)
+		.map(|_| {
+			let started = Instant::now();
+			Groth16::<Bn254>::prove(&key, statement.clone(), &mut rng).unwrap();
+			started.elapsed()
+		})
+		.collect();
+	println!(
+		"  {label:<28} {:>6} constraints, prove median {:.1} ms ({PROOFS} proofs)",
+		cs.num_constraints(),
+		median(times).as_secs_f64() * 1e3
+	);
+}
+
 fn main() {
 	let readings_per_hour = READINGS_PER_HOUR;
 	let witness = gridveil_circuits::fixture::example_witness();
 	let public = deviation::statement(7, 9, Fr::from(0u64), &witness, readings_per_hour).unwrap();
+
+	println!(
+		"Circuit v2 (blinded fingerprint) against v1 (unblinded), L={readings_per_hour}, {} build:",
+		std::env::consts::ARCH
+	);
+	let v1_public = PublicInputs {
+		fingerprint: poseidon::unblinded_chain(Fr::from(0u64), &witness.readings),
+		..public
+	};
+	let circuit = |public: PublicInputs| DeviationCircuit {
+		readings_per_hour,
+		public: Some(public),
+		witness: Some(witness.clone()),
+	};
+	version(
+		"v1 (unblinded)",
+		UnblindedCircuit(DeviationCircuit::blank(readings_per_hour)),
+		UnblindedCircuit(circuit(v1_public)),
+	);
+	version(
+		"v2 (blinded, the product)",
+		DeviationCircuit::blank(readings_per_hour),
+		circuit(public),
+	);
+
 	let cs = ConstraintSystem::<Fr>::new_ref();
 	DeviationCircuit { readings_per_hour, public: Some(public), witness: Some(witness.clone()) }
 		.generate_constraints(cs.clone())

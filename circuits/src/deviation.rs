@@ -2,14 +2,17 @@
 //!
 //! Public, in this order: `program_id, commitment, hour, deviation,
 //! previous_fingerprint, fingerprint`. Private: `request[24], salt,
-//! readings[L]`. It proves:
+//! readings[L], blinding`. It proves (circuit v2):
 //! - `commitment = Poseidon(Poseidon(request[0..12]), Poseidon(request[12..24]), salt)`;
 //! - `consumption = Σ readings`, every reading `< 2^40` Wh;
 //! - `hour < 24`, selecting `request[hour]` by a one-hot selector, `< 2^40` Wh;
 //! - `deviation = |request[hour] − consumption|`: `deviation² = (request[hour] −
 //!   consumption)²` with `deviation < 2^(40 + bits(L))`, which leaves only the
 //!   non-negative root;
-//! - `fingerprint` = the Poseidon chain from `previous_fingerprint` over the readings.
+//! - `fingerprint` = the Poseidon chain over the readings from
+//!   `Poseidon(previous_fingerprint, blinding)`, where `blinding` is the
+//!   hour's secret shared by the meter and its paired box (the meter signs
+//!   the same fingerprint; `docs/meter-profile.md`).
 //!
 //! `program_id` appears in no constraint: Groth16 as arkworks reduces it binds
 //! every public input (one input-consistency row each), which the tests check.
@@ -81,6 +84,10 @@ pub struct Witness {
 	pub salt: Fr,
 	/// This hour's readings, Wh per interval.
 	pub readings: Vec<u64>,
+	/// This hour's blinding, `Poseidon(pairing_secret, hour_end_ms)` (a field
+	/// element, decimal).
+	#[serde(with = "crate::encoding::decimal_scalar")]
+	pub blinding: Fr,
 }
 
 /// Why a statement cannot be proven.
@@ -130,7 +137,11 @@ pub fn statement(
 		hour,
 		deviation: witness.request[hour as usize].abs_diff(consumption),
 		previous_fingerprint,
-		fingerprint: poseidon::fingerprint(previous_fingerprint, &witness.readings),
+		fingerprint: poseidon::fingerprint(
+			previous_fingerprint,
+			witness.blinding,
+			&witness.readings,
+		),
 	})
 }
 
@@ -163,8 +174,30 @@ fn witness_var<T: Into<Fr> + Copy>(
 	})
 }
 
+/// Circuit v1, whose fingerprint chained the readings straight from the
+/// previous one, without the blinding: kept only so that the benchmarks can
+/// measure what the blinding costs, and the privacy evaluation what it buys.
+/// No key of it is ever made for a chain. Its statement's fingerprint is
+/// `poseidon::unblinded_chain(previous_fingerprint, readings)`, and the
+/// witness's blinding is ignored.
+#[derive(Clone, Debug)]
+pub struct UnblindedCircuit(pub DeviationCircuit);
+
+impl ConstraintSynthesizer<Fr> for UnblindedCircuit {
+	fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+		self.0.synthesize(cs, false)
+	}
+}
+
 impl ConstraintSynthesizer<Fr> for DeviationCircuit {
 	fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+		self.synthesize(cs, true)
+	}
+}
+
+impl DeviationCircuit {
+	/// The constraints, with the blinded fingerprint (v2) or without (v1).
+	fn synthesize(self, cs: ConstraintSystemRef<Fr>, blinded: bool) -> Result<(), SynthesisError> {
 		let length = self.readings_per_hour;
 		let public = self.public;
 		let witness = self.witness.as_ref();
@@ -192,6 +225,8 @@ impl ConstraintSynthesizer<Fr> for DeviationCircuit {
 		let readings = (0..length)
 			.map(|index| witness_var(&cs, witness.and_then(|w| w.readings.get(index).copied())))
 			.collect::<Result<Vec<_>, _>>()?;
+		let blinding =
+			if blinded { Some(witness_var(&cs, witness.map(|w| w.blinding))?) } else { None };
 
 		// commitment = Poseidon(Poseidon(request[..12]), Poseidon(request[12..]), salt)
 		poseidon::commitment_gadget(&request, &salt)?.enforce_equal(&commitment)?;
@@ -224,9 +259,14 @@ impl ConstraintSynthesizer<Fr> for DeviationCircuit {
 		deviation.square()?.enforce_equal(&difference.square()?)?;
 		range::enforce_below_power_of_two(&deviation, deviation_bits(length))?;
 
-		// fingerprint = chain from previous_fingerprint over the readings.
-		poseidon::fingerprint_gadget(&previous_fingerprint, &readings)?
-			.enforce_equal(&fingerprint)?;
+		// fingerprint = chain over the readings from Poseidon(previous_fingerprint, blinding).
+		let chained = match &blinding {
+			Some(blinding) => {
+				poseidon::fingerprint_gadget(&previous_fingerprint, blinding, &readings)?
+			},
+			None => poseidon::unblinded_chain_gadget(&previous_fingerprint, &readings)?,
+		};
+		chained.enforce_equal(&fingerprint)?;
 		Ok(())
 	}
 }

@@ -18,14 +18,28 @@ pub use gridveil_groth16::fold_inputs;
 use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_to_bytes};
 use rand::{rngs::StdRng, SeedableRng};
 
+/// The pairing secret of the example meter and box (`vectors/`, decimal).
+pub const EXAMPLE_PAIRING_SECRET: &str =
+	"1234567890123456789012345678901234567890123456789012345678901234567890";
+/// The end of the example hour: hour 9 of a program that starts at
+/// 2025-01-01T00:00Z, in ms since the Unix epoch.
+pub const EXAMPLE_HOUR_END_MS: u64 = 1_735_725_600_000;
+
+/// The example pairing secret as a scalar.
+pub fn example_pairing_secret() -> Fr {
+	crate::encoding::parse_field(EXAMPLE_PAIRING_SECRET).expect("the example secret is below r")
+}
+
 /// The example hour of `vectors/` (circomlibjs, snarkjs) and of the tests and
-/// benchmarks: the request is 1000 + 100·hour Wh, salt 123456789, and the
-/// meter reads 250, 260, 270, 280 Wh (hour 9 requests 1,900 Wh: deviation 840).
+/// benchmarks: the request is 1000 + 100·hour Wh, salt 123456789, the meter
+/// reads 250, 260, 270, 280 Wh (hour 9 requests 1,900 Wh: deviation 840),
+/// blinded for the hour ending at [`EXAMPLE_HOUR_END_MS`].
 pub fn example_witness() -> Witness {
 	Witness {
 		request: core::array::from_fn(|hour| 1000 + 100 * hour as u64),
 		salt: Fr::from(123_456_789u64),
 		readings: vec![250, 260, 270, 280],
+		blinding: crate::poseidon::blinding(example_pairing_secret(), EXAMPLE_HOUR_END_MS),
 	}
 }
 

@@ -80,7 +80,8 @@ enum Command {
 		/// The proving key from `setup`.
 		#[arg(long)]
 		proving_key: PathBuf,
-		/// JSON: `{"program_id", "hour", "previous_fingerprint", "request": [24], "salt", "readings": [L]}`.
+		/// JSON: `{"program_id", "hour", "previous_fingerprint", "request": [24], "salt",
+		/// "readings": [L], "blinding"}` (field elements as decimal strings).
 		#[arg(long)]
 		witness: PathBuf,
 		/// Where to write the proof and its public inputs.

@@ -7,8 +7,13 @@
 //! - `commitment = Poseidon(Poseidon(request[0..12]), Poseidon(request[12..24]), salt)`
 //!   (light-poseidon ships circomlib's parameters for at most 12 inputs, so the 24 hourly requests
 //!   are hashed in two halves first);
-//! - `fingerprint`: `f ← Poseidon(f, reading)` for each reading, in order,
-//!   starting from the previous hour's fingerprint.
+//! - `blinding = Poseidon(pairing_secret, hour_end_ms)`: the hour's secret,
+//!   known only to the meter and the edge box paired with it;
+//! - `fingerprint`: `f ← Poseidon(previous, blinding)`, then `f ← Poseidon(f,
+//!   reading)` for each reading, in order. The previous hour's fingerprint is
+//!   public; without the blinding nobody can test guessed readings against
+//!   the result (an unblinded chain over four small integers is inverted by
+//!   trying values: see `gridveil-privacy`'s brute-force run).
 use ark_bn254::Fr;
 use ark_ff::Zero;
 use ark_r1cs_std::{
@@ -43,14 +48,27 @@ pub fn commitment(request: &[u64; HOURS], salt: Fr) -> Fr {
 	hash(&[hash(&request[..HALF]), hash(&request[HALF..]), salt])
 }
 
-/// One link of the fingerprint chain.
-pub fn fingerprint_step(previous: Fr, reading: u64) -> Fr {
-	hash(&[previous, Fr::from(reading)])
+/// The blinding of the hour ending at `hour_end_ms` for a meter and box
+/// paired with `pairing_secret`.
+pub fn blinding(pairing_secret: Fr, hour_end_ms: u64) -> Fr {
+	hash(&[pairing_secret, Fr::from(hour_end_ms)])
 }
 
-/// The fingerprint after `readings`, starting from `previous`.
-pub fn fingerprint(previous: Fr, readings: &[u64]) -> Fr {
-	readings.iter().fold(previous, |chain, &reading| fingerprint_step(chain, reading))
+/// One link of the chain.
+pub fn chain_step(previous: Fr, value: Fr) -> Fr {
+	hash(&[previous, value])
+}
+
+/// The unblinded chain `f ← Poseidon(f, reading)` from `previous`: the
+/// fingerprint of circuit v1, kept to measure how easily it is inverted.
+pub fn unblinded_chain(previous: Fr, readings: &[u64]) -> Fr {
+	readings.iter().fold(previous, |chain, &reading| chain_step(chain, Fr::from(reading)))
+}
+
+/// The hour's fingerprint: the chain over `readings` from `Poseidon(previous,
+/// blinding)`.
+pub fn fingerprint(previous: Fr, blinding: Fr, readings: &[u64]) -> Fr {
+	unblinded_chain(chain_step(previous, blinding), readings)
 }
 
 /// The same hash as [`hash`], as constraints: 3 per S-box (x², x⁴, x⁵).
@@ -125,6 +143,16 @@ pub fn commitment_gadget(
 
 /// [`fingerprint`] as constraints.
 pub fn fingerprint_gadget(
+	previous: &FpVar<Fr>,
+	blinding: &FpVar<Fr>,
+	readings: &[FpVar<Fr>],
+) -> Result<FpVar<Fr>, SynthesisError> {
+	let blinded = hash_gadget(&[previous.clone(), blinding.clone()])?;
+	unblinded_chain_gadget(&blinded, readings)
+}
+
+/// [`unblinded_chain`] as constraints.
+pub fn unblinded_chain_gadget(
 	previous: &FpVar<Fr>,
 	readings: &[FpVar<Fr>],
 ) -> Result<FpVar<Fr>, SynthesisError> {

@@ -34,7 +34,8 @@ fn setup_prove_verify_export_import_round_trip() {
 		r#"{"program_id": 7, "hour": 9, "previous_fingerprint": "0",
 		    "request": [1000,1100,1200,1300,1400,1500,1600,1700,1800,1900,2000,2100,
 		                2200,2300,2400,2500,2600,2700,2800,2900,3000,3100,3200,3300],
-		    "salt": "123456789", "readings": [250, 260, 270, 280]}"#,
+		    "salt": "123456789", "readings": [250, 260, 270, 280],
+		    "blinding": "17"}"#,
 	)
 	.unwrap();
 	let proved = ok(&[

@@ -34,7 +34,10 @@ fn statement_is_computed_from_the_witness() {
 	assert_eq!(public.hour, 9);
 	assert_eq!(public.deviation, 1900 - 1060);
 	assert_eq!(public.commitment, poseidon::commitment(&witness().request, witness().salt));
-	assert_eq!(public.fingerprint, poseidon::fingerprint(Fr::from(0u64), &[250, 260, 270, 280]));
+	assert_eq!(
+		public.fingerprint,
+		poseidon::fingerprint(Fr::from(0u64), witness().blinding, &[250, 260, 270, 280])
+	);
 }
 
 #[test]
@@ -48,6 +51,20 @@ fn constraint_count_for_four_readings_is_stable() {
 	let constraints = cs.num_constraints();
 	println!("DeviationCircuit L=4: {constraints} constraints");
 	assert!((2_000..3_000).contains(&constraints), "{constraints}");
+}
+
+#[test]
+fn fingerprint_binds_the_hours_blinding() {
+	// The same readings under another hour's (or another meter's) blinding
+	// do not reach the statement's fingerprint.
+	let public = deviation::statement(7, 9, Fr::from(0u64), &witness(), READINGS_PER_HOUR).unwrap();
+	let mut other = witness();
+	other.blinding += Fr::from(1u64);
+	let cs = ConstraintSystem::<Fr>::new_ref();
+	DeviationCircuit { readings_per_hour: 4, public: Some(public), witness: Some(other) }
+		.generate_constraints(cs.clone())
+		.unwrap();
+	assert!(!cs.is_satisfied().unwrap());
 }
 
 #[test]

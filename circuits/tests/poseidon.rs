@@ -54,15 +54,23 @@ fn matches_generated_circomlibjs_vectors() {
 		field(commitment["commitment"].as_str().unwrap())
 	);
 
+	let secret = field(vectors["fingerprint"]["pairing_secret"].as_str().unwrap());
 	for chain in vectors["fingerprint"]["chains"].as_array().unwrap() {
 		let previous = field(chain["previous_fingerprint"].as_str().unwrap());
+		let hour_end: u64 = chain["hour_end_ms"].as_str().unwrap().parse().unwrap();
+		let blinding = poseidon::blinding(secret, hour_end);
+		assert_eq!(blinding, field(chain["blinding"].as_str().unwrap()));
 		let readings = integers(&chain["readings"]);
 		let intermediate = numbers(&chain["intermediate"]);
+		assert_eq!(poseidon::chain_step(previous, blinding), intermediate[0]);
 		for step in 0..readings.len() {
-			assert_eq!(poseidon::fingerprint(previous, &readings[..=step]), intermediate[step]);
+			assert_eq!(
+				poseidon::fingerprint(previous, blinding, &readings[..=step]),
+				intermediate[step + 1]
+			);
 		}
 		assert_eq!(
-			poseidon::fingerprint(previous, &readings),
+			poseidon::fingerprint(previous, blinding, &readings),
 			field(chain["fingerprint"].as_str().unwrap())
 		);
 	}

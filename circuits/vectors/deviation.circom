@@ -7,7 +7,7 @@ pragma circom 2.1.0;
 // Public inputs, in this order (= order of snarkjs public.json):
 //   program_id, commitment, hour, deviation, previous_fingerprint, fingerprint
 // Private inputs:
-//   request[24], salt, readings[L]
+//   request[24], salt, readings[L], blinding
 //
 // Statement:
 //   commitment  == Poseidon3(Poseidon12(request[0..12]), Poseidon12(request[12..24]), salt)
@@ -15,7 +15,8 @@ pragma circom 2.1.0;
 //   selected     = request[hour]             (one-hot selector over 24 hours, hour in 0..23)
 //   selected     < 2^40
 //   deviation^2 == (selected - consumption)^2,  deviation < 2^42   (deviation = |selected - consumption|)
-//   fingerprint == fold f <- Poseidon2(f, r_i) over readings, starting at previous_fingerprint
+//   fingerprint == fold f <- Poseidon2(f, r_i) over readings, starting at
+//                  Poseidon2(previous_fingerprint, blinding)  (circuit v2: blinded)
 //   program_id is bound by one multiplication constraint (program_id_sq <== program_id^2).
 
 include "circomlib/circuits/poseidon.circom";
@@ -35,6 +36,7 @@ template Deviation(L) {
     signal input request[24];
     signal input salt;
     signal input readings[L];
+    signal input blinding;
 
     // program_id takes part in a constraint so that it is bound to the proof.
     signal program_id_sq;
@@ -93,11 +95,14 @@ template Deviation(L) {
     component deviationBits = Num2Bits(42);
     deviationBits.in <== deviation;
 
-    // ---- fingerprint chain ----
+    // ---- fingerprint chain, blinded by the hour's secret ----
+    component blinded = Poseidon(2);
+    blinded.inputs[0] <== previous_fingerprint;
+    blinded.inputs[1] <== blinding;
     component chain[L];
     for (var i = 0; i < L; i++) {
         chain[i] = Poseidon(2);
-        chain[i].inputs[0] <== i == 0 ? previous_fingerprint : chain[i - 1].out;
+        chain[i].inputs[0] <== i == 0 ? blinded.out : chain[i - 1].out;
         chain[i].inputs[1] <== readings[i];
     }
     fingerprint === chain[L - 1].out;

@@ -57,6 +57,11 @@ const PROGRAM_ID = 7n;
 const HOUR = 9;
 const READINGS = [250n, 260n, 270n, 280n];
 const READINGS_2 = [300n, 310n, 320n, 330n];
+// The meter and box of the example share this pairing secret; hour 9 of a
+// program starting 2025-01-01T00:00Z ends at HOUR_END (ms since the epoch).
+const PAIRING_SECRET = 1234567890123456789012345678901234567890123456789012345678901234567890n;
+const HOUR_END = 1735725600000n;
+const HOUR_LENGTH = 3600000n;
 
 // ---------------------------------------------------------------------------
 // a. Poseidon (circomlibjs)
@@ -84,20 +89,27 @@ const requestLow = H(REQUEST.slice(0, 12));
 const requestHigh = H(REQUEST.slice(12, 24));
 const COMMITMENT = H([requestLow, requestHigh, SALT]);
 
-function fingerprintChain(previous, readings) {
-    let f = previous;
-    const steps = [];
+function fingerprintChain(previous, hourEnd, readings) {
+    const blinding = H([PAIRING_SECRET, hourEnd]);
+    let f = H([previous, blinding]);
+    const steps = [dec(f)];
     for (const r of readings) {
         f = H([f, r]);
         steps.push(dec(f));
     }
-    return { previous_fingerprint: dec(previous), readings: readings.map(dec), intermediate: steps, fingerprint: dec(f), value: f };
+    return {
+        previous_fingerprint: dec(previous), hour_end_ms: dec(hourEnd), blinding: dec(blinding),
+        readings: readings.map(dec), intermediate: steps, fingerprint: dec(f), value: f, blindingValue: blinding,
+    };
 }
-const chain1 = fingerprintChain(0n, READINGS);
-const chain2 = fingerprintChain(chain1.value, READINGS_2);
+const chain1 = fingerprintChain(0n, HOUR_END, READINGS);
+const chain2 = fingerprintChain(chain1.value, HOUR_END + HOUR_LENGTH, READINGS_2);
 const FINGERPRINT = chain1.value;
-delete chain1.value;
-delete chain2.value;
+const BLINDING = chain1.blindingValue;
+for (const chain of [chain1, chain2]) {
+    delete chain.value;
+    delete chain.blindingValue;
+}
 
 writeJson("poseidon.json", {
     description:
@@ -115,7 +127,10 @@ writeJson("poseidon.json", {
         commitment: dec(COMMITMENT),
     },
     fingerprint: {
-        definition: "f = previous_fingerprint; for r in readings: f = Poseidon2(f, r); intermediate[i] = f after reading i",
+        definition:
+            "blinding = Poseidon2(pairing_secret, hour_end_ms); f = Poseidon2(previous_fingerprint, blinding); " +
+            "for r in readings: f = Poseidon2(f, r); intermediate[0] = f after the blinding, intermediate[i + 1] = f after reading i",
+        pairing_secret: dec(PAIRING_SECRET),
         chains: [chain1, chain2],
     },
 });
@@ -196,6 +211,7 @@ const circuitInput = {
     request: REQUEST.map(dec),
     salt: dec(SALT),
     readings: READINGS.map(dec),
+    blinding: dec(BLINDING),
 };
 const consumption = READINGS.reduce((a, b) => a + b, 0n);
 const expectedDeviation = REQUEST[HOUR] > consumption ? REQUEST[HOUR] - consumption : consumption - REQUEST[HOUR];

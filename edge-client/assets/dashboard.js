@@ -332,7 +332,15 @@
     for (let i = 0; i < n; i++) {
       if (act[i] != null) { done++; sumAct += act[i]; sumReq += req[i] || 0; }
     }
-    return el('div', { class: 'card program' }, [
+    const ALARMS = {
+      readings_mismatch: 'the stored readings do not give the fingerprint the meter signed',
+      no_start_attestation: 'the meter did not sign the start of the hour',
+    };
+    const alarms = arr(p.alarms).filter(Boolean).map(function (a) {
+      return el('div', { class: 'banner', role: 'alert',
+        text: 'Alarm, hour ' + a.hour + ': ' + (ALARMS[a.alarm] || a.alarm) + '. The hour is not proven and stays missing.' });
+    });
+    return el('div', { class: 'card program' }, alarms.concat([
       el('h3', { text: 'Program #' + p.program_id }),
       el('div', { class: 'meta' }, [
         kv('completed hours', done + ' / ' + n),
@@ -351,7 +359,7 @@
           { label: 'actual', values: act, color: COLORS[2], bars: true, size: 0.4, align: 1, fmt: fmtWh },
         ],
       }) : empty('no hourly data'),
-    ]);
+    ]));
   }
 
   function renderTrading(t, jobs) {

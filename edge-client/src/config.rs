@@ -8,6 +8,8 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
+use crate::meter::MeterIdentity;
+
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -80,6 +82,14 @@ pub struct KeysConfig {
 pub struct MeterConfig {
 	/// `mqtt` (a real meter) or `replay` (the reference dataset, for demos).
 	pub source: MeterSource,
+	/// The meter's id in the chain's meter registry.
+	pub id: u64,
+	/// The meter's P-256 public key, SEC1 compressed (66 hex digits), as
+	/// registered on chain: the box checks every attestation with it.
+	pub public_key: String,
+	/// The secret shared with the meter when the box was paired with it (64
+	/// hex digits): every hour's fingerprint is blinded with it.
+	pub pairing_secret_file: PathBuf,
 	/// Length of one reading interval, ms: 900000 (15 minutes) in production.
 	#[serde(default = "default_interval_ms")]
 	pub interval_ms: u64,
@@ -111,6 +121,9 @@ pub struct MqttConfig {
 	pub port: u16,
 	/// Topic the meter publishes readings to.
 	pub topic: String,
+	/// Topic the meter publishes its hourly attestations to.
+	#[serde(default = "default_attestation_topic")]
+	pub attestation_topic: String,
 	/// Client id; the broker keeps this session's unacknowledged readings while the daemon is down.
 	pub client_id: String,
 }
@@ -121,12 +134,18 @@ impl Default for MqttConfig {
 			host: "127.0.0.1".into(),
 			port: 1883,
 			topic: "gridveil/meter/readings".into(),
+			attestation_topic: default_attestation_topic(),
 			client_id: "gridveil-edge".into(),
 		}
 	}
 }
 
-/// The replayed dataset.
+fn default_attestation_topic() -> String {
+	"gridveil/meter/attestations".into()
+}
+
+/// The replayed dataset, and the simulated meter that measures it (the
+/// `replay` source and `gridveil-edge simulate`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayConfig {
@@ -134,6 +153,21 @@ pub struct ReplayConfig {
 	pub dataset: PathBuf,
 	/// Its column (a prosumer, e.g. `household-03`).
 	pub prosumer: String,
+	/// The simulated meter's P-256 signing key (64 hex digits; `gridveil-edge
+	/// pair` writes one). A real meter keeps its key in its secure element.
+	#[serde(default = "default_meter_key_file")]
+	pub meter_key_file: PathBuf,
+	/// Where the simulated meter keeps its chain across restarts.
+	#[serde(default = "default_meter_state_file")]
+	pub meter_state_file: PathBuf,
+}
+
+fn default_meter_key_file() -> PathBuf {
+	PathBuf::from("/etc/gridveil/meter-simulator.key")
+}
+
+fn default_meter_state_file() -> PathBuf {
+	PathBuf::from("/var/lib/gridveil/meter-simulator.json")
 }
 
 impl Default for ReplayConfig {
@@ -141,6 +175,8 @@ impl Default for ReplayConfig {
 		Self {
 			dataset: PathBuf::from("/usr/share/gridveil/community-2016-15min.csv.gz"),
 			prosumer: "household-03".into(),
+			meter_key_file: default_meter_key_file(),
+			meter_state_file: default_meter_state_file(),
 		}
 	}
 }
@@ -259,6 +295,14 @@ pseudonym_secret_file = "/etc/gridveil/pseudonyms.key"
 # "mqtt": the meter publishes JSON readings to the broker below.
 # "replay": the reference dataset is replayed in real time (demos).
 source = "mqtt"
+# The meter as the registrar registered it (MeterRegistry::register_meter):
+# its id and its P-256 public key, SEC1 compressed. Every attestation is
+# checked with it before the box stores it.
+id = 4242
+public_key = "036b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+# The secret shared with the meter at pairing (`gridveil-edge pair` writes
+# one): it blinds every hour's fingerprint. Keep it mode 0600.
+pairing_secret_file = "/etc/gridveil/pairing.key"
 # One reading per interval; 900000 ms = 15 minutes.
 interval_ms = 900000
 
@@ -267,6 +311,8 @@ host = "127.0.0.1"
 port = 1883
 # Payload: {"start_ms": <interval start, ms since epoch>, "import_wh": <u64>, "export_wh": <u64>}
 topic = "gridveil/meter/readings"
+# Payload: {"meter_id", "hour_end_ms", "fingerprint": "<64 hex>", "signature": "<128 hex>"}
+attestation_topic = "gridveil/meter/attestations"
 client_id = "gridveil-edge"
 
 [meter.replay]
@@ -299,6 +345,13 @@ share_spread_wh = 10000
 listen = "127.0.0.1:8080"
 "#;
 
+impl MeterConfig {
+	/// The meter's id and key, `None` if the key is malformed.
+	pub fn identity(&self) -> Option<MeterIdentity> {
+		MeterIdentity::new(self.id, &self.public_key)
+	}
+}
+
 impl Config {
 	/// Reads and checks a configuration file.
 	pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -319,6 +372,11 @@ impl Config {
 	pub fn check(&self) -> Result<(), ConfigError> {
 		if self.meter.interval_ms == 0 {
 			return Err(ConfigError::Invalid("meter.interval_ms must be positive".into()));
+		}
+		if self.meter.identity().is_none() {
+			return Err(ConfigError::Invalid(
+				"meter.public_key must be 66 hex digits of a compressed P-256 point".into(),
+			));
 		}
 		if self.trading.enabled && self.trading.pseudonyms == 0 {
 			return Err(ConfigError::Invalid("trading.pseudonyms must be at least 1".into()));

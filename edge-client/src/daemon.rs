@@ -16,6 +16,7 @@ use crate::{
 	config::{Config, MeterSource},
 	dashboard::{self, Dashboard},
 	ingest,
+	meter::{MeterIdentity, PairingSecret},
 	metrics::Metrics,
 	prove::{self, ProgramSecret, Prover},
 	schedule,
@@ -43,6 +44,10 @@ pub struct Context {
 	pub proving_key: Option<Arc<DeviationProvingKey>>,
 	/// The programs' private requests, by id, in the configuration's order.
 	pub programs: Vec<(u64, ProgramSecret)>,
+	/// The secret shared with the meter.
+	pub pairing: PairingSecret,
+	/// The meter's id and key: attestations are checked with them.
+	pub meter: MeterIdentity,
 }
 
 /// Reads a key file (a secret URI), trimmed.
@@ -74,6 +79,8 @@ pub fn context(config: Config) -> Result<Context> {
 	for program in &config.demand_response.programs {
 		programs.push((program.id, ProgramSecret::load(&program.request_file)?));
 	}
+	let pairing = PairingSecret::load(&config.meter.pairing_secret_file)?;
+	let meter = config.meter.identity().context("meter.public_key is not a P-256 key")?;
 	let store = Arc::new(Store::open(&config.store.path)?);
 	Ok(Context {
 		config,
@@ -84,6 +91,8 @@ pub fn context(config: Config) -> Result<Context> {
 		wake: Arc::new(Notify::new()),
 		proving_key,
 		programs,
+		pairing,
+		meter,
 	})
 }
 
@@ -117,7 +126,18 @@ async fn upgrade_earlier_outbox(store: &Store, url: &str) -> Result<()> {
 
 /// Runs every task until one fails.
 pub async fn run(context: Context) -> Result<()> {
-	let Context { config, store, metrics, keys, chain, wake, proving_key, programs } = context;
+	let Context {
+		config,
+		store,
+		metrics,
+		keys,
+		chain,
+		wake,
+		proving_key,
+		programs,
+		pairing,
+		meter: identity,
+	} = context;
 	let listener = tokio::net::TcpListener::bind(config.dashboard.listen)
 		.await
 		.with_context(|| format!("binding the dashboard to {}", config.dashboard.listen))?;
@@ -130,7 +150,7 @@ pub async fn run(context: Context) -> Result<()> {
 		tokio::spawn(async move {
 			match meter.source {
 				MeterSource::Mqtt => {
-					ingest::run_mqtt(store, metrics, meter.mqtt, interval_ms, wake)
+					ingest::run_mqtt(store, metrics, meter.mqtt, identity, interval_ms, wake)
 						.await
 						.map_err(anyhow::Error::from)
 				},
@@ -155,6 +175,7 @@ pub async fn run(context: Context) -> Result<()> {
 		key: key.clone(),
 		programs: programs.clone(),
 		interval_ms,
+		pairing: pairing.clone(),
 	});
 	let splitter = config.trading.enabled.then(|| {
 		Splitter::new(

@@ -160,6 +160,16 @@ struct PrivateProgram {
 	requested_wh: Vec<u64>,
 	/// Per hour; `None` until all its readings are stored.
 	actual_wh: Vec<Option<u64>>,
+	/// Hours left unproven because they do not match the meter's signed
+	/// fingerprints.
+	alarms: Vec<AlarmView>,
+}
+
+/// An hour the box refused to prove.
+#[derive(Serialize)]
+struct AlarmView {
+	hour: u32,
+	alarm: prove::HourAlarm,
 }
 
 /// Today's trading.
@@ -271,7 +281,11 @@ async fn private_view(dashboard: &Dashboard) -> anyhow::Result<PrivateView> {
 	for (program_id, secret) in &dashboard.programs {
 		let schedule: Option<Schedule> = store.state(&prove::schedule_key(*program_id))?;
 		let mut actual = Vec::new();
+		let mut alarms = Vec::new();
 		for hour in 0..secret.request.len() as u32 {
+			if let Some(alarm) = store.state(&prove::alarm_key(*program_id, hour))? {
+				alarms.push(AlarmView { hour, alarm });
+			}
 			let value = match &schedule {
 				Some(schedule) if hour < schedule.hours => {
 					prove::hour_readings(store, schedule, hour, dashboard.readings_per_hour)?
@@ -285,6 +299,7 @@ async fn private_view(dashboard: &Dashboard) -> anyhow::Result<PrivateView> {
 			program_id: *program_id,
 			requested_wh: secret.request.to_vec(),
 			actual_wh: actual,
+			alarms,
 		});
 	}
 

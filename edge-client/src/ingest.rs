@@ -1,10 +1,13 @@
-//! Readings in: from a meter over MQTT, or replayed from the reference
-//! dataset. A reading is acknowledged to the broker only once it is durable
-//! in the store, so a crash never loses one: the broker redelivers it and the
-//! store recognises the duplicate.
+//! Readings and the meter's hourly attestations in: from a meter over MQTT,
+//! or from the reference dataset through a simulated signing meter. A
+//! payload is acknowledged to the broker only once it is durable in the
+//! store, so a crash never loses one: the broker redelivers it and the store
+//! recognises the duplicate. An attestation is checked with the meter's key
+//! before it is stored; one that does not verify is counted and dropped.
 //!
-//! MQTT payload (JSON, QoS 1):
-//! `{"start_ms": <interval start, ms since the epoch>, "import_wh": <Wh>, "export_wh": <Wh>}`.
+//! MQTT payloads (JSON, QoS 1), readings on `topic`:
+//! `{"start_ms": <interval start, ms since the epoch>, "import_wh": <Wh>, "export_wh": <Wh>}`,
+//! attestations on `attestation_topic`: see [`crate::meter::AttestationPayload`].
 use std::{io::Read, path::Path, sync::Arc, time::Duration};
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -13,6 +16,7 @@ use gridveil_offchain::{now_ms, store::StoreError};
 
 use crate::{
 	config::{MeterConfig, MqttConfig},
+	meter::{self, Attestation, MeterIdentity, PairingSecret, SigningMeter},
 	metrics::Metrics,
 	store::{AppendError, Appended, Reading, Store},
 };
@@ -32,6 +36,9 @@ pub enum IngestError {
 	/// The store failed.
 	#[error(transparent)]
 	Store(#[from] StoreError),
+	/// The simulated meter's key, pairing or state cannot be used.
+	#[error("simulated meter: {0}")]
+	Meter(String),
 }
 
 /// Parses an MQTT payload into a reading on the `interval_ms` grid.
@@ -72,12 +79,39 @@ pub fn accept(store: &Store, metrics: &Metrics, reading: Reading) -> Result<(), 
 	Ok(())
 }
 
-/// Subscribes to the meter's topic with a persistent session and stores every
-/// reading before acknowledging it. Returns only if the store fails.
+/// Checks an attestation with the meter's key and stores it; a refused one
+/// is logged (without values) and counted.
+pub fn accept_attestation(
+	store: &Store,
+	metrics: &Metrics,
+	meter: &MeterIdentity,
+	attestation: Attestation,
+) -> Result<(), StoreError> {
+	match meter.check(attestation) {
+		Ok(checked) => {
+			store.put_attestation(&checked)?;
+			metrics.attestation_stored();
+		},
+		Err(reason) => {
+			tracing::warn!(
+				hour_end = attestation.hour_end_ms,
+				%reason,
+				"refused a meter attestation"
+			);
+			metrics.attestation_rejected("refused");
+		},
+	}
+	Ok(())
+}
+
+/// Subscribes to the meter's topics with a persistent session and stores
+/// every reading and checked attestation before acknowledging it. Returns
+/// only if the store fails.
 pub async fn run_mqtt(
 	store: Arc<Store>,
 	metrics: Arc<Metrics>,
 	mqtt: MqttConfig,
+	meter: MeterIdentity,
 	interval_ms: u64,
 	wake: Arc<tokio::sync::Notify>,
 ) -> Result<(), StoreError> {
@@ -90,8 +124,30 @@ pub async fn run_mqtt(
 		match events.poll().await {
 			Ok(Event::Incoming(Packet::ConnAck(_))) => {
 				tracing::info!(host = %mqtt.host, port = mqtt.port, "connected to the MQTT broker");
-				if let Err(error) = client.subscribe(&mqtt.topic, QoS::AtLeastOnce).await {
-					tracing::warn!(%error, "cannot subscribe to the meter topic");
+				for topic in [&mqtt.topic, &mqtt.attestation_topic] {
+					if let Err(error) = client.subscribe(topic, QoS::AtLeastOnce).await {
+						tracing::warn!(%error, topic, "cannot subscribe to a meter topic");
+					}
+				}
+			},
+			Ok(Event::Incoming(Packet::Publish(publish)))
+				if publish.topic == mqtt.attestation_topic =>
+			{
+				match Attestation::from_payload(&publish.payload) {
+					Some(attestation) => {
+						accept_attestation(&store, &metrics, &meter, attestation)?;
+						wake.notify_one();
+					},
+					None => {
+						tracing::warn!(
+							bytes = publish.payload.len(),
+							"refused an attestation payload"
+						);
+						metrics.attestation_rejected("bad_payload");
+					},
+				}
+				if let Err(error) = client.ack(&publish).await {
+					tracing::warn!(%error, "cannot acknowledge an attestation");
 				}
 			},
 			Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -172,7 +228,26 @@ async fn next_interval_end(interval_ms: u64) -> u64 {
 	start
 }
 
-/// Replays the dataset as the meter: at the end of each interval, its reading.
+/// The simulated signing meter of `meter.replay`, paired through
+/// `meter.pairing_secret_file`.
+pub fn simulated_meter(meter: &MeterConfig) -> Result<SigningMeter, IngestError> {
+	let failed = |error: &dyn std::fmt::Display| IngestError::Meter(error.to_string());
+	let key = meter::load_signing_key(&meter.replay.meter_key_file).map_err(|e| failed(&e))?;
+	let pairing = PairingSecret::load(&meter.pairing_secret_file).map_err(|e| failed(&e))?;
+	SigningMeter::open(
+		meter.id,
+		key,
+		pairing,
+		meter.interval_ms,
+		meter.replay.meter_state_file.clone(),
+		now_ms(),
+	)
+	.map_err(|e| failed(&e))
+}
+
+/// Replays the dataset through a simulated signing meter: at the end of
+/// each interval, its reading; at the end of each hour, the meter's
+/// attestation, checked like one from MQTT.
 pub async fn run_replay(
 	store: Arc<Store>,
 	metrics: Arc<Metrics>,
@@ -180,18 +255,36 @@ pub async fn run_replay(
 	wake: Arc<tokio::sync::Notify>,
 ) -> Result<(), IngestError> {
 	let dataset = Dataset::load(&meter.replay.dataset, &meter.replay.prosumer)?;
+	let identity = meter
+		.identity()
+		.ok_or_else(|| IngestError::Meter("meter.public_key is not a P-256 key".into()))?;
+	let mut signing = simulated_meter(&meter)?;
+	let import_wh = |start| dataset.reading(start, meter.interval_ms).import_wh;
+	let pending =
+		signing.close_hours(now_ms(), import_wh).map_err(|e| IngestError::Meter(e.to_string()))?;
+	for attestation in std::iter::once(signing.last()).chain(pending) {
+		accept_attestation(&store, &metrics, &identity, attestation)?;
+	}
 	loop {
 		let start = next_interval_end(meter.interval_ms).await;
 		accept(&store, &metrics, dataset.reading(start, meter.interval_ms))?;
+		let closed = signing
+			.close_hours(start + meter.interval_ms, import_wh)
+			.map_err(|e| IngestError::Meter(e.to_string()))?;
+		for attestation in closed {
+			accept_attestation(&store, &metrics, &identity, attestation)?;
+		}
 		wake.notify_one();
 	}
 }
 
 /// A meter simulator: publishes the dataset's readings to MQTT at the end of
-/// each interval, as a real meter would (`gridveil-edge simulate`).
+/// each interval and, at the end of each hour, its signed blinded
+/// fingerprint, as a real meter would (`gridveil-edge simulate`).
 pub async fn simulate(
 	mqtt: MqttConfig,
 	dataset: Dataset,
+	mut meter: SigningMeter,
 	interval_ms: u64,
 	count: Option<u64>,
 ) -> Result<(), IngestError> {
@@ -206,6 +299,36 @@ pub async fn simulate(
 			}
 		}
 	});
+	let import_wh = |start| dataset.reading(start, interval_ms).import_wh;
+	let publish_attestation = |attestation: Attestation| {
+		let (client, topic) = (client.clone(), mqtt.attestation_topic.clone());
+		async move {
+			if let Err(error) =
+				client.publish(topic, QoS::AtLeastOnce, false, attestation.payload()).await
+			{
+				tracing::warn!(%error, "meter: cannot publish an attestation");
+			}
+		}
+	};
+	// Back from an outage (or just installed), the meter publishes what it
+	// measured since the last hour it closed, then closes the hours that
+	// ended meanwhile: a box that waited proves them late.
+	let now = now_ms();
+	let mut start = meter.last().hour_end_ms;
+	while start + interval_ms <= now {
+		let reading = dataset.reading(start, interval_ms);
+		if let Err(error) =
+			client.publish(&mqtt.topic, QoS::AtLeastOnce, false, payload(&reading)).await
+		{
+			tracing::warn!(%error, "meter: cannot publish");
+		}
+		start += interval_ms;
+	}
+	let pending =
+		meter.close_hours(now, import_wh).map_err(|e| IngestError::Meter(e.to_string()))?;
+	for attestation in std::iter::once(meter.last()).chain(pending) {
+		publish_attestation(attestation).await;
+	}
 	let mut published = 0u64;
 	while count.is_none_or(|count| published < count) {
 		let start = next_interval_end(interval_ms).await;
@@ -214,6 +337,12 @@ pub async fn simulate(
 			client.publish(&mqtt.topic, QoS::AtLeastOnce, false, payload(&reading)).await
 		{
 			tracing::warn!(%error, "meter: cannot publish");
+		}
+		let closed = meter
+			.close_hours(start + interval_ms, import_wh)
+			.map_err(|e| IngestError::Meter(e.to_string()))?;
+		for attestation in closed {
+			publish_attestation(attestation).await;
 		}
 		published += 1;
 	}

@@ -5,6 +5,7 @@ pub mod config;
 pub mod daemon;
 pub mod dashboard;
 pub mod ingest;
+pub mod meter;
 pub mod metrics;
 pub mod prove;
 pub mod schedule;

@@ -4,9 +4,11 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use gridveil_edge::{
-	audit::{self, Finding},
+	audit::{self, Finding, MeterCheck},
 	config::{self, Config},
-	daemon, ingest, split,
+	daemon, ingest,
+	meter::{self, PairingSecret},
+	split,
 	store::Store,
 };
 use gridveil_offchain::chain::Chain;
@@ -50,6 +52,16 @@ enum Command {
 		/// The configuration file.
 		#[arg(long, short)]
 		config: PathBuf,
+	},
+	/// Pairs a simulated meter with this box: writes the secret they share
+	/// (`pairing.key`) and the simulated meter's P-256 signing key
+	/// (`meter.key`), both mode 0600 and never overwritten, and prints the
+	/// meter's public key for the registrar (`MeterRegistry::register_meter`).
+	/// A real meter brings its own key; only the pairing secret is made here.
+	Pair {
+		/// The folder to write the two files to.
+		#[arg(long)]
+		out_dir: PathBuf,
 	},
 	/// A meter simulator: publishes the replayed dataset to the MQTT broker.
 	Simulate {
@@ -109,6 +121,20 @@ async fn main() -> ExitCode {
 	}
 }
 
+/// Writes a secret to a new file readable by its owner only.
+fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
+	use std::{io::Write, os::unix::fs::OpenOptionsExt};
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(path)
+		.with_context(|| format!("creating {}", path.display()))?;
+	writeln!(file, "{text}")?;
+	println!("{}: written", path.display());
+	Ok(())
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
 	match cli.command {
 		Command::Run { config } => {
@@ -120,14 +146,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			Config::load(&config)?;
 			println!("{}: ok", config.display());
 		},
+		Command::Pair { out_dir } => {
+			let (key, key_text) = meter::new_signing_key();
+			write_secret(&out_dir.join("pairing.key"), &PairingSecret::generate().to_hex())?;
+			write_secret(&out_dir.join("meter.key"), &key_text)?;
+			println!("meter public key {}", hex::encode(gridveil_p256::public_key(&key)));
+		},
 		Command::Audit { config, program, hour } => {
 			let config = Config::load(&config)?;
 			let store = Store::open(&config.store.path)?;
 			let chain = Chain::connect(&config.node.url)
 				.await
 				.with_context(|| format!("connecting to {}", config.node.url))?;
+			let paired = audit::Paired {
+				pairing: PairingSecret::load(&config.meter.pairing_secret_file)?,
+				identity: config.meter.identity().context("meter.public_key")?,
+			};
 			let found =
-				audit::audit(&store, &chain, program, hour, config.meter.interval_ms).await?;
+				audit::audit(&store, &paired, &chain, program, hour, config.meter.interval_ms)
+					.await?;
 			for hour in &found.hours {
 				let finding = match hour.finding {
 					Finding::Matches => "matches the chain",
@@ -136,7 +173,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 					},
 					Finding::MissingReadings => "MISSING readings in the store",
 				};
-				println!("program {program} hour {}: {finding}", hour.hour);
+				let meter = match hour.meter {
+					MeterCheck::SignedChainFingerprint if hour.finding == Finding::Tampered => {
+						"the meter signed the chain's fingerprint: its signature no longer \
+						 matches these readings"
+					},
+					MeterCheck::SignedChainFingerprint => "the meter's signature covers it",
+					MeterCheck::DoesNotMatch => {
+						"the stored meter attestation does not cover the chain's fingerprint"
+					},
+					MeterCheck::Absent => "no meter attestation stored",
+				};
+				println!("program {program} hour {}: {finding}; {meter}", hour.hour);
 			}
 			match store.first_broken_link()? {
 				Some(interval) => println!(
@@ -162,7 +210,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			let config = Config::load(&config)?;
 			let dataset =
 				ingest::Dataset::load(&config.meter.replay.dataset, &config.meter.replay.prosumer)?;
-			ingest::simulate(config.meter.mqtt, dataset, config.meter.interval_ms, count).await?;
+			let meter = ingest::simulated_meter(&config.meter)?;
+			ingest::simulate(config.meter.mqtt, dataset, meter, config.meter.interval_ms, count)
+				.await?;
 		},
 	}
 	Ok(ExitCode::SUCCESS)

@@ -18,6 +18,9 @@ pub struct Metrics {
 	proving_seconds: Histogram,
 	shares_split: Counter,
 	slots_skipped: Family<Kind, Counter>,
+	attestations_stored: Counter,
+	attestations_rejected: Family<Kind, Counter>,
+	hours_unattested: Family<Kind, Counter>,
 	chain: ChainMetrics,
 }
 
@@ -39,6 +42,9 @@ impl Metrics {
 			Histogram::new([0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0].into_iter());
 		let shares_split = Counter::default();
 		let slots_skipped = Family::<Kind, Counter>::default();
+		let attestations_stored = Counter::default();
+		let attestations_rejected = Family::<Kind, Counter>::default();
+		let hours_unattested = Family::<Kind, Counter>::default();
 		registry.register("readings_stored", "Readings made durable", readings_stored.clone());
 		registry.register(
 			"readings_duplicate",
@@ -54,6 +60,22 @@ impl Metrics {
 		registry.register("proving_seconds", "Time to prove one hour", proving_seconds.clone());
 		registry.register("shares_split", "Slots split into shares", shares_split.clone());
 		registry.register("slots_skipped", "Slots not split, by reason", slots_skipped.clone());
+		registry.register(
+			"attestations_stored",
+			"Meter attestations checked and made durable",
+			attestations_stored.clone(),
+		);
+		registry.register(
+			"attestations_rejected",
+			"Meter attestations refused, by reason",
+			attestations_rejected.clone(),
+		);
+		registry.register(
+			"hours_unattested",
+			"Program hours left unproven because the meter's signed fingerprint did not \
+			 cover them (alarm: readings_mismatch), by reason",
+			hours_unattested.clone(),
+		);
 		let chain = ChainMetrics::register(&mut registry);
 		Self {
 			registry,
@@ -64,6 +86,9 @@ impl Metrics {
 			proving_seconds,
 			shares_split,
 			slots_skipped,
+			attestations_stored,
+			attestations_rejected,
+			hours_unattested,
 			chain,
 		}
 	}
@@ -92,6 +117,18 @@ impl Metrics {
 	/// A slot was not split.
 	pub fn slot_skipped(&self, reason: &str) {
 		self.slots_skipped.get_or_create(&Kind::new(reason)).inc();
+	}
+	/// A meter attestation was stored.
+	pub fn attestation_stored(&self) {
+		self.attestations_stored.inc();
+	}
+	/// A meter attestation was refused.
+	pub fn attestation_rejected(&self, reason: &str) {
+		self.attestations_rejected.get_or_create(&Kind::new(reason)).inc();
+	}
+	/// A program hour was left unproven.
+	pub fn hour_unattested(&self, reason: &str) {
+		self.hours_unattested.get_or_create(&Kind::new(reason)).inc();
 	}
 	/// The outbox's and the node connection's metrics.
 	pub fn chain(&self) -> &ChainMetrics {

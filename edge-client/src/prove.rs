@@ -1,6 +1,9 @@
 //! Proving: each completed hour of an active program becomes a Groth16
-//! deviation proof over that hour's readings, chained from the previous
-//! hour's fingerprint, and an outbox entry for `submit_deviation`. The
+//! deviation proof over that hour's readings, chained from the meter's
+//! signed fingerprint at the hour's start, and an outbox entry for
+//! `submit_deviation` with the meter's attestations. An hour whose stored
+//! readings do not give the fingerprint the meter signed at its end is never
+//! proven: the box raises an alarm and the hour stays missing. The
 //! [`Prover`] is the stage the scheduler runs; the functions below it are
 //! the steps.
 use std::{ops::Range, path::Path, sync::Arc, time::Instant};
@@ -17,9 +20,10 @@ use gridveil_offchain::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
+	meter::{Attestation, PairingSecret},
 	metrics::Metrics,
 	store::Store,
-	submit::{self, Sender},
+	submit::{self, HourAttestation, Sender},
 };
 
 /// Why a program cannot be proven.
@@ -120,6 +124,80 @@ pub fn schedule_key(program_id: u64) -> String {
 	format!("program/{program_id}/schedule")
 }
 
+/// The store key of the alarm raised for an hour left unproven.
+pub fn alarm_key(program_id: u64, hour: u32) -> String {
+	format!("program/{program_id}/hour/{hour}/alarm")
+}
+
+/// Why an hour was left unproven (the dashboard's alarms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HourAlarm {
+	/// The stored readings do not give the fingerprint the meter signed.
+	ReadingsMismatch,
+	/// The meter signed the hour's end but not its start (it was installed
+	/// or reset during the hour): the hour cannot be anchored.
+	NoStartAttestation,
+}
+
+impl HourAlarm {
+	/// Its label in logs and metrics.
+	pub fn label(self) -> &'static str {
+		match self {
+			HourAlarm::ReadingsMismatch => "readings_mismatch",
+			HourAlarm::NoStartAttestation => "no_start_attestation",
+		}
+	}
+}
+
+/// What the store holds for proving an hour.
+pub enum HourInputs {
+	/// Everything: the readings, the meter's fingerprint and signature at
+	/// the hour's start and at its end.
+	Ready {
+		/// The hour's imports, Wh.
+		readings: Vec<u64>,
+		/// The meter's attestation at the hour's start.
+		start: Attestation,
+		/// The meter's attestation at the hour's end.
+		end: Attestation,
+	},
+	/// Something has not arrived yet (a reading, or the meter's attestation:
+	/// a meter offline publishes late).
+	Waiting,
+	/// It can never be proven.
+	Unprovable(HourAlarm),
+}
+
+/// Gathers `hour`'s inputs and checks them against the meter's signed
+/// fingerprints: the readings, blinded with the pairing secret and chained
+/// from the fingerprint at the hour's start, must give the one at its end.
+pub fn hour_inputs(
+	store: &Store,
+	pairing: &PairingSecret,
+	schedule: &Schedule,
+	hour: u32,
+	readings_per_hour: usize,
+) -> Result<HourInputs, StoreError> {
+	let window = schedule.window(hour);
+	let Some(end) = store.attestation(window.end)? else { return Ok(HourInputs::Waiting) };
+	let Some(start) = store.attestation(window.start)? else {
+		// The meter publishes in order: an end without a start means the
+		// start will never come.
+		return Ok(HourInputs::Unprovable(HourAlarm::NoStartAttestation));
+	};
+	let Some(readings) = hour_readings(store, schedule, hour, readings_per_hour)? else {
+		return Ok(HourInputs::Waiting);
+	};
+	let (Some(previous), Some(signed)) = (start.fingerprint(), end.fingerprint()) else {
+		return Ok(HourInputs::Unprovable(HourAlarm::ReadingsMismatch));
+	};
+	if pairing.fingerprint(previous, window.end, &readings) != signed {
+		return Ok(HourInputs::Unprovable(HourAlarm::ReadingsMismatch));
+	}
+	Ok(HourInputs::Ready { readings, start, end })
+}
+
 /// The imports of `hour`, when all `readings_per_hour` are stored.
 pub fn hour_readings(
 	store: &Store,
@@ -142,7 +220,8 @@ pub struct ProvenHour {
 	pub proof: Vec<u8>,
 }
 
-/// Proves `hour` of `program_id` from `previous` over `readings`.
+/// Proves `hour` of `program_id` from `previous` over `readings`, blinded
+/// with `blinding`.
 pub fn prove_hour(
 	key: &DeviationProvingKey,
 	secret: &ProgramSecret,
@@ -150,8 +229,9 @@ pub fn prove_hour(
 	hour: u32,
 	previous: Scalar,
 	readings: Vec<u64>,
+	blinding: Scalar,
 ) -> Result<ProvenHour, ProveError> {
-	let witness = Witness { request: secret.request, salt: secret.salt, readings };
+	let witness = Witness { request: secret.request, salt: secret.salt, readings, blinding };
 	let mut rng = rand::rngs::OsRng;
 	let (public, proof) = keys::prove(key, program_id, hour, previous, &witness, &mut rng)
 		.map_err(|error| ProveError::Prover(error.to_string()))?;
@@ -200,6 +280,8 @@ pub struct Prover {
 	pub programs: Vec<(u64, ProgramSecret)>,
 	/// Length of one meter reading interval, ms.
 	pub interval_ms: u64,
+	/// The secret shared with the meter: blinds each hour's fingerprint.
+	pub pairing: PairingSecret,
 }
 
 impl Prover {
@@ -287,16 +369,35 @@ impl Prover {
 			if now < window.end || best_time.is_some_and(|time| time < window.end) {
 				return Ok(queued);
 			}
-			let Some(readings) = hour_readings(store, &schedule, hour, readings_per_hour)? else {
-				return Ok(queued);
-			};
+			let (readings, start, end) =
+				match hour_inputs(store, &self.pairing, &schedule, hour, readings_per_hour)? {
+					HourInputs::Ready { readings, start, end } => (readings, start, end),
+					HourInputs::Waiting => return Ok(queued),
+					HourInputs::Unprovable(alarm) => {
+						tracing::error!(
+							program = program_id,
+							hour,
+							alarm = alarm.label(),
+							"ALARM: the hour does not match the meter's signed fingerprint; \
+							 it is not proven and stays missing"
+						);
+						self.metrics.hour_unattested(alarm.label());
+						let next = Progress { next_hour: hour + 1, ..progress };
+						store.write(|writer| {
+							writer.put_state(&alarm_key(program_id, hour), &alarm)?;
+							writer.put_state(&progress_key(program_id), &next)
+						})?;
+						continue;
+					},
+				};
 			// The call is encoded with the chain's metadata: wait for a node.
 			let Some(encoder) = encoder else { return Ok(queued) };
 			let started = Instant::now();
 			let (key, secret) = (self.key.clone(), secret.clone());
-			let previous = progress.fingerprint();
+			let previous = start.fingerprint().unwrap_or_else(|| Scalar::from(0u64));
+			let blinding = self.pairing.blinding(window.end);
 			let proven = tokio::task::spawn_blocking(move || {
-				prove_hour(&key, &secret, program_id, hour, previous, readings)
+				prove_hour(&key, &secret, program_id, hour, previous, readings, blinding)
 			})
 			.await??;
 			self.metrics.proved(started.elapsed().as_secs_f64());
@@ -316,6 +417,10 @@ impl Prover {
 				seconds = started.elapsed().as_secs_f64(),
 				"hour proven"
 			);
+			let attestation = HourAttestation {
+				signature: end.signature,
+				previous: Some((start.fingerprint, start.signature)),
+			};
 			let call = submit::submit_deviation(
 				encoder,
 				program_id,
@@ -323,6 +428,7 @@ impl Prover {
 				proven.deviation,
 				scalar_to_bytes(&proven.fingerprint),
 				&proof,
+				&attestation,
 			)
 			.context("encoding submit_deviation with the chain's metadata")?;
 			let entry =

@@ -15,11 +15,16 @@ use gridveil_offchain::{
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
+use crate::meter::{Attestation, AttestationPayload};
+
 /// Readings by interval start (ms since the epoch): import Wh, export Wh and
 /// the chain link after this reading, 48 bytes.
 pub const READINGS: Table = Table::new("readings");
 /// Shares of each split slot, by slot (JSON).
 pub const SHARES: Table = Table::new("shares");
+/// The meter's attestations, checked and low-S, by hour end (JSON: their
+/// MQTT payload).
+pub const ATTESTATIONS: Table = Table::new("attestations");
 
 /// Why a reading was not appended.
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +138,8 @@ impl Deref for Store {
 impl Store {
 	/// Opens (or creates) the store at `path`.
 	pub fn open(path: &Path) -> Result<Self, StoreError> {
-		let tables: Vec<Table> = outbox::TABLES.into_iter().chain([READINGS, SHARES]).collect();
+		let tables: Vec<Table> =
+			outbox::TABLES.into_iter().chain([READINGS, SHARES, ATTESTATIONS]).collect();
 		Ok(Self { base: Arc::new(BaseStore::open(path, &tables)?) })
 	}
 
@@ -165,7 +171,7 @@ impl Store {
 				},
 				None => Scalar::from(0u64),
 			};
-			let link = poseidon::fingerprint_step(previous, reading.import_wh);
+			let link = poseidon::chain_step(previous, Scalar::from(reading.import_wh));
 			table
 				.insert(reading.start_ms, StoredReading { reading, link }.encode().as_slice())
 				.map_err(StoreError::database)?;
@@ -220,12 +226,30 @@ impl Store {
 	pub fn first_broken_link(&self) -> Result<Option<u64>, StoreError> {
 		let mut previous = Scalar::from(0u64);
 		for stored in self.stored_readings(0..u64::MAX)? {
-			if poseidon::fingerprint_step(previous, stored.reading.import_wh) != stored.link {
+			if poseidon::chain_step(previous, Scalar::from(stored.reading.import_wh)) != stored.link
+			{
 				return Ok(Some(stored.reading.start_ms));
 			}
 			previous = stored.link;
 		}
 		Ok(None)
+	}
+
+	/// Stores a checked attestation (again: the same one is harmless).
+	pub fn put_attestation(&self, attestation: &Attestation) -> Result<(), StoreError> {
+		let payload = attestation.to_wire();
+		self.write(|writer| writer.put_record(ATTESTATIONS, attestation.hour_end_ms, &payload))
+	}
+
+	/// The stored attestation of the hour ending at `hour_end_ms`.
+	pub fn attestation(&self, hour_end_ms: u64) -> Result<Option<Attestation>, StoreError> {
+		let record: Option<AttestationPayload> = self.record(ATTESTATIONS, hour_end_ms)?;
+		record
+			.map(|payload| {
+				Attestation::from_wire(&payload)
+					.ok_or_else(|| StoreError::Corrupt(format!("attestation {hour_end_ms}")))
+			})
+			.transpose()
 	}
 
 	/// The shares of the slots in `range`, in order.
@@ -267,7 +291,7 @@ mod tests {
 		let store = Store::open(&path).unwrap();
 		let stored = store.stored_readings(0..u64::MAX).unwrap();
 		assert_eq!(stored.len(), 3);
-		let expected = poseidon::fingerprint(Scalar::from(0u64), &[120, 0, 340]);
+		let expected = poseidon::unblinded_chain(Scalar::from(0u64), &[120, 0, 340]);
 		assert_eq!(stored[2].link, expected);
 		assert_eq!(store.first_broken_link().unwrap(), None);
 	}

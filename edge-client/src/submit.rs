@@ -71,7 +71,37 @@ impl Keyring for Keys {
 	}
 }
 
-/// `DemandResponse::submit_deviation(program_id, hour, deviation, fingerprint, proof)`.
+/// What the meter signed about an hour, as `submit_deviation` carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HourAttestation {
+	/// The meter's signature over the hour's end and fingerprint.
+	pub signature: gridveil_p256::Signature,
+	/// The meter's fingerprint at the hour's start (little-endian) and its
+	/// signature.
+	pub previous: Option<([u8; 32], gridveil_p256::Signature)>,
+}
+
+impl HourAttestation {
+	/// The call argument: `{ signature, previous: Option<{ fingerprint, signature }> }`.
+	pub fn value(&self) -> dynamic::Value {
+		let previous = match &self.previous {
+			Some((fingerprint, signature)) => dynamic::Value::unnamed_variant(
+				"Some",
+				[dynamic::Value::named_composite([
+					("fingerprint", dynamic::Value::from_bytes(fingerprint)),
+					("signature", dynamic::Value::from_bytes(signature)),
+				])],
+			),
+			None => dynamic::Value::unnamed_variant("None", []),
+		};
+		dynamic::Value::named_composite([
+			("signature", dynamic::Value::from_bytes(self.signature)),
+			("previous", previous),
+		])
+	}
+}
+
+/// `DemandResponse::submit_deviation(program_id, hour, deviation, fingerprint, proof, attestation)`.
 pub fn submit_deviation(
 	encoder: &CallEncoder,
 	program_id: u64,
@@ -79,6 +109,7 @@ pub fn submit_deviation(
 	deviation: u64,
 	fingerprint: [u8; 32],
 	proof: &[u8],
+	attestation: &HourAttestation,
 ) -> Result<Call, ChainError> {
 	let payload = dynamic::transaction(
 		"DemandResponse",
@@ -89,6 +120,7 @@ pub fn submit_deviation(
 			dynamic::Value::u128(deviation.into()),
 			dynamic::Value::from_bytes(fingerprint),
 			dynamic::Value::from_bytes(proof),
+			attestation.value(),
 		],
 	);
 	Ok(Call::new(SUBMIT_DEVIATION, encoder.encode(&payload)?))

@@ -4,7 +4,10 @@
 //! pending rewrites them once, in one transaction, in today's layout (the
 //! call encoded with the chain's metadata, the signer by its label), so
 //! nothing it queued is lost or sent twice: an entry that was already signed
-//! keeps its signed extrinsic and is sent as it was.
+//! keeps its signed extrinsic and is sent as it was. That layout predates
+//! meter attestations: an unsigned deviation is encoded with an empty one,
+//! so the chain refuses it with a precise error (its program has no meter,
+//! or the signature is not the meter's) and the outbox records that.
 use gridveil_offchain::{
 	chain::{CallEncoder, ChainError},
 	outbox::{Entry, Signed, OUTBOX},
@@ -12,7 +15,7 @@ use gridveil_offchain::{
 };
 use serde::Deserialize;
 
-use crate::submit::{report_share, submit_deviation, Sender};
+use crate::submit::{report_share, submit_deviation, HourAttestation, Sender};
 
 /// Why the outbox could not be rewritten.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +101,16 @@ pub fn upgrade_outbox(store: &Store, encoder: &CallEncoder) -> Result<usize, Upg
 					.and_then(|bytes| bytes.try_into().ok())
 					.ok_or(UpgradeError::NotHex(id))?;
 				let proof = hex::decode(&proof).map_err(|_| UpgradeError::NotHex(id))?;
-				submit_deviation(encoder, program_id, hour, deviation, fingerprint, &proof)?
+				let unattested = HourAttestation { signature: [0; 64], previous: None };
+				submit_deviation(
+					encoder,
+					program_id,
+					hour,
+					deviation,
+					fingerprint,
+					&proof,
+					&unattested,
+				)?
 			},
 			EarlierCall::ReportShare { slot, energy_wh } => report_share(encoder, slot, energy_wh)?,
 		};

@@ -14,9 +14,13 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 
 /// GridVeil's own host functions, registered next to Substrate's: the zk
-/// verifier's `groth16_bn254_verify`. The executor and `benchmark pallet` both
+/// verifier's `groth16_bn254_verify` (and its batch form) and the meter
+/// registry's `ecdsa_p256_verify`. The executor and `benchmark pallet` both
 /// take them from here.
-pub type GridVeilHostFunctions = pallet_zk_verifier::host::gridveil_zk::HostFunctions;
+pub type GridVeilHostFunctions = (
+	pallet_zk_verifier::host::gridveil_zk::HostFunctions,
+	pallet_meter_registry::host::gridveil_meter::HostFunctions,
+);
 
 /// Every host function the runtime may call.
 pub type HostFunctions = (sp_io::SubstrateHostFunctions, GridVeilHostFunctions);

@@ -20,6 +20,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_zk_verifier, ZkVerifier]
+	[pallet_meter_registry, MeterRegistry]
 	[pallet_demand_response, DemandResponse]
 	[pallet_energy_market, EnergyMarket]
 );

@@ -43,10 +43,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	impl_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -189,4 +189,7 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type EnergyMarket = pallet_energy_market;
+
+	#[runtime::pallet_index(11)]
+	pub type MeterRegistry = pallet_meter_registry;
 }

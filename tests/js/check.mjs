@@ -1,7 +1,8 @@
 // Proves that polkadot.js (and so polkadot.js apps) needs no custom types for
 // GridVeil: it connects with no `types` option, reads every storage item of
-// the three GridVeil pallets, resolves every event type, and submits the
-// market operator's calls in the order docs/operator-guide.md lists them.
+// the four GridVeil pallets, resolves every event type, and submits the
+// market operator's calls in the order docs/operator-guide.md lists them
+// (the meter registrar's with a real P-256 key made by Node's crypto).
 //
 // Usage: node check.mjs <ws-url> <verifying-key-hex-file>
 //
@@ -11,6 +12,7 @@
 // on success (exit 0), {"ok":false,"error":"..."} on failure (exit 1).
 // tests/e2e/tests/node/polkadot_js.rs runs this script against a `--dev` node.
 
+import { createECDH } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
@@ -18,7 +20,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aCmp, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 
-const PALLETS = ['ZkVerifier', 'DemandResponse', 'EnergyMarket'];
+const PALLETS = ['ZkVerifier', 'MeterRegistry', 'DemandResponse', 'EnergyMarket'];
 const TIMEOUT_MS = 180_000;
 const SLOTS_PER_DAY = 96;
 /// 1 VEIL has 12 decimals.
@@ -340,6 +342,17 @@ async function main () {
   const registered = eventOf('registerKey', events, 'zkVerifier.KeyRegistered');
   ensure(registered.keyHash === blake2AsHex(verifyingKey, 256),
     `KeyRegistered.keyHash ${registered.keyHash} is not blake2-256 of the key`);
+
+  // 1b. meterRegistry.registerMeter(meterId, key, prosumer), Root: a meter's
+  // P-256 public key, SEC1 compressed (33 bytes), bound to a household.
+  const meter = createECDH('prime256v1');
+  meter.generateKeys();
+  const meterKey = u8aToHex(meter.getPublicKey(null, 'compressed'));
+  events = await run('meterRegistry.registerMeter', alice,
+    sudo(tx.meterRegistry.registerMeter(4242, meterKey, dave.address)), true);
+  const meterRegistered = eventOf('registerMeter', events, 'meterRegistry.MeterRegistered');
+  ensure(meterRegistered.key === meterKey && Number(meterRegistered.meterId) === 4242,
+    `MeterRegistered ${JSON.stringify(meterRegistered)}`);
 
   // 2. energyMarket.setMainGridAccount(account), Root.
   events = await run('energyMarket.setMainGridAccount', alice,

@@ -1,6 +1,9 @@
 //! Benchmarks: every call and both `on_idle` steps. Proofs are real
 //! (`fixtures/deviation-hour-0.bin`, made by `gridveil-circuits`): the
-//! deviation key and the proof of hour 0 of program 0.
+//! deviation key and the proof of hour 0 of program 0. Meter signatures are
+//! real too: each prosumer gets a meter with a fixed key, which signs the
+//! fingerprints at the program's start and at the end of hour 0 (hour 0
+//! carries both: the most a submission checks).
 use crate::{hooks::SettlementStep, pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
@@ -13,6 +16,8 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use gridveil_groth16::{verifying_key_len, SCALAR_BYTES};
+use gridveil_p256::{attestation_message, low_s, public_key, sign, MeterSigningKey};
+use pallet_meter_registry::MeterAttestations;
 use pallet_zk_verifier::Groth16Verifier;
 use sp_runtime::traits::{Saturating, StaticLookup};
 
@@ -61,6 +66,50 @@ fn reward<T: Config>() -> BalanceOf<T> {
 	T::Currency::minimum_balance().saturating_mul(1_000u32.into()).saturating_add(7u32.into())
 }
 
+/// The meter of the `index`-th benchmark prosumer: id `index`, a fixed key.
+fn meter_key(index: u32) -> Result<MeterSigningKey, BenchmarkError> {
+	let mut secret = [0x17u8; 32];
+	secret[28..].copy_from_slice(&index.to_be_bytes());
+	MeterSigningKey::from_slice(&secret)
+		.map_err(|_| BenchmarkError::Stop("a benchmark meter key is a valid scalar"))
+}
+
+/// Registers the `index`-th benchmark meter for `prosumer`.
+fn register_meter<T: Config>(index: u32, prosumer: &T::AccountId) -> Result<(), BenchmarkError> {
+	let key = public_key(&meter_key(index)?);
+	T::Meters::register_meter(MeterId::from(index), key, prosumer.clone())?;
+	Ok(())
+}
+
+/// The `index`-th meter's signature over `fingerprint` at `hour_end`.
+fn meter_signature(
+	index: u32,
+	hour_end: Moment,
+	fingerprint: &Scalar,
+) -> Result<MeterSignature, BenchmarkError> {
+	let message = attestation_message(MeterId::from(index), hour_end, fingerprint);
+	low_s(&sign(&meter_key(index)?, &message))
+		.map_err(|_| BenchmarkError::Stop("a meter signs well-formed signatures"))
+}
+
+/// What the `index`-th meter signs for hour 0 of a program from two hours
+/// after the epoch: zero at its start (the fixture's previous fingerprint)
+/// and the fixture's fingerprint at its end.
+fn hour_zero_attestation<T: Config>(
+	index: u32,
+	fingerprint: &Scalar,
+) -> Result<HourAttestation, BenchmarkError> {
+	let hour_length = HourLength::<T>::get();
+	let start = hour_length.saturating_mul(2);
+	Ok(HourAttestation {
+		signature: meter_signature(index, start.saturating_add(hour_length), fingerprint)?,
+		previous: Some(AttestedFingerprint {
+			fingerprint: [0; 32],
+			signature: meter_signature(index, start, &[0; 32])?,
+		}),
+	})
+}
+
 /// Parties, a registered key and an offered program 0 of `MaxProgramHours`
 /// hours starting one hour from now (the clock is set to one hour).
 struct Offered<T: Config> {
@@ -75,6 +124,7 @@ fn offered<T: Config>() -> Result<Offered<T>, BenchmarkError> {
 	let key_id = T::Verifier::register_key(&fixture.key)?;
 	let aggregator = funded::<T>("aggregator", 0);
 	let prosumer = funded::<T>("prosumer", 0);
+	register_meter::<T>(0, &prosumer)?;
 	T::BenchmarkHelper::set_timestamp(HourLength::<T>::get());
 	let program_id = offer_to::<T>(&aggregator, &prosumer, key_id, &fixture)?;
 	Ok(Offered { aggregator, prosumer, program_id, fixture })
@@ -117,13 +167,14 @@ fn signed_batch<T: Config>(
 	let mut entries = Vec::new();
 	for index in 0..count {
 		let prosumer = funded::<T>("prosumer", index);
+		register_meter::<T>(index, &prosumer)?;
 		let program_id = offer_to::<T>(&aggregator, &prosumer, key_id, &fixture)?;
 		let proof: ProofBytes = BATCH_FIXTURE
 			.chunks_exact(128)
 			.nth(program_id as usize)
 			.and_then(|chunk| chunk.try_into().ok())
 			.ok_or(BenchmarkError::Stop("fixtures/deviation-batch.bin has no such program"))?;
-		Pallet::<T>::do_accept_program(prosumer.clone(), program_id)?;
+		Pallet::<T>::do_accept_program(prosumer.clone(), program_id, MeterId::from(index))?;
 		let deviation = deviation(fixture.deviation);
 		let payload = deviation_payload(program_id, 0, deviation, &fixture.fingerprint, &proof);
 		let (device, signature) = T::BenchmarkHelper::sign_with_new_key(&payload)
@@ -135,6 +186,7 @@ fn signed_batch<T: Config>(
 			deviation,
 			fingerprint: fixture.fingerprint,
 			proof,
+			attestation: hour_zero_attestation::<T>(index, &fixture.fingerprint)?,
 			signer: device,
 			signature,
 		});
@@ -153,7 +205,7 @@ fn bounded<T: Config>(
 /// An accepted program 0, the clock at the end of its hour 0.
 fn active<T: Config>() -> Result<Offered<T>, BenchmarkError> {
 	let offered = offered::<T>()?;
-	Pallet::<T>::do_accept_program(offered.prosumer.clone(), offered.program_id)?;
+	Pallet::<T>::do_accept_program(offered.prosumer.clone(), offered.program_id, 0)?;
 	T::BenchmarkHelper::set_timestamp(HourLength::<T>::get().saturating_mul(3));
 	Ok(offered)
 }
@@ -212,7 +264,7 @@ mod benchmarks {
 		let offered = offered::<T>()?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(offered.prosumer), offered.program_id);
+		_(RawOrigin::Signed(offered.prosumer), offered.program_id, 0);
 
 		let status = Programs::<T>::get(offered.program_id).map(|program| program.status);
 		assert_eq!(status, Some(ProgramStatus::Active));
@@ -243,14 +295,15 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A valid proof, signed by a device: verification, the penalty transfer
-	/// and the hour's record.
+	/// A valid proof of hour 0, signed by a device: both meter signatures,
+	/// verification, the penalty transfer and the hour's record.
 	#[benchmark]
 	fn submit_deviation() -> Result<(), BenchmarkError> {
 		let active = active::<T>()?;
 		let device: T::AccountId = account("device", 0, 0);
 		Pallet::<T>::do_authorize_device(active.prosumer.clone(), device.clone())?;
 		let fixture = active.fixture;
+		let attestation = hour_zero_attestation::<T>(0, &fixture.fingerprint)?;
 
 		#[extrinsic_call]
 		_(
@@ -260,18 +313,21 @@ mod benchmarks {
 			fixture.deviation,
 			fixture.fingerprint,
 			fixture.proof,
+			attestation,
 		);
 
 		assert!(HourRecords::<T>::contains_key(active.program_id, 0));
 		Ok(())
 	}
 
-	/// A well-formed but false proof (the deviation is off by one): verification,
+	/// A well-formed but false proof (the deviation is off by one) over
+	/// fingerprints the meter signed: both meter signatures, verification,
 	/// forfeiture of the whole escrow and exclusion.
 	#[benchmark]
 	fn submit_deviation_forfeiting() -> Result<(), BenchmarkError> {
 		let active = active::<T>()?;
 		let fixture = active.fixture;
+		let attestation = hour_zero_attestation::<T>(0, &fixture.fingerprint)?;
 
 		#[extrinsic_call]
 		submit_deviation(
@@ -281,6 +337,7 @@ mod benchmarks {
 			fixture.deviation.saturating_add(1),
 			fixture.fingerprint,
 			fixture.proof,
+			attestation,
 		);
 
 		assert!(Excluded::<T>::contains_key(&active.prosumer));
@@ -288,8 +345,8 @@ mod benchmarks {
 	}
 
 	/// A relayed batch of `n` valid deviations, each signed by its program's
-	/// device: `n` signature checks, one batch verification, `n` penalties
-	/// and records.
+	/// device: `n` signature checks, `2n` meter signatures, one batch
+	/// verification, `n` penalties and records.
 	#[benchmark]
 	fn submit_deviations(
 		n: Linear<1, { T::MaxDeviationBatch::get() }>,

@@ -11,6 +11,7 @@ use frame_support::{
 	},
 };
 use gridveil_groth16::{scalar_bytes_from_u64, scalar_from_bytes};
+use pallet_meter_registry::{AttestationError, MeterAttestations, SignatureError};
 use pallet_zk_verifier::{Groth16Verifier, ProofError, PublicInput, Statement};
 use sp_runtime::{
 	traits::{Saturating, Verify, Zero},
@@ -44,6 +45,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(aggregator != prosumer, Error::<T>::AggregatorIsProsumer);
 		ensure!(!Excluded::<T>::contains_key(&prosumer), Error::<T>::ProsumerExcluded);
 		ensure!(start > Self::now(), Error::<T>::StartInPast);
+		ensure!(start % HourLength::<T>::get().max(1) == 0, Error::<T>::StartNotOnHour);
 		match T::Verifier::public_inputs(key_id) {
 			None => return Err(Error::<T>::UnknownKey.into()),
 			Some(inputs) => {
@@ -64,6 +66,8 @@ impl<T: Config> Pallet<T> {
 			escrow: reward,
 			next_hour: 0,
 			last_fingerprint: [0; 32],
+			meter: None,
+			registered_hours: 0,
 		};
 		ensure!(
 			program.due(HourLength::<T>::get(), T::GraceHours::get()).is_some(),
@@ -106,17 +110,19 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Moves the held reward to the prosumer as its escrow and queues the
-	/// program's settlement.
+	/// Checks the meter, moves the held reward to the prosumer as its escrow
+	/// and queues the program's settlement.
 	pub(crate) fn do_accept_program(
 		prosumer: T::AccountId,
 		program_id: ProgramId,
+		meter_id: MeterId,
 	) -> DispatchResult {
 		let mut program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
 		ensure!(program.prosumer == prosumer, Error::<T>::NotProsumer);
 		ensure!(program.status == ProgramStatus::Offered, Error::<T>::NotOffered);
 		ensure!(!Excluded::<T>::contains_key(&prosumer), Error::<T>::ProsumerExcluded);
 		ensure!(Self::now() < program.start, Error::<T>::OfferExpired);
+		T::Meters::check_meter(meter_id, &prosumer).map_err(attestation_error::<T>)?;
 		let period = Self::settlement_period(&program).ok_or(Error::<T>::ProgramTooLong)?;
 
 		T::Currency::transfer_on_hold(
@@ -130,8 +136,13 @@ impl<T: Config> Pallet<T> {
 		)?;
 		// The escrow has equalled the reward since the offer.
 		program.status = ProgramStatus::Active;
+		program.meter = Some(meter_id);
 		Self::queue_settlement(period, program_id);
-		Self::deposit_event(Event::ProgramAccepted { program_id, escrow: program.escrow });
+		Self::deposit_event(Event::ProgramAccepted {
+			program_id,
+			escrow: program.escrow,
+			meter_id,
+		});
 		Programs::<T>::insert(program_id, program);
 		Ok(())
 	}
@@ -165,8 +176,9 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks the submission, verifies the proof against inputs built from
-	/// storage, and applies the penalty or the forfeiture.
+	/// Checks the submission and the meter's attestation, verifies the proof
+	/// against inputs built from storage, and applies the penalty or the
+	/// forfeiture.
 	pub(crate) fn do_submit_deviation(
 		signer: T::AccountId,
 		program_id: ProgramId,
@@ -174,9 +186,16 @@ impl<T: Config> Pallet<T> {
 		deviation: u64,
 		fingerprint: Scalar,
 		proof: &ProofBytes,
+		attestation: &HourAttestation,
 	) -> DispatchResult {
-		let (program, inputs) =
-			Self::checked_submission(&signer, program_id, hour, deviation, fingerprint)?;
+		let (program, inputs) = Self::checked_submission(
+			&signer,
+			program_id,
+			hour,
+			deviation,
+			fingerprint,
+			attestation,
+		)?;
 		let verdict = T::Verifier::verify(program.key_id, proof, &inputs);
 		Self::apply_verdict(program_id, program, hour, deviation, fingerprint, verdict)
 	}
@@ -206,6 +225,7 @@ impl<T: Config> Pallet<T> {
 				entry.hour,
 				entry.deviation,
 				entry.fingerprint,
+				&entry.attestation,
 			)?;
 			let key_id = *batch_key.get_or_insert(program.key_id);
 			ensure!(program.key_id == key_id, Error::<T>::MixedKeysInBatch);
@@ -260,15 +280,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The checks a deviation must pass before its proof is verified: the
-	/// signer may submit for the program, the program is active, the hour is
-	/// the next one, it has ended, the window is open and the fingerprint is a
-	/// scalar. Returns the program and the proof's public inputs.
+	/// signer may submit for the program, the program is active, no later
+	/// hour is registered, the hour has ended, the window is open, the
+	/// fingerprints are scalars and the program's meter signed them. Returns
+	/// the program and the proof's public inputs.
 	fn checked_submission(
 		signer: &T::AccountId,
 		program_id: ProgramId,
 		hour: u32,
 		deviation: u64,
 		fingerprint: Scalar,
+		attestation: &HourAttestation,
 	) -> Result<(ProgramOf<T>, [PublicInput; DEVIATION_PUBLIC_INPUTS as usize]), DispatchError> {
 		let program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
 		ensure!(
@@ -280,7 +302,6 @@ impl<T: Config> Pallet<T> {
 		ensure!(program.status == ProgramStatus::Active, Error::<T>::ProgramNotActive);
 		ensure!(hour < program.hours, Error::<T>::HourOutOfRange);
 		ensure!(hour >= program.next_hour, Error::<T>::HourAlreadySubmitted);
-		ensure!(hour == program.next_hour, Error::<T>::EarlierHourMissing);
 		let hour_length = HourLength::<T>::get();
 		let now = Self::now();
 		let hour_end = program.hour_end(hour, hour_length).ok_or(Error::<T>::ProgramTooLong)?;
@@ -289,6 +310,16 @@ impl<T: Config> Pallet<T> {
 			program.due(hour_length, T::GraceHours::get()).ok_or(Error::<T>::ProgramTooLong)?;
 		ensure!(now < due, Error::<T>::SubmissionWindowClosed);
 		ensure!(scalar_from_bytes(&fingerprint).is_some(), Error::<T>::FingerprintNotInField);
+		let previous = Self::attested_previous(&program, hour, hour_length, attestation)?;
+		let meter = program.meter.ok_or(Error::<T>::ProgramHasNoMeter)?;
+		T::Meters::verify_attestation(
+			meter,
+			&program.prosumer,
+			hour_end,
+			&fingerprint,
+			&attestation.signature,
+		)
+		.map_err(attestation_error::<T>)?;
 
 		// The statement, in the circuit's order: program_id, commitment, hour,
 		// deviation, previous_fingerprint, fingerprint.
@@ -297,10 +328,48 @@ impl<T: Config> Pallet<T> {
 			program.commitment,
 			scalar_bytes_from_u64(u64::from(hour)),
 			scalar_bytes_from_u64(deviation),
-			program.last_fingerprint,
+			previous,
 			fingerprint,
 		];
 		Ok((program, inputs))
+	}
+
+	/// The fingerprint `hour`'s proof starts from: the last registered one
+	/// when the hour continues it (an attested one given with it must be
+	/// equal), otherwise the one the program's meter signed at the hour's
+	/// start.
+	fn attested_previous(
+		program: &ProgramOf<T>,
+		hour: u32,
+		hour_length: Moment,
+		attestation: &HourAttestation,
+	) -> Result<Scalar, DispatchError> {
+		if program.continues_chain(hour) {
+			if let Some(previous) = &attestation.previous {
+				ensure!(
+					previous.fingerprint == program.last_fingerprint,
+					Error::<T>::PreviousFingerprintMismatch
+				);
+			}
+			return Ok(program.last_fingerprint);
+		}
+		let previous =
+			attestation.previous.as_ref().ok_or(Error::<T>::PreviousAttestationMissing)?;
+		ensure!(
+			scalar_from_bytes(&previous.fingerprint).is_some(),
+			Error::<T>::FingerprintNotInField
+		);
+		let meter = program.meter.ok_or(Error::<T>::ProgramHasNoMeter)?;
+		let hour_start = program.hour_start(hour, hour_length).ok_or(Error::<T>::ProgramTooLong)?;
+		T::Meters::verify_attestation(
+			meter,
+			&program.prosumer,
+			hour_start,
+			&previous.fingerprint,
+			&previous.signature,
+		)
+		.map_err(attestation_error::<T>)?;
+		Ok(previous.fingerprint)
 	}
 
 	/// Applies a proof's verdict: a valid proof registers the hour, a false
@@ -336,6 +405,7 @@ impl<T: Config> Pallet<T> {
 		let penalty = program.penalty(deviation);
 		Self::pay_aggregator(program, penalty)?;
 		program.next_hour = hour.saturating_add(1);
+		program.registered_hours = program.registered_hours.saturating_add(1);
 		program.last_fingerprint = fingerprint;
 		HourRecords::<T>::insert(program_id, hour, HourRecord { deviation, fingerprint, penalty });
 		Self::deposit_event(Event::DeviationRegistered {
@@ -451,4 +521,20 @@ impl<T: Config> Pallet<T> {
 			PendingSettlementCount::<T>::mutate(|count| *count = count.saturating_sub(1));
 		}
 	}
+}
+
+/// The pallet's error for a meter attestation the registry refused.
+fn attestation_error<T: Config>(error: AttestationError) -> DispatchError {
+	match error {
+		AttestationError::UnknownMeter => Error::<T>::UnknownMeter,
+		AttestationError::MeterRevoked => Error::<T>::MeterRevoked,
+		AttestationError::ForeignMeter => Error::<T>::ForeignMeter,
+		AttestationError::Malformed(SignatureError::HighS) => Error::<T>::HighSMeterSignature,
+		// A registered key always decodes: the registry checks it.
+		AttestationError::Malformed(
+			SignatureError::MalformedSignature | SignatureError::MalformedKey,
+		) => Error::<T>::MalformedMeterSignature,
+		AttestationError::BadSignature => Error::<T>::BadMeterSignature,
+	}
+	.into()
 }

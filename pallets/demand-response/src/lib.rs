@@ -31,6 +31,7 @@ pub mod pallet {
 		traits::{fungible, UnixTime},
 	};
 	use frame_system::pallet_prelude::*;
+	use pallet_meter_registry::MeterAttestations;
 	use pallet_zk_verifier::Groth16Verifier;
 	use sp_runtime::traits::{IdentifyAccount, StaticLookup, Verify};
 
@@ -50,6 +51,8 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 		/// Verifies the hourly deviation proofs (the zk-verifier pallet).
 		type Verifier: Groth16Verifier;
+		/// Checks the meters' signed fingerprints (the meter-registry pallet).
+		type Meters: MeterAttestations<Self::AccountId>;
 		/// The block timestamp: program hours follow it.
 		type Time: UnixTime;
 		/// Most hours a program may run. The deviation circuit proves hours 0 to 23,
@@ -194,6 +197,8 @@ pub mod pallet {
 			program_id: ProgramId,
 			/// The escrow, held on the prosumer's account.
 			escrow: BalanceOf<T>,
+			/// The meter whose signed fingerprints the hours must match.
+			meter_id: MeterId,
 		},
 		/// A prosumer authorised a device to submit deviations for it.
 		DeviceAuthorized {
@@ -274,6 +279,10 @@ pub mod pallet {
 		RewardZero,
 		/// A program must start in the future.
 		StartInPast,
+		/// A program must start on a whole hour of the chain's clock (a
+		/// multiple of the hour length since the Unix epoch): meters sign
+		/// their fingerprints at the end of each such hour.
+		StartNotOnHour,
 		/// The program's hours reach beyond what timestamps can count.
 		ProgramTooLong,
 		/// An aggregator cannot offer a program to itself.
@@ -315,11 +324,9 @@ pub mod pallet {
 		HourOutOfRange,
 		/// This hour has not ended yet.
 		HourNotEnded,
-		/// This hour's deviation is already registered.
+		/// This hour's deviation, or a later hour's, is already registered:
+		/// hours are registered in order.
 		HourAlreadySubmitted,
-		/// An earlier hour's deviation must be registered first: each proof
-		/// continues the fingerprint chain of the hour before.
-		EarlierHourMissing,
 		/// The program's end plus the grace period has passed: no more deviations.
 		SubmissionWindowClosed,
 		/// The fingerprint is not a BN254 scalar.
@@ -340,6 +347,29 @@ pub mod pallet {
 		/// All programs in a batch must use the same verifying key (they are
 		/// verified together); submit one batch per key.
 		MixedKeysInBatch,
+		/// No meter is registered under this id.
+		UnknownMeter,
+		/// The meter was revoked by the registrar.
+		MeterRevoked,
+		/// The meter measures another prosumer's readings.
+		ForeignMeter,
+		/// The program was accepted without a meter (before meters attested
+		/// readings): its hours can no longer be registered.
+		ProgramHasNoMeter,
+		/// The meter's signature is not 64 bytes of `r ‖ s` with both in `1..n`.
+		MalformedMeterSignature,
+		/// The meter's signature is high-S (`s > n/2`): submit its low-S twin `n − s`.
+		HighSMeterSignature,
+		/// The meter's signature is not the meter's over this hour's end and
+		/// fingerprint (another hour's, another meter's, or a forgery).
+		BadMeterSignature,
+		/// This hour does not continue the last registered one (hour 0, or
+		/// after a missing hour): the attestation must carry the meter's
+		/// fingerprint at the hour's start.
+		PreviousAttestationMissing,
+		/// The attested fingerprint at the hour's start is not the last
+		/// registered hour's fingerprint.
+		PreviousFingerprintMismatch,
 	}
 
 	#[pallet::hooks]
@@ -397,12 +427,19 @@ pub mod pallet {
 			Self::do_withdraw_offer(aggregator, program_id)
 		}
 
-		/// Accepts an offered program before its first hour begins. The reward
-		/// becomes the caller's escrow, held on its account until settlement.
+		/// Accepts an offered program before its first hour begins, naming the
+		/// caller's meter (registered to the caller in the meter registry):
+		/// every hour's fingerprint must be the one this meter signs. The
+		/// reward becomes the caller's escrow, held on its account until
+		/// settlement.
 		#[pallet::call_index(2)]
-		pub fn accept_program(origin: OriginFor<T>, program_id: ProgramId) -> DispatchResult {
+		pub fn accept_program(
+			origin: OriginFor<T>,
+			program_id: ProgramId,
+			meter_id: MeterId,
+		) -> DispatchResult {
 			let prosumer = ensure_signed(origin)?;
-			Self::do_accept_program(prosumer, program_id)
+			Self::do_accept_program(prosumer, program_id, meter_id)
 		}
 
 		/// Authorises `device` (the edge box's own key) to submit deviations for
@@ -427,10 +464,15 @@ pub mod pallet {
 
 		/// Registers hour `hour`'s deviation (Wh) with a Groth16 proof that it is
 		/// |request[hour] − Σ readings| for the committed request and for the
-		/// readings whose hash chain runs from the last registered fingerprint
-		/// to `fingerprint`. Signed by the prosumer or one of its devices, after
-		/// the hour ends and before the program's end plus the grace period,
-		/// hours in order. A valid proof costs min(escrow, deviation × rate); a
+		/// readings whose blinded hash chain runs from the previous fingerprint
+		/// to `fingerprint`. The program's meter must have signed `fingerprint`
+		/// at the hour's end (`attestation.signature`); the previous fingerprint
+		/// is the last registered one, or, for hour 0 and after a missing hour,
+		/// the one the meter signed at the hour's start (`attestation.previous`).
+		/// Signed by the prosumer or one of its devices, after the hour ends and
+		/// before the program's end plus the grace period, hours in order. A
+		/// missing, wrong, foreign or revoked meter signature is refused and
+		/// changes nothing. A valid proof costs min(escrow, deviation × rate); a
 		/// well-formed proof that is false forfeits the whole escrow to the
 		/// aggregator and excludes the prosumer (the call succeeds so that this
 		/// sticks).
@@ -445,9 +487,18 @@ pub mod pallet {
 			deviation: u64,
 			fingerprint: Scalar,
 			proof: ProofBytes,
+			attestation: HourAttestation,
 		) -> DispatchResult {
 			let signer = ensure_signed(origin)?;
-			Self::do_submit_deviation(signer, program_id, hour, deviation, fingerprint, &proof)
+			Self::do_submit_deviation(
+				signer,
+				program_id,
+				hour,
+				deviation,
+				fingerprint,
+				&proof,
+				&attestation,
+			)
 		}
 
 		/// Registers a batch of hourly deviations submitted by a relayer, who

@@ -1,5 +1,6 @@
 //! A runtime for the pallet's tests: balances with holds, the block
-//! timestamp, and the real verifier pallet (native host function).
+//! timestamp, and the real verifier and meter-registry pallets (native host
+//! functions).
 use crate as pallet_demand_response;
 use frame_support::{derive_impl, traits::ConstU32};
 use sp_runtime::{
@@ -15,6 +16,7 @@ frame_support::construct_runtime!(
 		Balances: pallet_balances,
 		Timestamp: pallet_timestamp,
 		ZkVerifier: pallet_zk_verifier,
+		MeterRegistry: pallet_meter_registry,
 		DemandResponse: pallet_demand_response,
 	}
 );
@@ -40,10 +42,17 @@ impl pallet_zk_verifier::Config for Test {
 	type WeightInfo = ();
 }
 
+impl pallet_meter_registry::Config for Test {
+	type RegistrarOrigin = frame_system::EnsureRoot<u64>;
+	type Backend = pallet_meter_registry::HostFunction;
+	type WeightInfo = ();
+}
+
 impl pallet_demand_response::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Verifier = ZkVerifier;
+	type Meters = MeterRegistry;
 	type Time = Timestamp;
 	type MaxProgramHours = ConstU32<24>;
 	type GraceHours = ConstU32<GRACE_HOURS>;

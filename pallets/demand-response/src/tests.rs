@@ -8,9 +8,11 @@ use frame_support::{
 	weights::{RuntimeDbWeight, Weight},
 };
 use gridveil_circuits::{
-	fixture::example_witness, keys, poseidon, DeviationProvingKey, Witness, READINGS_PER_HOUR,
+	fixture::{example_pairing_secret, example_witness},
+	keys, poseidon, DeviationProvingKey, Witness, READINGS_PER_HOUR,
 };
 use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_to_bytes};
+use gridveil_p256::{attestation_message, low_s, public_key, sign, twin, MeterSigningKey};
 use rand::{rngs::StdRng, SeedableRng};
 use sp_runtime::{DispatchError, TokenError};
 use std::sync::OnceLock;
@@ -21,11 +23,52 @@ fn proving_key() -> &'static DeviationProvingKey {
 	KEY.get_or_init(|| keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(1)).unwrap())
 }
 
-/// Registers the deviation key with the verifier pallet and returns its id.
+/// Registers the deviation key with the verifier pallet and returns its id;
+/// registers the prosumers' meters too, the first time.
 fn register_key() -> KeyId {
+	for prosumer in [PROSUMER, STRANGER, NEIGHBOUR] {
+		if !pallet_meter_registry::Meters::<Test>::contains_key(meter_id(prosumer)) {
+			assert_ok!(MeterRegistry::register_meter(
+				RuntimeOrigin::root(),
+				meter_id(prosumer),
+				public_key(&meter_key(prosumer)),
+				prosumer
+			));
+		}
+	}
 	let key = encode_verifying_key(proving_key().verifying_key());
 	assert_ok!(ZkVerifier::register_key(RuntimeOrigin::root(), key.try_into().unwrap()));
 	pallet_zk_verifier::NextKeyId::<Test>::get() - 1
+}
+
+/// The meter of `prosumer`.
+fn meter_id(prosumer: u64) -> MeterId {
+	100 + prosumer
+}
+
+/// The signing key of `prosumer`'s meter.
+fn meter_key(prosumer: u64) -> MeterSigningKey {
+	MeterSigningKey::random(&mut StdRng::seed_from_u64(prosumer))
+}
+
+/// `prosumer`'s meter's signature over `fingerprint` at `hour_end`.
+fn meter_signature(prosumer: u64, hour_end: u64, fingerprint: &Scalar) -> MeterSignature {
+	let message = attestation_message(meter_id(prosumer), hour_end, fingerprint);
+	low_s(&sign(&meter_key(prosumer), &message)).unwrap()
+}
+
+/// What `prosumer`'s meter signs about `hour` of a program from [`START`]:
+/// `previous` at its start, `fingerprint` at its end.
+fn attestation(prosumer: u64, hour: u32, previous: Fr, fingerprint: Fr) -> HourAttestation {
+	let start = START + u64::from(hour) * HOUR;
+	let previous = scalar_to_bytes(&previous);
+	HourAttestation {
+		signature: meter_signature(prosumer, start + HOUR, &scalar_to_bytes(&fingerprint)),
+		previous: Some(AttestedFingerprint {
+			fingerprint: previous,
+			signature: meter_signature(prosumer, start, &previous),
+		}),
+	}
 }
 
 /// The prosumer's private request (1000 + 100·hour Wh) and salt.
@@ -51,13 +94,15 @@ fn expected_deviation(hour: u32) -> u64 {
 	(1000 + 100 * u64::from(hour)).abs_diff(consumed)
 }
 
-/// One hour's submission: the public values and the proof.
+/// One hour's submission: the public values, the proof and the meter's
+/// attestation.
 #[derive(Clone)]
 struct Submission {
 	hour: u32,
 	deviation: u64,
 	fingerprint: Fr,
 	proof: ProofBytes,
+	attestation: HourAttestation,
 }
 
 impl Submission {
@@ -66,17 +111,25 @@ impl Submission {
 	}
 }
 
-/// Proves `hour` of `program_id` from `previous`, as the edge client does.
+/// The blinding of a program hour, from the example meter's pairing secret.
+fn blinding(hour: u32) -> Fr {
+	poseidon::blinding(example_pairing_secret(), START + (u64::from(hour) + 1) * HOUR)
+}
+
+/// Proves `hour` of `program_id` from `previous`, as the edge client does,
+/// with its prosumer's meter's attestation of both fingerprints.
 fn prove(program_id: ProgramId, hour: u32, previous: Fr) -> Submission {
-	let witness = Witness { readings: readings(hour), ..witness() };
+	let witness = Witness { readings: readings(hour), blinding: blinding(hour), ..witness() };
 	let mut rng = StdRng::seed_from_u64(program_id * 100 + u64::from(hour));
 	let (public, proof) =
 		keys::prove(proving_key(), program_id, hour, previous, &witness, &mut rng).unwrap();
+	let prosumer = Programs::<Test>::get(program_id).map_or(PROSUMER, |program| program.prosumer);
 	Submission {
 		hour,
 		deviation: public.deviation,
 		fingerprint: public.fingerprint,
 		proof: encode_proof(&proof),
+		attestation: attestation(prosumer, hour, previous, public.fingerprint),
 	}
 }
 
@@ -93,6 +146,7 @@ fn submit(
 		submission.deviation,
 		submission.fingerprint_bytes(),
 		submission.proof,
+		submission.attestation.clone(),
 	)
 }
 
@@ -132,8 +186,17 @@ fn offer_to(prosumer: u64, key_id: KeyId, reward: u64, rate_per_wh: u64, hours: 
 /// An accepted program of `hours` hours; the clock still before its start.
 fn active(key_id: KeyId, reward: u64, rate_per_wh: u64, hours: u32) -> ProgramId {
 	let program_id = offer(key_id, reward, rate_per_wh, hours);
-	assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id));
+	accept(PROSUMER, program_id);
 	program_id
+}
+
+/// `prosumer` accepts `program_id` with its meter.
+fn accept(prosumer: u64, program_id: ProgramId) {
+	assert_ok!(DemandResponse::accept_program(
+		RuntimeOrigin::signed(prosumer),
+		program_id,
+		meter_id(prosumer)
+	));
 }
 
 fn program(program_id: ProgramId) -> ProgramOf<Test> {
@@ -251,7 +314,7 @@ fn offer_refuses_bad_terms() {
 				c,
 				10,
 				1,
-				u64::MAX - HOUR,
+				(u64::MAX / HOUR - 1) * HOUR,
 				24
 			),
 			E::<Test>::ProgramTooLong
@@ -291,7 +354,11 @@ fn withdraw_releases_an_unaccepted_offer() {
 			Some(&DemandResponseEvent::OfferWithdrawn { program_id, reward: 5_000 })
 		);
 		assert_noop!(
-			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id),
+			DemandResponse::accept_program(
+				RuntimeOrigin::signed(PROSUMER),
+				program_id,
+				meter_id(PROSUMER)
+			),
 			Error::<Test>::UnknownProgram
 		);
 	});
@@ -304,18 +371,26 @@ fn accept_turns_the_reward_into_the_prosumers_escrow() {
 		at(START - HOUR);
 		let program_id = offer(key_id, 5_000, 1, 4);
 		assert_noop!(
-			DemandResponse::accept_program(RuntimeOrigin::signed(STRANGER), program_id),
+			DemandResponse::accept_program(
+				RuntimeOrigin::signed(STRANGER),
+				program_id,
+				meter_id(STRANGER)
+			),
 			Error::<Test>::NotProsumer
 		);
 
-		assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id));
+		accept(PROSUMER, program_id);
 
 		assert_eq!(program(program_id).status, ProgramStatus::Active);
 		assert_eq!((escrow_held(AGGREGATOR), free(AGGREGATOR)), (0, ENDOWMENT - 5_000));
 		assert_eq!((escrow_held(PROSUMER), free(PROSUMER)), (5_000, ENDOWMENT));
 		assert_eq!(PendingSettlementCount::<Test>::get(), 1);
 		assert_noop!(
-			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id),
+			DemandResponse::accept_program(
+				RuntimeOrigin::signed(PROSUMER),
+				program_id,
+				meter_id(PROSUMER)
+			),
 			Error::<Test>::NotOffered
 		);
 		assert_noop!(
@@ -333,7 +408,11 @@ fn an_offer_expires_when_its_first_hour_begins() {
 		let program_id = offer(key_id, 5_000, 1, 4);
 		at(START);
 		assert_noop!(
-			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id),
+			DemandResponse::accept_program(
+				RuntimeOrigin::signed(PROSUMER),
+				program_id,
+				meter_id(PROSUMER)
+			),
 			Error::<Test>::OfferExpired
 		);
 		assert_ok!(DemandResponse::withdraw_offer(RuntimeOrigin::signed(AGGREGATOR), program_id));
@@ -354,7 +433,10 @@ fn a_full_day_registers_every_hour_with_exact_penalties() {
 			after_hour(hour);
 			let submission = prove(program_id, hour, previous);
 			assert_eq!(submission.deviation, expected_deviation(hour));
-			assert_eq!(submission.fingerprint, poseidon::fingerprint(previous, &readings(hour)));
+			assert_eq!(
+				submission.fingerprint,
+				poseidon::fingerprint(previous, blinding(hour), &readings(hour))
+			);
 
 			assert_ok!(submit(PROSUMER, program_id, &submission));
 
@@ -512,7 +594,11 @@ fn an_excluded_prosumer_cannot_accept_or_submit_elsewhere() {
 		);
 		at(START - HOUR);
 		assert_noop!(
-			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), third),
+			DemandResponse::accept_program(
+				RuntimeOrigin::signed(PROSUMER),
+				third,
+				meter_id(PROSUMER)
+			),
 			Error::<Test>::ProsumerExcluded
 		);
 	});
@@ -549,10 +635,23 @@ fn replays_are_refused() {
 		// The same proof again.
 		assert_noop!(submit(PROSUMER, program_id, &hour_0), Error::<Test>::HourAlreadySubmitted);
 
-		// The same proof for the next hour, or for another program with the
-		// same commitment: the statement differs, the proof is of nothing, and
-		// the prosumer who signs it is treated as any submitter of a false proof.
-		let as_hour_1 = Submission { hour: 1, ..hour_0.clone() };
+		// The same proof and attestation for the next hour: the meter signed
+		// another hour, so the chain refuses it without a penalty.
+		let previous = None;
+		let replayed = HourAttestation { previous, ..hour_0.attestation.clone() };
+		let as_hour_1 = Submission { hour: 1, attestation: replayed, ..hour_0.clone() };
+		assert_noop!(submit(PROSUMER, program_id, &as_hour_1), Error::<Test>::BadMeterSignature);
+		assert_noop!(
+			submit(PROSUMER, program_id, &Submission { hour: 1, ..hour_0.clone() }),
+			Error::<Test>::PreviousFingerprintMismatch
+		);
+
+		// The same proof for the next hour with the fingerprint the meter
+		// signed, or for another program with the same commitment: the
+		// statement differs, the proof is of nothing, and the prosumer who
+		// signs it is treated as any submitter of a false proof.
+		let signed = attestation(PROSUMER, 1, hour_0.fingerprint, hour_0.fingerprint);
+		let as_hour_1 = Submission { hour: 1, attestation: signed, ..hour_0.clone() };
 		assert_ok!(submit(PROSUMER, program_id, &as_hour_1));
 		assert!(!HourRecords::<Test>::contains_key(program_id, 1));
 		assert_eq!(program(program_id).status, ProgramStatus::Forfeited);
@@ -594,7 +693,6 @@ fn submissions_follow_the_programs_hours() {
 		at(START + HOUR - 1);
 		assert_noop!(submit(PROSUMER, program_id, &hour_0), Error::<Test>::HourNotEnded);
 		after_hour(1);
-		assert_noop!(submit(PROSUMER, program_id, &hour_1), Error::<Test>::EarlierHourMissing);
 		let beyond = Submission { hour: 3, ..hour_0.clone() };
 		assert_noop!(submit(PROSUMER, program_id, &beyond), Error::<Test>::HourOutOfRange);
 		assert_noop!(
@@ -604,7 +702,8 @@ fn submissions_follow_the_programs_hours() {
 				0,
 				hour_0.deviation,
 				[0xff; 32],
-				hour_0.proof
+				hour_0.proof,
+				hour_0.attestation.clone()
 			),
 			Error::<Test>::FingerprintNotInField
 		);
@@ -837,6 +936,8 @@ mod escrow_arithmetic {
 				escrow: reward,
 				next_hour: 0,
 				last_fingerprint: [0; 32],
+				meter: Some(0),
+				registered_hours: 0,
 			};
 			let mut paid: u64 = 0;
 			for &deviation in deviations.iter().take(hours as usize) {
@@ -850,6 +951,7 @@ mod escrow_arithmetic {
 				);
 				program.escrow -= penalty;
 				program.next_hour += 1;
+				program.registered_hours += 1;
 				paid += penalty;
 			}
 			let (returned, released) = program.settlement();
@@ -877,6 +979,7 @@ mod arbitrary_submissions {
 			deviation in any::<u64>(),
 			fingerprint in prop::array::uniform32(any::<u8>()),
 			proof in prop::collection::vec(any::<u8>(), 128),
+			signature in prop::collection::vec(any::<u8>(), 64),
 			clock in 0u64..40,
 		) {
 			new_test_ext().execute_with(|| {
@@ -886,6 +989,8 @@ mod arbitrary_submissions {
 				at(clock * HOUR);
 				let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
 				let proof: ProofBytes = proof.try_into().unwrap();
+				let signature: MeterSignature = signature.try_into().unwrap();
+				let attestation = HourAttestation { signature, previous: None };
 
 				let result = DemandResponse::submit_deviation(
 					RuntimeOrigin::signed(signer),
@@ -894,6 +999,7 @@ mod arbitrary_submissions {
 					deviation,
 					fingerprint,
 					proof,
+					attestation,
 				);
 
 				prop_assert!(result.is_err(), "random bytes were accepted: {result:?}");
@@ -921,6 +1027,7 @@ fn signed(signer: u64, program_id: ProgramId, submission: &Submission) -> Signed
 		deviation: submission.deviation,
 		fingerprint,
 		proof: submission.proof,
+		attestation: submission.attestation.clone(),
 		signer,
 		signature: sp_runtime::testing::TestSignature(signer, payload),
 	}
@@ -943,7 +1050,7 @@ fn three_programs_after_hour_0() -> Vec<SignedDeviationOf<Test>> {
 		.into_iter()
 		.map(|prosumer| {
 			let program_id = offer_to(prosumer, key_id, 100_000, 2, 24);
-			assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(prosumer), program_id));
+			accept(prosumer, program_id);
 			signed(prosumer, program_id, &prove(program_id, 0, Fr::from(0u64)))
 		})
 		.collect();
@@ -1044,7 +1151,12 @@ fn bad_batches_are_refused_and_change_nothing() {
 		let mut early = entries.clone();
 		let program_id = early[0].program_id;
 		early[0] = signed(PROSUMER, program_id, &prove(program_id, 1, Fr::from(0u64)));
-		assert_noop!(relay(early), Error::<Test>::EarlierHourMissing);
+		assert_noop!(relay(early), Error::<Test>::HourNotEnded);
+
+		// An entry whose meter signature is another hour's.
+		let mut unattested = entries.clone();
+		unattested[1].attestation.signature = entries[2].attestation.signature;
+		assert_noop!(relay(unattested), Error::<Test>::BadMeterSignature);
 	});
 }
 
@@ -1056,9 +1168,173 @@ fn a_batch_is_verified_under_one_key() {
 		let other_key = register_key();
 		at(0);
 		let program_id = offer_to(NEIGHBOUR, other_key, 100_000, 2, 24);
-		assert_ok!(DemandResponse::accept_program(RuntimeOrigin::signed(NEIGHBOUR), program_id));
+		accept(NEIGHBOUR, program_id);
 		after_hour(0);
 		entries[2] = signed(NEIGHBOUR, program_id, &prove(program_id, 0, Fr::from(0u64)));
 		assert_noop!(relay(entries), Error::<Test>::MixedKeysInBatch);
+	});
+}
+
+#[test]
+fn accept_requires_an_active_meter_of_the_prosumer() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = offer(key_id, 5_000, 1, 4);
+		let accept_with = |meter| {
+			DemandResponse::accept_program(RuntimeOrigin::signed(PROSUMER), program_id, meter)
+		};
+		assert_noop!(accept_with(999), Error::<Test>::UnknownMeter);
+		assert_noop!(accept_with(meter_id(NEIGHBOUR)), Error::<Test>::ForeignMeter);
+		assert_ok!(MeterRegistry::revoke_meter(RuntimeOrigin::root(), meter_id(PROSUMER)));
+		assert_noop!(accept_with(meter_id(PROSUMER)), Error::<Test>::MeterRevoked);
+	});
+}
+
+#[test]
+fn accept_names_the_meter() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 5_000, 1, 4);
+		assert_eq!(program(program_id).meter, Some(meter_id(PROSUMER)));
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::ProgramAccepted {
+				program_id,
+				escrow: 5_000,
+				meter_id: meter_id(PROSUMER)
+			})
+		);
+	});
+}
+
+#[test]
+fn programs_start_on_a_whole_hour() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		assert_noop!(
+			DemandResponse::offer_program(
+				RuntimeOrigin::signed(AGGREGATOR),
+				PROSUMER,
+				key_id,
+				commitment(),
+				5_000,
+				1,
+				START + 1,
+				4
+			),
+			Error::<Test>::StartNotOnHour
+		);
+	});
+}
+
+#[test]
+fn meter_signatures_that_do_not_hold_are_refused_without_a_penalty() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let program_id = active(key_id, 10_000, 1, 3);
+		after_hour(0);
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		let with = |attestation: HourAttestation| Submission { attestation, ..hour_0.clone() };
+		let fingerprint = hour_0.fingerprint_bytes();
+		let previous = hour_0.attestation.previous.clone();
+
+		// Another meter's signature over the same hour and fingerprint.
+		let foreign = HourAttestation {
+			signature: meter_signature(NEIGHBOUR, START + HOUR, &fingerprint),
+			previous: previous.clone(),
+		};
+		// The meter's signature over another hour.
+		let other_hour = HourAttestation {
+			signature: meter_signature(PROSUMER, START + 2 * HOUR, &fingerprint),
+			previous: previous.clone(),
+		};
+		// The fingerprint at the start, signed for another moment.
+		let bad_start = HourAttestation {
+			previous: Some(AttestedFingerprint {
+				fingerprint: [0; 32],
+				signature: meter_signature(PROSUMER, START - HOUR, &[0; 32]),
+			}),
+			..hour_0.attestation.clone()
+		};
+		// The high-S twin of the meter's signature.
+		let high_s = HourAttestation {
+			signature: twin(&hour_0.attestation.signature).unwrap(),
+			previous: previous.clone(),
+		};
+		let cases = [
+			(foreign, Error::<Test>::BadMeterSignature),
+			(other_hour, Error::<Test>::BadMeterSignature),
+			(bad_start, Error::<Test>::BadMeterSignature),
+			(
+				HourAttestation { previous: None, ..hour_0.attestation.clone() },
+				Error::<Test>::PreviousAttestationMissing,
+			),
+			(
+				HourAttestation { signature: [0; 64], previous: previous.clone() },
+				Error::<Test>::MalformedMeterSignature,
+			),
+			(high_s, Error::<Test>::HighSMeterSignature),
+		];
+		for (attestation, error) in cases {
+			assert_noop!(submit(PROSUMER, program_id, &with(attestation)), error);
+		}
+
+		// A revoked meter: refused too; the hour stays missing.
+		assert_ok!(MeterRegistry::revoke_meter(RuntimeOrigin::root(), meter_id(PROSUMER)));
+		assert_noop!(submit(PROSUMER, program_id, &hour_0), Error::<Test>::MeterRevoked);
+		assert_eq!(program(program_id).status, ProgramStatus::Active);
+		assert!(!Excluded::<Test>::contains_key(PROSUMER));
+	});
+}
+
+#[test]
+fn a_missing_hour_is_passed_over_with_the_meters_fingerprint_and_returned_at_settlement() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let (reward, rate) = (30_000, 1);
+		let program_id = active(key_id, reward, rate, 3);
+		// The meter's chain: hour 1's readings never reach a proof.
+		let hour_0 = prove(program_id, 0, Fr::from(0u64));
+		let after_1 = poseidon::fingerprint(hour_0.fingerprint, blinding(1), &readings(1));
+		let hour_2 = prove(program_id, 2, after_1);
+		after_hour(2);
+		assert_ok!(submit(PROSUMER, program_id, &hour_0));
+
+		// Hour 2 does not continue hour 0: without the meter's fingerprint at
+		// its start it is refused; with it, it is registered.
+		let unanchored = HourAttestation { previous: None, ..hour_2.attestation.clone() };
+		assert_noop!(
+			submit(PROSUMER, program_id, &Submission { attestation: unanchored, ..hour_2.clone() }),
+			Error::<Test>::PreviousAttestationMissing
+		);
+		assert_ok!(submit(PROSUMER, program_id, &hour_2));
+		let stored = program(program_id);
+		assert_eq!((stored.next_hour, stored.registered_hours), (3, 2));
+		assert!(!HourRecords::<Test>::contains_key(program_id, 1));
+
+		// Hour 1 can no longer come.
+		let hour_1 = prove(program_id, 1, hour_0.fingerprint);
+		assert_noop!(submit(PROSUMER, program_id, &hour_1), Error::<Test>::HourAlreadySubmitted);
+
+		// Settlement returns the missing hour's share to the aggregator.
+		at(START + (3 + u64::from(GRACE_HOURS)) * HOUR);
+		let aggregator_before = free(AGGREGATOR);
+		assert_ok!(DemandResponse::settle(RuntimeOrigin::signed(STRANGER), program_id));
+		let penalties = expected_deviation(0) * rate + expected_deviation(2) * rate;
+		assert_eq!(free(AGGREGATOR), aggregator_before + reward / 3);
+		assert_eq!(
+			events().last(),
+			Some(&DemandResponseEvent::ProgramSettled {
+				program_id,
+				missing_hours: 1,
+				returned: reward / 3,
+				released: reward - penalties - reward / 3,
+			})
+		);
 	});
 }

@@ -5,6 +5,7 @@ use frame_support::traits::fungible;
 use scale_info::TypeInfo;
 use sp_runtime::{traits::AtLeast32BitUnsigned, SaturatedConversion};
 
+pub use pallet_meter_registry::{MeterId, MeterSignature};
 pub use pallet_zk_verifier::KeyId;
 
 /// Identifier of a demand-response program (the deviation circuit's `program_id`).
@@ -86,17 +87,35 @@ pub struct Program<AccountId, Balance> {
 	pub status: ProgramStatus,
 	/// What is left of the reward, held on the prosumer's account once accepted.
 	pub escrow: Balance,
-	/// The hour the next deviation must be for; equals the hours registered so far.
+	/// The earliest hour a deviation may still be registered for: one past
+	/// the last registered hour (hours are registered in order; an hour
+	/// passed over stays missing).
 	pub next_hour: u32,
 	/// Fingerprint after the last registered hour (zero before the first): the
-	/// next proof's previous fingerprint.
+	/// previous fingerprint of a proof for the hour right after it.
 	pub last_fingerprint: Scalar,
+	/// The meter whose signed fingerprints the hours must match, named by the
+	/// prosumer on accept.
+	pub meter: Option<MeterId>,
+	/// Hours registered so far.
+	pub registered_hours: u32,
 }
 
 impl<AccountId, Balance> Program<AccountId, Balance> {
 	/// When hour `hour` ends (ms), `None` on overflow.
 	pub fn hour_end(&self, hour: u32, hour_length: Moment) -> Option<Moment> {
 		hour_length.checked_mul(u64::from(hour).checked_add(1)?)?.checked_add(self.start)
+	}
+
+	/// When hour `hour` begins (ms), `None` on overflow.
+	pub fn hour_start(&self, hour: u32, hour_length: Moment) -> Option<Moment> {
+		hour_length.checked_mul(u64::from(hour))?.checked_add(self.start)
+	}
+
+	/// Whether a deviation for `hour` continues the fingerprint chain of the
+	/// last registered hour (the one right before it).
+	pub fn continues_chain(&self, hour: u32) -> bool {
+		self.registered_hours > 0 && hour == self.next_hour
 	}
 
 	/// The last moment deviations are accepted: the end of the last hour plus
@@ -108,7 +127,7 @@ impl<AccountId, Balance> Program<AccountId, Balance> {
 
 	/// Hours with no registered deviation.
 	pub fn missing_hours(&self) -> u32 {
-		self.hours.saturating_sub(self.next_hour)
+		self.hours.saturating_sub(self.registered_hours)
 	}
 }
 
@@ -160,6 +179,31 @@ pub fn deviation_payload(
 	(DEVIATION_SIGNING_CONTEXT, program_id, hour, deviation, fingerprint, proof).encode()
 }
 
+/// A fingerprint of the meter's chain and the meter's signature over it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct AttestedFingerprint {
+	/// The fingerprint (a BN254 scalar, little-endian).
+	pub fingerprint: Scalar,
+	/// The meter's ECDSA P-256 signature over (meter, hour end, fingerprint).
+	pub signature: MeterSignature,
+}
+
+/// What the meter signed about an hour (`docs/meter-profile.md`).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct HourAttestation {
+	/// The meter's signature over (meter, the hour's end, the hour's fingerprint).
+	pub signature: MeterSignature,
+	/// The meter's fingerprint at the hour's start and its signature: needed
+	/// when the hour does not continue the last registered one (hour 0, or
+	/// after an hour that stayed missing); otherwise it may be left out, and
+	/// must equal the last registered fingerprint if given.
+	pub previous: Option<AttestedFingerprint>,
+}
+
 /// One hour's deviation in a relayed batch: what [`crate::Pallet::submit_deviation`]
 /// takes, plus who signed it and the signature.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo)]
@@ -174,6 +218,9 @@ pub struct SignedDeviation<AccountId, Signature> {
 	pub fingerprint: Scalar,
 	/// The Groth16 proof, compressed.
 	pub proof: ProofBytes,
+	/// The meter's attestation of the hour (it authenticates itself, so the
+	/// signer's signature need not cover it).
+	pub attestation: HourAttestation,
 	/// The program's prosumer or one of its devices.
 	pub signer: AccountId,
 	/// The signer's signature over [`deviation_payload`].

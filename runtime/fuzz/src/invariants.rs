@@ -21,8 +21,8 @@ use frame_support::{
 	traits::PalletInfoAccess,
 };
 use gridveil_runtime::{
-	AccountId, Balance, BlockNumber, DemandResponse, EnergyMarket, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeHoldReason, System, ZkVerifier,
+	AccountId, Balance, BlockNumber, DemandResponse, EnergyMarket, MeterRegistry, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeHoldReason, System, ZkVerifier,
 };
 use pallet_demand_response::ProgramStatus;
 use sp_runtime::{DispatchError, DispatchResult, StateVersion};
@@ -221,13 +221,18 @@ fn storage_root() -> Vec<u8> {
 	sp_io::storage::root(StateVersion::V1)
 }
 
-/// Bytes of keys and values under the zk-verifier, demand-response and
-/// energy-market prefixes (`twox_128` of each pallet's name).
+/// Bytes of keys and values under the zk-verifier, meter-registry,
+/// demand-response and energy-market prefixes (`twox_128` of each pallet's name).
 fn gridveil_storage_bytes() -> u64 {
-	[ZkVerifier::name_hash(), DemandResponse::name_hash(), EnergyMarket::name_hash()]
-		.iter()
-		.map(|prefix| bytes_under(prefix))
-		.sum()
+	[
+		ZkVerifier::name_hash(),
+		MeterRegistry::name_hash(),
+		DemandResponse::name_hash(),
+		EnergyMarket::name_hash(),
+	]
+	.iter()
+	.map(|prefix| bytes_under(prefix))
+	.sum()
 }
 
 /// Bytes of the keys and values starting with `prefix`.

@@ -1,7 +1,10 @@
 //! Demand response: programs with escrowed rewards and hourly zero-knowledge
-//! deviation proofs, verified by the zk-verifier pallet.
+//! deviation proofs, verified by the zk-verifier pallet, over fingerprints
+//! the meters sign (the meter-registry pallet).
 
-use crate::{Balances, Runtime, RuntimeHoldReason, Signature, Timestamp, ZkVerifier};
+use crate::{
+	Balances, MeterRegistry, Runtime, RuntimeHoldReason, Signature, Timestamp, ZkVerifier,
+};
 use frame_support::parameter_types;
 use sp_runtime::traits::Verify;
 
@@ -24,6 +27,7 @@ impl pallet_demand_response::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Verifier = ZkVerifier;
+	type Meters = MeterRegistry;
 	type Time = Timestamp;
 	type MaxProgramHours = MaxProgramHours;
 	type GraceHours = GraceHours;

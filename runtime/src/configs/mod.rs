@@ -5,6 +5,7 @@ pub mod consensus;
 pub mod demand_response;
 pub mod energy_market;
 pub mod governance;
+pub mod meter_registry;
 pub mod offchain;
 pub mod payment;
 pub mod system;

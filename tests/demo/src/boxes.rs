@@ -1,6 +1,7 @@
-//! One real `gridveil-edge` process per household: its keys, its
-//! configuration (the dataset replayed as its meter), its store and its
-//! dashboard on a port of its own.
+//! One real `gridveil-edge` process per household: its keys, its paired
+//! signing meter (the dataset replayed through a simulated meter that signs
+//! its blinded fingerprints), its configuration, its store and its dashboard
+//! on a port of its own.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use gridveil_harness::{
 	network::Clock,
 };
 
-use super::{actors::Prosumer, setup::Deployment, Defences};
+use super::{actors::Prosumer, meters, setup::Deployment, Defences};
 
 /// The first household's dashboard port; household `i` listens on `+ i`.
 pub const FIRST_DASHBOARD_PORT: u16 = 8100;
@@ -58,6 +59,7 @@ pub fn config(
 ) -> EdgeConfig {
 	let mut config =
 		EdgeConfig::replay(node_url, dir, dataset, &prosumer.column(), clock.slot_length_ms);
+	config.meter_id = meters::meter_id(prosumer);
 	if prosumer.in_program {
 		config.proving_key = Some(deployment.proving_key.clone());
 	}
@@ -89,7 +91,7 @@ pub fn start(
 	dataset: &Path,
 	root: &Path,
 ) -> Result<EdgeBox> {
-	let dir = root.join(prosumer.column());
+	let dir = meters::box_dir(root, prosumer);
 	std::fs::create_dir_all(&dir)?;
 	let dashboard_port = FIRST_DASHBOARD_PORT + prosumer.index as u16;
 	let config_path =

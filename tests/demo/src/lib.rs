@@ -12,6 +12,7 @@
 
 pub mod actors;
 pub mod boxes;
+pub mod meters;
 pub mod report;
 pub mod setup;
 
@@ -235,7 +236,7 @@ impl Demo {
 				&deployment,
 				options.defences,
 				&options.dataset,
-				&options.dir.join("boxes"),
+				&meters::boxes_root(&options.dir),
 			)?);
 		}
 		Ok(Self {

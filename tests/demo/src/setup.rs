@@ -18,11 +18,12 @@ use subxt::{
 
 use super::{
 	actors::{account, keypair, Actors, LIQUIDATOR_SURI},
+	meters::{self, boxes_root},
 	Defences,
 };
 use gridveil_harness::{
 	chain::{self, Client, KeyRegistered, Rpc},
-	demand_response::{accept_with_device, ProgramOffered},
+	demand_response::{accept_with_device, register_meter, ProgramOffered},
 	energy_market::{
 		address_value, all_in_block, event_of, events_of, main_grid_fields,
 		register_pseudonyms_call, submit_all, GroupAdded, NodeAdded, ROOT, SLOTS_PER_DAY,
@@ -190,14 +191,7 @@ pub async fn run(
 	// two intermediate nodes, the day; money for coordinators and devices.
 	let liquidator = keypair(LIQUIDATOR_SURI)?.public_key().0;
 	let mut operator_calls = vec![
-		sudo(
-			"ZkVerifier",
-			"register_key",
-			vec![(
-				"verifying_key",
-				Value::from_bytes(encode_verifying_key(proving_key.verifying_key())),
-			)],
-		),
+		chain::register_key(&encode_verifying_key(proving_key.verifying_key())),
 		sudo("EnergyMarket", "set_main_grid_account", main_grid_fields(account(&actors.main_grid))),
 	];
 	for producer in &actors.producers {
@@ -240,6 +234,15 @@ pub async fn run(
 		if prosumer.in_program {
 			operator_calls.push(transfer(account(&prosumer.device), FEE_FUNDS));
 		}
+	}
+	// The metering operator (root here) registers every household's meter.
+	for prosumer in &actors.prosumers {
+		let key = meters::pair(prosumer, dataset_path, &boxes_root(dir))?;
+		operator_calls.push(register_meter(
+			meters::meter_id(prosumer),
+			key,
+			account(&prosumer.account),
+		));
 	}
 	let emitted = all_in_block(submit_all(client, rpc, &actors.operator, &operator_calls).await?)
 		.await
@@ -381,7 +384,11 @@ pub async fn run(
 	for prosumer in &actors.prosumers {
 		let mut calls = Vec::new();
 		if let Some(program) = programs.iter().find(|program| program.prosumer == prosumer.index) {
-			calls.extend(accept_with_device(program.program_id, account(&prosumer.device)));
+			calls.extend(accept_with_device(
+				program.program_id,
+				meters::meter_id(prosumer),
+				account(&prosumer.device),
+			));
 		}
 		if !defences.feeless_reports {
 			calls.extend(

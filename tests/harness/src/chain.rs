@@ -153,9 +153,19 @@ pub async fn transfer(
 
 /// `Sudo::sudo(call)` where `call` is `pallet::function(fields)`, as the
 /// chain's operator would send it from polkadot.js apps.
-pub fn sudo(pallet: &str, function: &str, fields: Vec<(&str, Value)>) -> impl Payload {
+pub fn sudo(
+	pallet: &str,
+	function: &str,
+	fields: Vec<(&str, Value)>,
+) -> subxt::transactions::DynamicPayload<Vec<Value>> {
 	let inner = Value::unnamed_variant(pallet, [Value::named_variant(function, fields)]);
 	dynamic::transaction("Sudo", "sudo", vec![inner])
+}
+
+/// `Sudo.sudo(ZkVerifier.register_key(key))`: the operator registers a
+/// verifying key (arkworks compressed, as `gridveil-circuits setup` writes it).
+pub fn register_key(verifying_key: &[u8]) -> subxt::transactions::DynamicPayload<Vec<Value>> {
+	sudo("ZkVerifier", "register_key", vec![("verifying_key", Value::from_bytes(verifying_key))])
 }
 
 /// The fields of `ZkVerifier::KeyRegistered`.

@@ -18,17 +18,57 @@ use crate::{
 	energy_market::address_value,
 };
 
-/// What a prosumer sends to take program `program_id` with its edge box:
-/// `accept_program`, then `authorize_device(device)` (one signer, in nonce order).
-pub fn accept_with_device(program_id: u64, device: AccountId32) -> Vec<DynamicPayload<Vec<Value>>> {
+/// What a prosumer sends to take program `program_id` with its meter and
+/// edge box: `accept_program(program_id, meter_id)`, then
+/// `authorize_device(device)` (one signer, in nonce order).
+pub fn accept_with_device(
+	program_id: u64,
+	meter_id: u64,
+	device: AccountId32,
+) -> Vec<DynamicPayload<Vec<Value>>> {
 	vec![
-		dynamic::transaction(
-			"DemandResponse",
-			"accept_program",
-			vec![Value::u128(program_id.into())],
-		),
+		accept_program(program_id, meter_id),
 		dynamic::transaction("DemandResponse", "authorize_device", vec![address_value(device)]),
 	]
+}
+
+/// `DemandResponse::accept_program(program_id, meter_id)`.
+pub fn accept_program(program_id: u64, meter_id: u64) -> DynamicPayload<Vec<Value>> {
+	dynamic::transaction(
+		"DemandResponse",
+		"accept_program",
+		vec![Value::u128(program_id.into()), Value::u128(meter_id.into())],
+	)
+}
+
+/// `Sudo.sudo(MeterRegistry.register_meter(meter_id, key, prosumer))`: the
+/// registrar (root on the dev chains) binds a meter's key to a prosumer.
+pub fn register_meter(
+	meter_id: u64,
+	key: [u8; 33],
+	prosumer: AccountId32,
+) -> DynamicPayload<Vec<Value>> {
+	chain::sudo(
+		"MeterRegistry",
+		"register_meter",
+		vec![
+			("meter_id", Value::u128(meter_id.into())),
+			("key", Value::from_bytes(key)),
+			("prosumer", address_value(prosumer)),
+		],
+	)
+}
+
+/// `MeterRegistry::MeterRegistered`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct MeterRegistered {
+	/// The meter.
+	pub meter_id: u64,
+	/// Whose readings it attests.
+	pub prosumer: AccountId32,
+	/// Its key.
+	pub key: [u8; 33],
 }
 
 /// `DemandResponse::ProgramOffered`.
@@ -51,6 +91,16 @@ pub struct ProgramOffered {
 	pub hours: u32,
 }
 
+/// `MeterRegistry::MeterRevoked`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct MeterRevoked {
+	/// The meter.
+	pub meter_id: u64,
+	/// Whose readings it measured.
+	pub prosumer: AccountId32,
+}
+
 /// `DemandResponse::ProgramAccepted`.
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
@@ -59,6 +109,8 @@ pub struct ProgramAccepted {
 	pub program_id: u64,
 	/// The escrow.
 	pub escrow: u128,
+	/// The meter named.
+	pub meter_id: u64,
 }
 
 /// `DemandResponse::DeviceAuthorized`.

@@ -9,6 +9,7 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
+use gridveil_edge::meter::{self, PairingSecret};
 
 use crate::node::{die_with_parent, free_port, log_tail, workspace_binary};
 
@@ -166,6 +167,8 @@ pub struct EdgeConfig {
 	pub trading: Option<TradingSection>,
 	/// The dashboard's port (0: any).
 	pub dashboard_port: u16,
+	/// The meter's id in the chain's registry (its key is made by [`Self::write`]).
+	pub meter_id: u64,
 }
 
 /// The `[trading]` section of a box's configuration.
@@ -209,29 +212,33 @@ impl EdgeConfig {
 			programs: Vec::new(),
 			trading: None,
 			dashboard_port: 0,
+			meter_id: 1,
 		}
 	}
 
-	/// The TOML text.
-	pub fn toml(&self) -> String {
+	/// The TOML text, with the meter's public key (hex).
+	pub fn toml(&self, meter_public_key: &str) -> String {
 		let dir = self.dir.display();
 		let mut text = format!(
 			"[node]\nurl = {url:?}\n\n[keys]\ndevice_key_file = \"{dir}/device.key\"\n\
 			 pseudonym_secret_file = \"{dir}/pseudonyms.key\"\n\n[meter]\nsource = {source:?}\n\
-			 interval_ms = {interval}\n",
+			 id = {meter_id}\npublic_key = {meter_public_key:?}\n\
+			 pairing_secret_file = \"{dir}/pairing.key\"\ninterval_ms = {interval}\n",
 			url = self.node_url,
 			source = if self.mqtt.is_some() { "mqtt" } else { "replay" },
+			meter_id = self.meter_id,
 			interval = self.interval_ms,
 		);
 		if let Some((port, topic)) = &self.mqtt {
 			text.push_str(&format!(
 				"\n[meter.mqtt]\nhost = \"127.0.0.1\"\nport = {port}\ntopic = {topic:?}\n\
-				 client_id = \"edge-under-test\"\n"
+				 attestation_topic = \"{topic}/attestations\"\nclient_id = \"edge-under-test\"\n"
 			));
 		}
 		text.push_str(&format!(
-			"\n[meter.replay]\ndataset = {dataset:?}\nprosumer = {prosumer:?}\n\n[store]\n\
-			 path = \"{dir}/store/edge.redb\"\n",
+			"\n[meter.replay]\ndataset = {dataset:?}\nprosumer = {prosumer:?}\n\
+			 meter_key_file = \"{dir}/meter.key\"\nmeter_state_file = \"{dir}/meter-state.json\"\n\
+			 \n[store]\npath = \"{dir}/store/edge.redb\"\n",
 			dataset = self.dataset.display().to_string(),
 			prosumer = self.prosumer,
 		));
@@ -261,15 +268,96 @@ impl EdgeConfig {
 		text
 	}
 
-	/// Writes the device key, the pseudonym secret and `edge.toml` into the
-	/// box's folder; returns the configuration's path.
+	/// Writes the device key, the pseudonym secret, a paired meter (once: a
+	/// box keeps its meter): the pairing secret and the simulated meter's
+	/// signing key, and `edge.toml` into the box's folder; returns the
+	/// configuration's path.
 	pub fn write(&self, device_secret: &str, pseudonym_secret: &str) -> Result<PathBuf> {
 		std::fs::create_dir_all(&self.dir)?;
 		std::fs::write(self.dir.join("device.key"), format!("{device_secret}\n"))?;
 		std::fs::write(self.dir.join("pseudonyms.key"), format!("{pseudonym_secret}\n"))?;
+		let pairing = self.dir.join("pairing.key");
+		if !pairing.exists() {
+			std::fs::write(&pairing, format!("{}\n", PairingSecret::generate().to_hex()))?;
+		}
+		let meter_key = self.dir.join("meter.key");
+		if !meter_key.exists() {
+			std::fs::write(&meter_key, format!("{}\n", meter::new_signing_key().1))?;
+		}
 		let path = self.dir.join("edge.toml");
-		std::fs::write(&path, self.toml())?;
+		std::fs::write(&path, self.toml(&hex::encode(self.meter_public_key()?)))?;
 		Ok(path)
+	}
+
+	/// The pairing secret [`Self::write`] gave the box.
+	pub fn pairing(&self) -> Result<PairingSecret> {
+		Ok(PairingSecret::load(&self.dir.join("pairing.key"))?)
+	}
+
+	/// The simulated meter's public key, for the registrar.
+	pub fn meter_public_key(&self) -> Result<[u8; 33]> {
+		let key = meter::load_signing_key(&self.dir.join("meter.key"))?;
+		Ok(gridveil_p256::public_key(&key))
+	}
+
+	/// The simulated meter's signing key.
+	pub fn meter_signing_key(&self) -> Result<gridveil_p256::MeterSigningKey> {
+		Ok(meter::load_signing_key(&self.dir.join("meter.key"))?)
+	}
+
+	/// The simulated meter's fingerprint at the whole hour `moment`, if it
+	/// was started at `started_ms`: its chain begins at 0 at the start of
+	/// the hour it opens in, so both that hour and the next are candidates
+	/// (it may open just after a boundary).
+	pub fn meter_fingerprints_at(
+		&self,
+		started_ms: u64,
+		moment: u64,
+	) -> Result<Vec<gridveil_groth16::Scalar>> {
+		let hour_length = self.interval_ms * gridveil_circuits::READINGS_PER_HOUR as u64;
+		let dataset = gridveil_edge::ingest::Dataset::load(&self.dataset, &self.prosumer)?;
+		let installed = started_ms - started_ms % hour_length;
+		[installed, installed + hour_length]
+			.into_iter()
+			.map(|installed| {
+				let scratch = tempfile::tempdir()?;
+				let mut replica = meter::SigningMeter::open(
+					self.meter_id,
+					self.meter_signing_key()?,
+					self.pairing()?,
+					self.interval_ms,
+					scratch.path().join("state.json"),
+					installed,
+				)?;
+				replica.close_hours(moment, |start| {
+					dataset.reading(start, self.interval_ms).import_wh
+				})?;
+				replica.last().fingerprint().context("a fingerprint off the field")
+			})
+			.collect()
+	}
+}
+
+/// An HTTP/1.0 GET on loopback (a box's dashboard); the body.
+pub fn http_get(port: u16, path: &str) -> Result<String> {
+	use std::io::{Read, Write};
+	let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+	stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+	write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response)?;
+	let (head, body) = response.split_once("\r\n\r\n").context("no HTTP body")?;
+	if !(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200")) {
+		bail!("GET {path}: {head}");
+	}
+	Ok(body.to_string())
+}
+
+/// Waits until the wall clock reaches `moment` (ms since the epoch).
+pub async fn sleep_until(moment: u64) {
+	let now = gridveil_edge::now_ms();
+	if moment > now {
+		tokio::time::sleep(Duration::from_millis(moment - now)).await;
 	}
 }
 

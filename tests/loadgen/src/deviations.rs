@@ -1,5 +1,6 @@
 //! The demand-response hourly round under load: N programs on a fresh
-//! chain, then every prosumer's hour-0 proof at once, one extrinsic each or
+//! chain, each prosumer with a registered meter, then every prosumer's
+//! hour-0 proof with its meter's signatures at once, one extrinsic each or
 //! in relayed batches.
 
 use std::time::{Duration, Instant};
@@ -18,11 +19,14 @@ use super::{
 	tracker::{Signed, Tracker},
 	Connection,
 };
+use gridveil_edge::submit::HourAttestation;
 use gridveil_harness::{
-	chain::{self, sudo, time_at, Client, GridVeilConfig},
+	chain::{self, time_at, Client, GridVeilConfig},
+	demand_response::{accept_program, register_meter},
 	energy_market::best_block,
 	keypair,
 };
+use gridveil_p256::{attestation_message, low_s, public_key, sign, MeterSigningKey};
 
 pub(crate) use gridveil_harness::UNIT;
 /// What each prosumer gets for its fees.
@@ -35,6 +39,32 @@ const RATE_PER_WH: u128 = UNIT / 100_000;
 const HOURS: u32 = 24;
 /// A fresh account's first nonce.
 pub(crate) const FRESH_NONCE: u64 = 0;
+
+/// Program `program_id`'s prosumer's meter: id `program_id + 1`, a key
+/// derived from the id (the load's meters are simulated).
+fn meter(program_id: u64) -> Result<(u64, MeterSigningKey)> {
+	let mut secret = [0x5a_u8; 32];
+	secret[24..].copy_from_slice(&program_id.to_be_bytes());
+	Ok((program_id + 1, MeterSigningKey::from_slice(&secret)?))
+}
+
+/// What program `program_id`'s meter signs about hour 0 of a program from
+/// `start`: 0 at its start (the cached proofs' previous fingerprint) and the
+/// proof's fingerprint at its end.
+fn hour_zero_attestation(
+	proof: &CachedProof,
+	start: u64,
+	hour_length: u64,
+) -> Result<HourAttestation> {
+	let (meter_id, key) = meter(proof.program_id)?;
+	let signed = |moment: u64, fingerprint: &[u8; 32]| {
+		low_s(&sign(&key, &attestation_message(meter_id, moment, fingerprint)))
+	};
+	Ok(HourAttestation {
+		signature: signed(start + hour_length, &proof.fingerprint)?,
+		previous: Some(([0; 32], signed(start, &[0; 32])?)),
+	})
+}
 
 /// What one round runs.
 #[derive(Clone, Debug)]
@@ -158,14 +188,15 @@ pub async fn run(
 	// The key, and money for every prosumer's fees.
 	say(&format!("setup: the verifying key and fees for {count} prosumers"));
 	let phase_timeout = Duration::from_secs(120 + count as u64 / 20);
-	let key_call = sudo(
-		"ZkVerifier",
-		"register_key",
-		vec![("verifying_key", Value::from_bytes(verifying_key))],
-	);
+	let key_call = chain::register_key(verifying_key);
 	let first = rpc.system_account_next_index(&account(&accounts.operator)).await?;
-	let key = sign_all(client, &accounts.operator, first, &[key_call]).await?;
-	settle_phase(&tracker, &key, "register_key", phase_timeout).await?;
+	let mut operator_calls = vec![key_call];
+	for (program_id, prosumer) in accounts.prosumers.iter().enumerate() {
+		let (meter_id, key) = meter(program_id as u64)?;
+		operator_calls.push(register_meter(meter_id, public_key(&key), account(prosumer)));
+	}
+	let key = sign_all(client, &accounts.operator, first, &operator_calls).await?;
+	settle_phase(&tracker, &key, "register_key and meters", phase_timeout).await?;
 	let key_id: u32 = best_block(client, rpc)
 		.await?
 		.storage()
@@ -202,7 +233,8 @@ pub async fn run(
 		.await?
 		.decode()?;
 	let now = time_at(&best_block(client, rpc).await?).await?;
-	let start = now + 30_000 + count as u64 * 10;
+	// On a whole hour: meters sign at each hour's end.
+	let start = (now + 30_000 + count as u64 * 10).div_ceil(hour_length.max(1)) * hour_length;
 	say(&format!(
 		"setup: {count} programs offered and accepted, hour 0 starts in {} s",
 		(start - now) / 1000
@@ -231,15 +263,8 @@ pub async fn run(
 	let offered = sign_all(client, &accounts.aggregator, first, &offers).await?;
 	settle_phase(&tracker, &offered, "offer_program", phase_timeout).await?;
 	let accepts = accounts.prosumers.iter().enumerate().map(|(program_id, prosumer)| {
-		(
-			prosumer,
-			FRESH_NONCE,
-			dynamic::transaction(
-				"DemandResponse",
-				"accept_program",
-				vec![Value::u128(program_id as u128)],
-			),
-		)
+		let meter_id = program_id as u64 + 1;
+		(prosumer, FRESH_NONCE, accept_program(program_id as u64, meter_id))
 	});
 	let accepted = sign_each(client, accepts).await?;
 	settle_phase(&tracker, &accepted, "accept_program", phase_timeout).await?;
@@ -253,26 +278,38 @@ pub async fn run(
 	// not measured.
 	let round_extrinsics = match round.mode {
 		Mode::Single => {
-			let calls = accounts.prosumers.iter().zip(proofs).map(|(prosumer, proof)| {
-				(
-					prosumer,
-					FRESH_NONCE + 1,
-					dynamic::transaction(
-						"DemandResponse",
-						"submit_deviation",
-						single_fields(proof),
-					),
-				)
-			});
-			sign_each(client, calls).await?
+			let calls = accounts
+				.prosumers
+				.iter()
+				.zip(proofs)
+				.map(|(prosumer, proof)| {
+					let attestation = hour_zero_attestation(proof, start, hour_length)?;
+					Ok((
+						prosumer,
+						FRESH_NONCE + 1,
+						dynamic::transaction(
+							"DemandResponse",
+							"submit_deviation",
+							single_fields(proof, &attestation),
+						),
+					))
+				})
+				.collect::<Result<Vec<_>>>()?;
+			sign_each(client, calls.into_iter()).await?
 		},
 		Mode::Batch(size) => {
 			let entries: Vec<Value> = accounts
 				.prosumers
 				.iter()
 				.zip(proofs)
-				.map(|(prosumer, proof)| signed_entry(prosumer, proof))
-				.collect();
+				.map(|(prosumer, proof)| {
+					Ok(signed_entry(
+						prosumer,
+						proof,
+						&hour_zero_attestation(proof, start, hour_length)?,
+					))
+				})
+				.collect::<Result<_>>()?;
 			let batches: Vec<_> = entries
 				.chunks(size as usize)
 				.map(|chunk| {
@@ -329,18 +366,19 @@ pub async fn run(
 }
 
 /// `submit_deviation`'s fields for a cached proof (hour 0).
-fn single_fields(proof: &CachedProof) -> Vec<Value> {
+fn single_fields(proof: &CachedProof, attestation: &HourAttestation) -> Vec<Value> {
 	vec![
 		Value::u128(proof.program_id.into()),
 		Value::u128(0),
 		Value::u128(proof.deviation.into()),
 		Value::from_bytes(proof.fingerprint),
 		Value::from_bytes(proof.proof),
+		attestation.value(),
 	]
 }
 
 /// A `SignedDeviation` of a cached proof, signed by the prosumer.
-fn signed_entry(prosumer: &Keypair, proof: &CachedProof) -> Value {
+fn signed_entry(prosumer: &Keypair, proof: &CachedProof, attestation: &HourAttestation) -> Value {
 	let payload = pallet_demand_response::deviation_payload(
 		proof.program_id,
 		0,
@@ -355,6 +393,7 @@ fn signed_entry(prosumer: &Keypair, proof: &CachedProof) -> Value {
 		("deviation", Value::u128(proof.deviation.into())),
 		("fingerprint", Value::from_bytes(proof.fingerprint)),
 		("proof", Value::from_bytes(proof.proof)),
+		("attestation", attestation.value()),
 		("signer", Value::from_bytes(account(prosumer).0)),
 		("signature", Value::unnamed_variant("Sr25519", [Value::from_bytes(signature.0)])),
 	])

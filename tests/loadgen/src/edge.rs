@@ -32,7 +32,7 @@ fn own_status_kib(field: &str) -> Option<u64> {
 /// a minute against a `--dev` node and reads its resident memory.
 pub async fn run(dataset: &Path, hours: u32, say: &impl Fn(&str)) -> Result<EdgeResult> {
 	let cache = proofs::default_dir();
-	let key_bytes = std::fs::read(cache.join("deviation-L4.pk")).context(
+	let key_bytes = std::fs::read(cache.join(proofs::KEY_FILE)).context(
 		"no proving key in the load generator's cache: run `gridveil-loadgen prove` first",
 	)?;
 	let key = gridveil_circuits::DeviationProvingKey::from_bytes(&key_bytes)?;
@@ -55,7 +55,7 @@ pub async fn run(dataset: &Path, hours: u32, say: &impl Fn(&str)) -> Result<Edge
 	let node = Node::start(NodeSpec::new("edge-idle", "dev")?.with_args(["--dev"])).await?;
 	let dir = tempfile::Builder::new().prefix("gridveil-edge-idle-").tempdir()?;
 	let mut config = EdgeConfig::replay(&node.ws_url(), dir.path(), dataset, "household-01", 1_000);
-	config.proving_key = Some(cache.join("deviation-L4.pk"));
+	config.proving_key = Some(cache.join(proofs::KEY_FILE));
 	config.trading = Some(TradingSection { enabled: false, ..TradingSection::on(3, 500) });
 	let config_path = config.write("//GridVeil//load//device", "//GridVeil//load//pseudonyms")?;
 	let mut daemon = Process::spawn(

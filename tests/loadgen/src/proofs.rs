@@ -74,7 +74,9 @@ pub fn default_dir() -> PathBuf {
 }
 
 /// Program `program_id`'s private witness for hour 0: a 24-hour request of
-/// 400 to 1,299 Wh, a salt, and four quarter-hour readings of 50 to 299 Wh.
+/// 400 to 1,299 Wh, a salt, four quarter-hour readings of 50 to 299 Wh, and
+/// a blinding of its own (the load's meters are not simulated: nothing checks
+/// which meter blinded the hour).
 pub fn witness(program_id: u64) -> Witness {
 	Witness {
 		request: core::array::from_fn(|hour| 400 + (program_id * 37 + hour as u64 * 11) % 900),
@@ -82,6 +84,7 @@ pub fn witness(program_id: u64) -> Witness {
 		readings: (0..READINGS_PER_HOUR as u64)
 			.map(|quarter| 50 + (program_id * 13 + quarter * 29) % 250)
 			.collect(),
+		blinding: Fr::from(program_id) * Fr::from(0x5851_f42d_4c95_7f2du64) + Fr::from(7u64),
 	}
 }
 
@@ -90,6 +93,10 @@ pub fn commitment(program_id: u64) -> [u8; 32] {
 	let witness = witness(program_id);
 	scalar_to_bytes(&poseidon::commitment(&witness.request, witness.salt))
 }
+
+/// The cached proving key's file, named for the circuit's version: a key of
+/// another circuit version proves nothing here.
+pub const KEY_FILE: &str = "deviation-v2-L4.pk";
 
 /// The cache: the proving key and the proofs made so far.
 pub struct ProofCache {
@@ -102,7 +109,7 @@ impl ProofCache {
 	/// Opens (or starts) the cache in `dir`.
 	pub fn open(dir: &Path) -> Result<Self> {
 		std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-		let key_path = dir.join("deviation-L4.pk");
+		let key_path = dir.join(KEY_FILE);
 		let key = match std::fs::read(&key_path) {
 			Ok(bytes) => DeviationProvingKey::from_bytes(&bytes)
 				.with_context(|| format!("{} is not a proving key", key_path.display()))?,

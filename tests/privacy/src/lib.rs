@@ -7,6 +7,8 @@
 //!   splits, with the paper's split and with the edge client's.
 //! - [`averaging`]: long-lived pseudonyms, averaged over days.
 //! - [`chain_view`]: what an adversary reads from a node over RPC.
+//! - [`fingerprints`]: inverting the public hourly fingerprints by search,
+//!   circuit v1's (unblinded) against v2's (blinded).
 //! - [`linkage`]: linking a prosumer's pseudonyms from the chain alone.
 //! - [`onchain`]: the demo's day on four validators with chosen defences,
 //!   attacked from what the chain published.
@@ -17,6 +19,7 @@
 pub mod averaging;
 pub mod chain_view;
 pub mod community;
+pub mod fingerprints;
 pub mod linkage;
 pub mod onchain;
 pub mod paper;

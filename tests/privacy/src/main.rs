@@ -10,6 +10,7 @@ use gridveil_demo::Defences;
 use gridveil_privacy::{
 	averaging,
 	community::Community,
+	fingerprints,
 	onchain::{self, RunPlan},
 	paper::{self, gridveil_splitter, paper_splitter, Experiment},
 	profiles::Profiles,
@@ -65,6 +66,20 @@ enum Command {
 		/// run's folder; the run keeps its name, energy check and minutes).
 		#[arg(long, requires = "dir")]
 		read_from: Option<String>,
+	},
+	/// Tries to recover real hours' readings from their public fingerprints
+	/// by search: circuit v1's unblinded fingerprints, then v2's blinded
+	/// ones, with the same search. Prints the figures (one core).
+	Fingerprints {
+		/// Hours to attack (night hours inside the bounds, one per household).
+		#[arg(long, default_value_t = 8)]
+		hours: usize,
+		/// The largest first reading the search tries, Wh.
+		#[arg(long, default_value_t = 150)]
+		max_first_wh: u64,
+		/// The largest change between consecutive readings it tries, Wh.
+		#[arg(long, default_value_t = 6)]
+		max_step_wh: u64,
 	},
 	/// Renders docs/privacy.md from the results.
 	Report,
@@ -241,6 +256,36 @@ fn main() -> Result<()> {
 		Command::Chain { defences, prosumers, ledgers, dir, read_from } => {
 			chain_run(&mut results, &dataset, &defences, prosumers, ledgers, dir, read_from)?;
 			results.save(&path)?;
+		},
+		Command::Fingerprints { hours, max_first_wh, max_step_wh } => {
+			let bounds = fingerprints::Bounds { max_first_wh, max_step_wh };
+			let community = Community::load(&dataset)?;
+			let sample = fingerprints::sample_hours(&dataset, &community.prosumers, bounds, hours)?;
+			println!(
+				"attacking {} real night hours (first reading ≤ {max_first_wh} Wh, steps ≤ \
+				 {max_step_wh} Wh)",
+				sample.len()
+			);
+			let attack = fingerprints::attack(&sample, bounds);
+			let median = |seconds: &[f64]| {
+				let mut sorted = seconds.to_vec();
+				sorted.sort_by(f64::total_cmp);
+				sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+			};
+			println!(
+				"v1 (unblinded): {} of {} hours recovered exactly, median {:.1} s, max {:.1} s",
+				attack.v1_recovered,
+				attack.hours,
+				median(&attack.v1_seconds),
+				attack.v1_seconds.iter().copied().fold(0.0, f64::max)
+			);
+			println!(
+				"v2 (blinded):   {} of {} hours recovered; the whole search ran {:.1} s an hour",
+				attack.v2_recovered,
+				attack.hours,
+				median(&attack.v2_seconds)
+			);
+			println!("{:.0} Poseidon hashes a second on one core", attack.hashes_per_second);
 		},
 		Command::Report => render(&results)?,
 		Command::All { day_step, skip_chain } => {

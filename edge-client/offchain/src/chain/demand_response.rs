@@ -46,10 +46,14 @@ pub struct Program {
 	pub status: ProgramStatus,
 	/// Escrow left.
 	pub escrow: u128,
-	/// The hour the next deviation is for.
+	/// The earliest hour a deviation may still be registered for.
 	pub next_hour: u32,
-	/// The next proof's previous fingerprint.
+	/// The fingerprint after the last registered hour.
 	pub last_fingerprint: Scalar,
+	/// The meter whose signed fingerprints the hours must match.
+	pub meter: Option<u64>,
+	/// Hours registered so far.
+	pub registered_hours: u32,
 }
 
 /// One registered hour.

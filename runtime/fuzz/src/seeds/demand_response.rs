@@ -1,23 +1,23 @@
-//! Seeds for the zk-verifier and demand-response pallets. Alice is the
-//! operator (she registers keys through sudo) and the aggregator, Bob the
-//! prosumer, Dave Bob's edge device, Charlie a bystander who settles.
+//! Seeds for the zk-verifier, meter-registry and demand-response pallets.
+//! Alice is the operator (she registers keys and Bob's meter through sudo)
+//! and the aggregator, Bob the prosumer, Dave Bob's edge device, Charlie a
+//! bystander who settles.
 //!
 //! Time: block 1 is at `FIRST_TIMESTAMP`; the programs start one hour later
 //! (an hour is four blocks on the development chain), so an hour's proof can
 //! be submitted from the block at `start + (hour + 1)` hours.
 use super::{
-	proofs::{deviation_proofs, HourProof, PROGRAM_ID, UNDECODABLE_PROOF},
+	proofs::{
+		deviation_proofs, meter_key, HourProof, METER_ID, PROGRAM_ID, START, UNDECODABLE_PROOF,
+	},
 	script::{address, Script},
 	Seed,
 };
-use crate::{
-	block::FIRST_TIMESTAMP,
-	input::{ALICE, BOB, CHARLIE, DAVE, ROOT},
-};
+use crate::input::{ALICE, BOB, CHARLIE, DAVE, ROOT};
 use gridveil_runtime::{
 	genesis_config_presets::TEST_HOUR_LENGTH_MS, Balance, Runtime, MILLI_UNIT, SLOT_DURATION, UNIT,
 };
-use pallet_demand_response::{Moment, ProgramId};
+use pallet_demand_response::ProgramId;
 use pallet_zk_verifier::{KeyId, VerifyingKeyOf};
 
 /// Calls of the zk-verifier pallet.
@@ -26,12 +26,11 @@ type VerifierCall = pallet_zk_verifier::Call<Runtime>;
 type ProgramCall = pallet_demand_response::Call<Runtime>;
 /// Calls of the balances pallet.
 type BalancesCall = pallet_balances::Call<Runtime>;
+/// Calls of the meter registry.
+type MeterCall = pallet_meter_registry::Call<Runtime>;
 
 /// Blocks in a demand-response hour (six-second blocks, 24-second hours).
 const HOUR: u8 = (TEST_HOUR_LENGTH_MS / SLOT_DURATION) as u8;
-
-/// Hour 0 of every seed program begins one hour after the first block.
-const START: Moment = FIRST_TIMESTAMP + TEST_HOUR_LENGTH_MS;
 
 /// The key the seeds register first.
 const KEY: KeyId = 0;
@@ -82,7 +81,22 @@ fn submit(hour: &HourProof, proof: [u8; 128]) -> ProgramCall {
 		deviation: hour.deviation,
 		fingerprint: hour.fingerprint,
 		proof,
+		attestation: hour.attestation.clone(),
 	}
+}
+
+/// The operator registers Bob's meter.
+fn register_bobs_meter() -> MeterCall {
+	MeterCall::register_meter {
+		meter_id: METER_ID,
+		key: gridveil_p256::public_key(&meter_key()),
+		prosumer: address(BOB),
+	}
+}
+
+/// Bob accepts the seed program with his meter.
+fn bob_accepts() -> ProgramCall {
+	ProgramCall::accept_program { program_id: PROGRAM_ID, meter_id: METER_ID }
 }
 
 /// Key registered, program offered to Bob and accepted, Dave authorised as
@@ -91,8 +105,9 @@ fn accepted_program(hours: u32) -> Script {
 	let mut script = Script::new();
 	script
 		.operator_ok(VerifierCall::register_key { verifying_key: verifying_key() })
+		.operator_ok(register_bobs_meter())
 		.ok(ALICE, offer_to_bob(hours))
-		.ok(BOB, ProgramCall::accept_program { program_id: PROGRAM_ID })
+		.ok(BOB, bob_accepts())
 		.ok(BOB, ProgramCall::authorize_device { device: address(DAVE) });
 	script
 }
@@ -142,6 +157,7 @@ fn unproven_program_settled_by_on_idle() -> Seed {
 	let mut script = Script::new();
 	script
 		.operator_ok(VerifierCall::register_key { verifying_key: verifying_key() })
+		.operator_ok(register_bobs_meter())
 		.ok(ALICE, offer_to_bob(1))
 		.ok(
 			ALICE,
@@ -157,7 +173,7 @@ fn unproven_program_settled_by_on_idle() -> Seed {
 		)
 		.fails(BOB, ProgramCall::withdraw_offer { program_id: withdrawn })
 		.ok(ALICE, ProgramCall::withdraw_offer { program_id: withdrawn })
-		.ok(BOB, ProgramCall::accept_program { program_id: PROGRAM_ID })
+		.ok(BOB, bob_accepts())
 		.fails(CHARLIE, ProgramCall::settle { program_id: PROGRAM_ID })
 		// Due at the end of the program's hour plus two grace hours.
 		.wait(4 * HOUR)

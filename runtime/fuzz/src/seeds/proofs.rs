@@ -1,19 +1,42 @@
 //! A real deviation key and real proofs for the demand-response seeds, from
 //! fixed seeds so the seed bytes never change: the operator's key (L = 4
-//! readings an hour), the prosumer's commitment to the example request, and
-//! the proofs of hours 0 and 1 of program 0, plus a forged and an undecodable
-//! proof for hour 0.
+//! readings an hour), the prosumer's commitment to the example request, the
+//! proofs of hours 0 and 1 of program 0 with the prosumer's meter's real
+//! signatures (a fixed P-256 key, RFC 6979 nonces), plus a forged and an
+//! undecodable proof for hour 0.
+use crate::block::FIRST_TIMESTAMP;
 use gridveil_circuits::{fixture::example_witness, keys, poseidon, Witness, READINGS_PER_HOUR};
 use gridveil_groth16::{
 	decode_proof, encode_proof, encode_verifying_key, scalar_to_bytes, Scalar, PROOF_BYTES,
 	SCALAR_BYTES,
 };
+use gridveil_p256::{attestation_message, low_s, sign, MeterSigningKey};
+use gridveil_runtime::genesis_config_presets::TEST_HOUR_LENGTH_MS;
 use pallet_demand_response::ProgramId;
+use pallet_demand_response::{AttestedFingerprint, HourAttestation, MeterId, Moment};
 use rand::{rngs::StdRng, SeedableRng};
 use std::sync::LazyLock;
 
 /// The program the proofs are for: the first program a fresh chain offers.
 pub(crate) const PROGRAM_ID: ProgramId = 0;
+
+/// Hour 0 of every seed program begins one hour after the first block (a
+/// whole hour of the chain's clock).
+pub(crate) const START: Moment = FIRST_TIMESTAMP + TEST_HOUR_LENGTH_MS;
+
+/// The prosumer's meter.
+pub(crate) const METER_ID: MeterId = 7;
+
+/// The prosumer's meter's signing key (fixed: the seeds never change).
+pub(crate) fn meter_key() -> MeterSigningKey {
+	MeterSigningKey::from_slice(&[0x2b; 32]).expect("a fixed scalar below the group order")
+}
+
+/// The meter's low-S signature over `fingerprint` at `moment`.
+fn meter_signature(moment: Moment, fingerprint: &[u8; SCALAR_BYTES]) -> [u8; 64] {
+	low_s(&sign(&meter_key(), &attestation_message(METER_ID, moment, fingerprint)))
+		.expect("a meter signs well-formed signatures")
+}
 
 /// Seed of the key setup's randomness.
 const SETUP_SEED: u64 = 0x6772_6964;
@@ -40,6 +63,8 @@ pub(crate) struct HourProof {
 	pub fingerprint: [u8; SCALAR_BYTES],
 	/// The proof.
 	pub proof: [u8; PROOF_BYTES],
+	/// The meter's signatures at the hour's end and start.
+	pub attestation: HourAttestation,
 }
 
 /// The key, the commitment and the proofs.
@@ -92,12 +117,22 @@ fn prove() -> DeviationProofs {
 			);
 			forged_first_hour = Some(forged);
 		}
+		let hour_start = START + u64::from(hour) * TEST_HOUR_LENGTH_MS;
+		let fingerprint = scalar_to_bytes(&public.fingerprint);
+		let attestation = HourAttestation {
+			signature: meter_signature(hour_start + TEST_HOUR_LENGTH_MS, &fingerprint),
+			previous: Some(AttestedFingerprint {
+				fingerprint: scalar_to_bytes(&previous),
+				signature: meter_signature(hour_start, &scalar_to_bytes(&previous)),
+			}),
+		};
 		previous = public.fingerprint;
 		hours.push(HourProof {
 			hour,
 			deviation: public.deviation,
-			fingerprint: scalar_to_bytes(&public.fingerprint),
+			fingerprint,
 			proof: proof_bytes,
+			attestation,
 		});
 	}
 	assert!(decode_proof(&UNDECODABLE_PROOF).is_err(), "0xff bytes are no proof");

@@ -1,22 +1,25 @@
 //! The edge daemon end to end, with real parts only: a `--dev` node (2-second
-//! market slots, 8-second program hours), a mosquitto broker, the meter
-//! simulator publishing the reference dataset over MQTT, and `gridveil-edge`.
+//! market slots, 8-second program hours), a mosquitto broker, the signing
+//! meter simulator publishing the reference dataset and its signed blinded
+//! fingerprints over MQTT, and `gridveil-edge`.
 //!
-//! Alice (operator and aggregator) sets up a group of three ledgers and opens
-//! a trading day, and offers Bob a 12-hour program that Bob accepts for his
-//! box (device key Dave). The box gets readings over MQTT, proves each hour
-//! and splits each slot into three shares reported by its pseudonyms. Mid-day
-//! the node is stopped for 15 s and started again, later the daemon is killed
-//! with SIGKILL and restarted. Afterwards every hour is on chain with the
-//! fingerprint of the dataset's readings, every slot's three shares sum to its
+//! Alice (operator, meter registrar and aggregator) registers Bob's meter,
+//! sets up a group of three ledgers and opens a trading day, and offers Bob a
+//! 12-hour program that Bob accepts with his meter for his box (device key
+//! Dave). The box gets readings and attestations over MQTT, checks them,
+//! proves each hour over exactly what the meter signed and splits each slot
+//! into three shares reported by its pseudonyms. Mid-day the node is stopped
+//! for 15 s and started again, later the daemon is killed with SIGKILL and
+//! restarted, then the meter goes offline for an hour and a half. Afterwards
+//! every hour is on chain with the blinded fingerprint of the dataset's
+//! readings chained from the meter's, every slot's three shares sum to its
 //! reading, and every sender's nonce equals what it should have sent exactly
 //! once. The dashboard renders its charts in headless Chromium (screenshot
-//! saved), and a reading edited in the store makes `audit` name its hour.
+//! saved), and a reading edited in the store makes `audit` name its hour and
+//! say that the meter's signature no longer matches it.
 
 use std::{
 	collections::BTreeMap,
-	io::{Read, Write},
-	net::TcpStream,
 	time::{Duration, Instant},
 };
 
@@ -27,10 +30,10 @@ use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
 use gridveil_harness::{
 	account,
 	chain::{self, Client, KeyRegistered, Rpc},
-	demand_response::{accept_with_device, ProgramOffered},
+	demand_response::{accept_with_device, register_meter, MeterRegistered, ProgramOffered},
 	edge::{
-		chromium, edge_binary, run_edge, tamper_stored_reading, EdgeConfig, Mosquitto, Process,
-		TradingSection,
+		chromium, edge_binary, http_get, run_edge, sleep_until, tamper_stored_reading, EdgeConfig,
+		Mosquitto, Process, TradingSection,
 	},
 	energy_market::{
 		add_group_fields, best_block, event_of, main_grid_fields, open_day_fields, submit_in_block,
@@ -65,32 +68,11 @@ const SETUP_MARGIN_MS: u64 = 50_000;
 const LEDGERS: u32 = 3;
 /// The dataset column the meter replays (a household with PV: both signs).
 const PROSUMER: &str = "household-02";
-
-/// An HTTP/1.0 GET on loopback; the body.
-fn http_get(port: u16, path: &str) -> Result<String> {
-	let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-	stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-	write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
-	let mut response = String::new();
-	stream.read_to_string(&mut response)?;
-	let (head, body) = response.split_once("\r\n\r\n").context("no HTTP body")?;
-	ensure!(
-		head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
-		"GET {path}: {head}"
-	);
-	Ok(body.to_string())
-}
+/// Bob's meter.
+const METER_ID: u64 = 2;
 
 async fn connect(node: &Node) -> Result<(Rpc, Client)> {
 	Ok((chain::rpc(&node.ws_url()).await?, chain::connect(&node.ws_url()).await?))
-}
-
-/// Waits until the wall clock reaches `moment` (ms since the epoch).
-async fn sleep_until(moment: u64) {
-	let now = gridveil_edge::now_ms();
-	if moment > now {
-		tokio::time::sleep(Duration::from_millis(moment - now)).await;
-	}
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -141,20 +123,21 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 		}))?,
 	)?;
 
-	// Round 1, the operator: verifying key, main grid, group, day.
+	// The box's folder: keys and its paired meter (the meter's key is registered below).
+	let dataset_path = gridveil_harness::workspace::dataset()?;
+	let mut box_config =
+		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
+	box_config.meter_id = METER_ID;
+	box_config.write("//Dave", "//Bob")?;
+
+	// Round 1, the operator: verifying key, Bob's meter, main grid, group, day.
 	let emitted = submit_in_block(
 		&client,
 		&rpc,
 		&alice,
 		&[
-			chain::sudo(
-				"ZkVerifier",
-				"register_key",
-				vec![(
-					"verifying_key",
-					Value::from_bytes(encode_verifying_key(proving_key.verifying_key())),
-				)],
-			),
+			register_meter(METER_ID, box_config.meter_public_key()?, account(&bob)),
+			chain::register_key(&encode_verifying_key(proving_key.verifying_key())),
 			chain::sudo(
 				"EnergyMarket",
 				"set_main_grid_account",
@@ -166,17 +149,18 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	)
 	.await
 	.context("the operator's setup")?;
-	let key: KeyRegistered = event_of(&emitted[0], "ZkVerifier", "KeyRegistered")?;
-	let group: GroupAdded = event_of(&emitted[2], "EnergyMarket", "GroupAdded")?;
+	let _: MeterRegistered = event_of(&emitted[0], "MeterRegistry", "MeterRegistered")?;
+	let key: KeyRegistered = event_of(&emitted[1], "ZkVerifier", "KeyRegistered")?;
+	let group: GroupAdded = event_of(&emitted[3], "EnergyMarket", "GroupAdded")?;
 	let ledgers: Vec<u32> = gridveil_harness::energy_market::events_of::<NodeAdded>(
-		&emitted[2],
+		&emitted[3],
 		"EnergyMarket",
 		"NodeAdded",
 	)?
 	.into_iter()
 	.map(|added| added.node)
 	.collect();
-	let opened: DayOpened = event_of(&emitted[3], "EnergyMarket", "DayOpened")?;
+	let opened: DayOpened = event_of(&emitted[4], "EnergyMarket", "DayOpened")?;
 	ensure!(
 		opened.day == day && ledgers.len() == LEDGERS as usize,
 		"day {opened:?}, ledgers {ledgers:?}"
@@ -218,7 +202,7 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 
 	// Round 3: Bob accepts and authorises his box; Eve registers one
 	// pseudonym in each ledger; the auction closes.
-	submit_in_block(&client, &rpc, &bob, &accept_with_device(program_id, account(&dave)))
+	submit_in_block(&client, &rpc, &bob, &accept_with_device(program_id, METER_ID, account(&dave)))
 		.await
 		.context("Bob accepting")?;
 	let registrations: Vec<_> = ledgers
@@ -246,10 +230,7 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 		"the setup ran past the program's start"
 	);
 
-	// The box: keys, configuration, meter simulator, daemon.
-	let dataset_path = gridveil_harness::workspace::dataset()?;
-	let mut box_config =
-		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
+	// The box: configuration, meter simulator, daemon.
 	box_config.mqtt = Some((mosquitto.port, "gridveil/test/meter".into()));
 	box_config.proving_key = Some(dir.path().join("deviation.pk"));
 	box_config.programs = vec![(program_id, dir.path().join("program.json"))];
@@ -257,6 +238,7 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	box_config.dashboard_port = free_port()?;
 	let dashboard_port = box_config.dashboard_port;
 	let config_path = box_config.write("//Dave", "//Bob")?;
+	let pairing = box_config.pairing()?;
 	let config = config_path.to_string_lossy().into_owned();
 	let edge = edge_binary()?;
 	let log = dir.path().join("edge.log");
@@ -266,12 +248,11 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	let mut daemon = start_daemon()?;
 	gridveil_harness::edge::wait_for_port(dashboard_port, Duration::from_secs(30)).await?;
 	tokio::time::sleep(Duration::from_secs(2)).await;
-	let mut meter = Process::spawn(
-		"meter",
-		&edge,
-		&["simulate", "--config", &config],
-		&dir.path().join("meter.log"),
-	)?;
+	let start_meter = |log: &str| {
+		Process::spawn("meter", &edge, &["simulate", "--config", &config], &dir.path().join(log))
+	};
+	let meter_spawned = gridveil_edge::now_ms();
+	let mut meter = start_meter("meter.log")?;
 
 	// The node goes away for 15 s, ten seconds into the day.
 	sleep_until(day_start + 10_000).await;
@@ -285,6 +266,13 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	daemon.kill();
 	tokio::time::sleep(Duration::from_secs(3)).await;
 	let mut daemon = start_daemon()?;
+	// The meter goes offline for 12 s (an hour and a half) 50 s into the day;
+	// back, it publishes what it measured meanwhile, and the box proves late.
+	sleep_until(day_start + 50_000).await;
+	meter.ensure_running()?;
+	meter.kill();
+	tokio::time::sleep(Duration::from_secs(12)).await;
+	let mut meter = start_meter("meter-after-outage.log")?;
 	// The meter stops after the program's last hour.
 	sleep_until(program_end + INTERVAL_MS).await;
 	let meter_stopped = gridveil_edge::now_ms();
@@ -316,17 +304,36 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 		daemon.log().lines().filter(|line| line.contains("refused")).map(String::from).collect();
 	ensure!(outbox["expired"] == 0, "extrinsics expired: {outbox}\n{}", refusals.join("\n"));
 
-	// Every hour, with the dataset's readings' fingerprint and deviation.
+	// Every hour, with the dataset's readings' blinded fingerprint and
+	// deviation, chained from the meter's fingerprint at the program's start
+	// (the meter's chain began at the whole hour it started in).
 	let dataset = Dataset::load(&dataset_path, PROSUMER)?;
 	let finalized = client.at_current_block().await?;
 	let state = Chain::program(&finalized, program_id).await?.context("the program vanished")?;
-	let mut previous = Scalar::from(0u64);
+	let candidates = box_config.meter_fingerprints_at(meter_spawned, program_start)?;
+	let first_hour = |previous: Scalar| {
+		let imports: Vec<u64> = (0..READINGS_PER_HOUR as u64)
+			.map(|quarter| {
+				dataset.reading(program_start + quarter * INTERVAL_MS, INTERVAL_MS).import_wh
+			})
+			.collect();
+		scalar_to_bytes(&pairing.fingerprint(previous, program_start + HOUR_LENGTH_MS, &imports))
+	};
+	let mut previous = candidates
+		.into_iter()
+		.find(|previous| {
+			state
+				.hours
+				.first()
+				.is_some_and(|(_, record)| record.fingerprint == first_hour(*previous))
+		})
+		.context("hour 0 does not chain from the meter's fingerprint at the program's start")?;
 	for (hour, record) in &state.hours {
 		let start = program_start + u64::from(*hour) * HOUR_LENGTH_MS;
 		let imports: Vec<u64> = (0..READINGS_PER_HOUR as u64)
 			.map(|quarter| dataset.reading(start + quarter * INTERVAL_MS, INTERVAL_MS).import_wh)
 			.collect();
-		previous = poseidon::fingerprint(previous, &imports);
+		previous = pairing.fingerprint(previous, start + HOUR_LENGTH_MS, &imports);
 		let consumed: u64 = imports.iter().sum();
 		ensure!(
 			record.fingerprint == scalar_to_bytes(&previous)
@@ -436,6 +443,12 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	let (code, output) =
 		run_edge(&["audit", "--config", &config, "--program", &program_id.to_string()])?;
 	ensure!(code == 1 && output.contains("first tampered hour: 5"), "audit ({code}):\n{output}");
+	ensure!(
+		output.contains("hour 5: TAMPERED")
+			&& output.contains("its signature no longer matches these readings")
+			&& output.contains("hour 4: matches the chain; the meter's signature covers it"),
+		"the audit does not show the meter's signature:\n{output}"
+	);
 	let (code, output) = run_edge(&[
 		"audit",
 		"--config",

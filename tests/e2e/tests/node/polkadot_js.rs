@@ -4,14 +4,14 @@
 //!
 //! `tests/js/check.mjs` (`@polkadot/api` 16.5.6, pinned in
 //! `tests/js/package-lock.json`) connects with no `types` option, resolves
-//! every type and event of `ZkVerifier`, `DemandResponse` and
-//! `EnergyMarket`, and submits the market operator's calls in the order
+//! every type and event of `ZkVerifier`, `MeterRegistry`, `DemandResponse`
+//! and `EnergyMarket`, and submits the market operator's calls in the order
 //! `docs/operator-guide.md` lists them: a verifying key made here by the
-//! deviation circuit's setup, the main grid, a producer, an intermediate node,
+//! deviation circuit's setup, a meter's P-256 key, the main grid, a producer, an intermediate node,
 //! a group and a further ledger, an operator, a batch of pseudonyms, a day
 //! with an offer and its auction closed, and a liquidator key. Each call must
 //! be in a block with `ExtrinsicSuccess` (and, through sudo, `Sudid` Ok);
-//! afterwards every storage item of the three pallets is read and decoded.
+//! afterwards every storage item of the four pallets is read and decoded.
 //! Needs Node.js 18 or later and npm; the packages come from the lockfile
 //! with `npm ci`.
 
@@ -32,8 +32,8 @@ use gridveil_harness::{
 use rand::{rngs::StdRng, SeedableRng};
 use serde_json::Value;
 
-/// The calls `check.mjs` submits: the guide's twelve steps.
-const OPERATOR_CALLS: u64 = 12;
+/// The calls `check.mjs` submits: the guide's thirteen steps.
+const OPERATOR_CALLS: u64 = 13;
 /// `npm ci` on a cold cache downloads a few MB.
 const NPM_TIMEOUT: Duration = Duration::from_secs(300);
 /// The script gives up by itself after 180 s; this is the backstop.

@@ -1,7 +1,13 @@
-//! The paper's two demand-response scenarios, end to end with a real `--dev`
-//! node (8-second program hours of four 2-second readings) and a real
-//! `gridveil-edge` box replaying the reference dataset as its meter:
+//! The paper's two demand-response scenarios and the meter-to-chain link,
+//! end to end with a real `--dev` node (8-second program hours of four
+//! 2-second readings) and a real `gridveil-edge` box replaying the reference
+//! dataset through its simulated signing meter (registered on chain):
 //!
+//! 0. **A raw reading changed in the box before its hour is proven** (hour
+//!    3). The readings no longer give the fingerprint the meter signed, so
+//!    the box never proves the hour: it raises an alarm (log, metric,
+//!    dashboard) and the hour stays missing; hour 4 is proven from the
+//!    meter's signed fingerprint at its start.
 //! 1. **A proof tampered before signing at hour 10** (the box's fault
 //!    injection negates the proof's `a` point: well-formed, not valid). The
 //!    chain takes the submission, forfeits the escrow to the aggregator,
@@ -10,7 +16,8 @@
 //! 2. **A raw reading tampered in the box's store at hour 8**, after the
 //!    hour was proven. The deviation on chain stays what the real readings
 //!    gave (and stays valid); `gridveil-edge audit` names hour 8 as the first
-//!    tampered hour and finds hour 7 intact.
+//!    tampered hour, says the meter's signature no longer matches its
+//!    readings, and finds hour 7 intact.
 
 use std::time::{Duration, Instant};
 
@@ -19,13 +26,16 @@ use gridveil_circuits::{keys, poseidon, READINGS_PER_HOUR};
 use gridveil_edge::{
 	ingest::Dataset,
 	prove::{self, ProgramSecret},
+	submit::HourAttestation,
 };
 use gridveil_groth16::{encode_verifying_key, scalar_from_bytes, scalar_to_bytes, Scalar};
 use gridveil_harness::{
 	account,
 	chain::{self, KeyRegistered},
-	demand_response::{accept_with_device, ProgramOffered},
-	edge::{edge_binary, run_edge, tamper_stored_reading, EdgeConfig, Process},
+	demand_response::{accept_with_device, register_meter, ProgramOffered},
+	edge::{
+		edge_binary, http_get, run_edge, sleep_until, tamper_stored_reading, EdgeConfig, Process,
+	},
 	energy_market::{best_block, event_of, submit_in_block},
 	node::{dev_spec_with_genesis, Node, NodeSpec},
 	UNIT,
@@ -54,6 +64,10 @@ const SETUP_MARGIN_MS: u64 = 40_000;
 const REWARD: u128 = 100 * UNIT;
 /// The dataset column the box replays.
 const PROSUMER: &str = "household-07";
+/// Bob's meter.
+const METER_ID: u64 = 7;
+/// The hour whose reading is changed in the box before it is proven.
+const TAMPERED_BEFORE_PROOF_HOUR: u32 = 3;
 
 fn offer(
 	prosumer: &Keypair,
@@ -117,18 +131,19 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 			"salt": gridveil_circuits::encoding::to_decimal(&salt),
 		}))?,
 	)?;
+	// Bob's box and its paired meter, whose key the operator registers.
+	let mut box_config =
+		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
+	box_config.meter_id = METER_ID;
+	box_config.write("//Charlie", "//Bob")?;
 	let emitted = submit_in_block(
 		&client,
 		&rpc,
 		&alice,
-		&[chain::sudo(
-			"ZkVerifier",
-			"register_key",
-			vec![(
-				"verifying_key",
-				Value::from_bytes(encode_verifying_key(proving_key.verifying_key())),
-			)],
-		)],
+		&[
+			chain::register_key(&encode_verifying_key(proving_key.verifying_key())),
+			register_meter(METER_ID, box_config.meter_public_key()?, account(&bob)),
+		],
 	)
 	.await?;
 	let key: KeyRegistered = event_of(&emitted[0], "ZkVerifier", "KeyRegistered")?;
@@ -137,9 +152,14 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 			.await?;
 	let offered: ProgramOffered = event_of(&emitted[0], "DemandResponse", "ProgramOffered")?;
 	let program_id = offered.program_id;
-	submit_in_block(&client, &rpc, &bob, &accept_with_device(program_id, account(&charlie)))
-		.await
-		.context("Bob accepting")?;
+	submit_in_block(
+		&client,
+		&rpc,
+		&bob,
+		&accept_with_device(program_id, METER_ID, account(&charlie)),
+	)
+	.await
+	.context("Bob accepting")?;
 	ensure!(gridveil_edge::now_ms() < start, "the setup ran past the program's start");
 	// The reward is on hold from the offer; every penalty and the forfeited
 	// rest come back to the aggregator, who sends nothing else meanwhile.
@@ -150,14 +170,15 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 	.await?;
 
 	// The box, with the fault injection set for hour 10.
-	let mut box_config =
-		EdgeConfig::replay(&node.ws_url(), dir.path(), &dataset_path, PROSUMER, INTERVAL_MS);
 	box_config.proving_key = Some(dir.path().join("deviation.pk"));
 	box_config.programs = vec![(program_id, dir.path().join("program.json"))];
 	box_config.dashboard_port = gridveil_harness::node::free_port()?;
 	let config_path = box_config.write("//Charlie", "//Bob")?;
+	let pairing = box_config.pairing()?;
+	let hour_end = |hour: u32| start + u64::from(hour + 1) * HOUR_LENGTH_MS;
 	let config = config_path.to_string_lossy().into_owned();
 	std::env::set_var(prove::TAMPER_PROOF_HOUR_VARIABLE, TAMPERED_PROOF_HOUR.to_string());
+	let daemon_started = gridveil_edge::now_ms();
 	let mut daemon = Process::spawn(
 		"gridveil-edge",
 		&edge_binary()?,
@@ -165,6 +186,27 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 		&dir.path().join("edge.log"),
 	)?;
 	std::env::remove_var(prove::TAMPER_PROOF_HOUR_VARIABLE);
+
+	// Hour 3's first reading changed in the store before the hour ends: the
+	// daemon is stopped just after the hour's second reading, and started
+	// again before its third.
+	let hour_start = start + u64::from(TAMPERED_BEFORE_PROOF_HOUR) * HOUR_LENGTH_MS;
+	sleep_until(hour_start + 2 * INTERVAL_MS + 300).await;
+	daemon.ensure_running()?;
+	daemon.kill();
+	tamper_stored_reading(&dir.path().join("store/edge.redb"), hour_start, 40)?;
+	std::env::set_var(prove::TAMPER_PROOF_HOUR_VARIABLE, TAMPERED_PROOF_HOUR.to_string());
+	let mut daemon = Process::spawn(
+		"gridveil-edge",
+		&edge_binary()?,
+		&["run", "--config", &config],
+		&dir.path().join("edge-after-tamper.log"),
+	)?;
+	std::env::remove_var(prove::TAMPER_PROOF_HOUR_VARIABLE);
+	ensure!(
+		gridveil_edge::now_ms() < hour_start + 3 * INTERVAL_MS,
+		"the daemon was down past a reading of hour {TAMPERED_BEFORE_PROOF_HOUR}"
+	);
 
 	// Wait for the forfeiture.
 	let deadline = Instant::now()
@@ -189,10 +231,28 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 		"the program ended as {:?}",
 		state.program.status
 	);
+	let registered: Vec<u32> = state.hours.iter().map(|(hour, _)| *hour).collect();
 	ensure!(
-		state.hours.len() == TAMPERED_PROOF_HOUR as usize,
-		"hours on chain: {:?}",
-		state.hours.iter().map(|(hour, _)| hour).collect::<Vec<_>>()
+		registered
+			== (0..TAMPERED_PROOF_HOUR)
+				.filter(|hour| *hour != TAMPERED_BEFORE_PROOF_HOUR)
+				.collect::<Vec<_>>(),
+		"hours on chain: {registered:?}"
+	);
+	// The box said why hour 3 is missing, without values.
+	let log = daemon.log();
+	ensure!(
+		log.contains("ALARM") && log.contains("readings_mismatch"),
+		"no alarm for hour {TAMPERED_BEFORE_PROOF_HOUR}:\n{}",
+		daemon.log_tail()
+	);
+	let private: serde_json::Value =
+		serde_json::from_str(&http_get(box_config.dashboard_port, "/api/private")?)?;
+	let alarms = &private["programs"][0]["alarms"];
+	ensure!(
+		alarms[0]["hour"] == TAMPERED_BEFORE_PROOF_HOUR
+			&& alarms[0]["alarm"] == "readings_mismatch",
+		"the dashboard shows alarms {alarms}"
 	);
 
 	let hour_record = |hour: u32| {
@@ -204,15 +264,29 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 			.with_context(|| format!("hour {hour} is not on chain"))
 	};
 
-	// Hours 0 … 9 carry the real readings' deviations and fingerprints.
-	let mut previous = Scalar::from(0u64);
-	for (hour, record) in &state.hours {
-		let readings = hour_readings(*hour);
-		previous = poseidon::fingerprint(previous, &readings);
+	// Hours 0 … 9 but 3 carry the real readings' deviations and fingerprints,
+	// on the meter's chain over the real readings (hour 3 included: the meter
+	// measured it) from its fingerprint at the program's start.
+	let first = hour_record(0)?.fingerprint;
+	let mut previous = box_config
+		.meter_fingerprints_at(daemon_started, start)?
+		.into_iter()
+		.find(|previous| {
+			scalar_to_bytes(&pairing.fingerprint(*previous, hour_end(0), &hour_readings(0)))
+				== first
+		})
+		.context("hour 0 does not chain from the meter's fingerprint at the program's start")?;
+	for hour in 0..TAMPERED_PROOF_HOUR {
+		let readings = hour_readings(hour);
+		previous = pairing.fingerprint(previous, hour_end(hour), &readings);
+		if hour == TAMPERED_BEFORE_PROOF_HOUR {
+			continue;
+		}
+		let record = hour_record(hour)?;
 		let used: u64 = readings.iter().sum();
 		ensure!(
 			record.fingerprint == scalar_to_bytes(&previous)
-				&& record.deviation == request[*hour as usize].abs_diff(used),
+				&& record.deviation == request[hour as usize].abs_diff(used),
 			"hour {hour}: the chain's record does not match the readings"
 		);
 	}
@@ -246,17 +320,30 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 		TAMPERED_PROOF_HOUR,
 		previous,
 		hour_readings(TAMPERED_PROOF_HOUR),
+		pairing.blinding(hour_end(TAMPERED_PROOF_HOUR)),
 	)?;
+	// (with the meter's real signature: exclusion is what refuses it).
+	let meter = box_config.meter_signing_key()?;
+	let message = gridveil_p256::attestation_message(
+		METER_ID,
+		hour_end(TAMPERED_PROOF_HOUR),
+		&scalar_to_bytes(&proven.fingerprint),
+	);
+	let attestation = HourAttestation {
+		signature: gridveil_p256::low_s(&gridveil_p256::sign(&meter, &message))?,
+		previous: None,
+	};
 	let submission = dynamic::transaction(
 		"DemandResponse",
 		"submit_deviation",
-		(
-			program_id,
-			TAMPERED_PROOF_HOUR,
-			proven.deviation,
-			scalar_to_bytes(&proven.fingerprint),
-			proven.proof.clone(),
-		),
+		vec![
+			Value::u128(program_id.into()),
+			Value::u128(TAMPERED_PROOF_HOUR.into()),
+			Value::u128(proven.deviation.into()),
+			Value::from_bytes(scalar_to_bytes(&proven.fingerprint)),
+			Value::from_bytes(&proven.proof),
+			attestation.value(),
+		],
 	);
 	let refused = submit_in_block(&client, &rpc, &charlie, &[submission]).await;
 	let why = format!("{:#}", refused.err().context("a submission after exclusion was taken")?);
@@ -281,6 +368,14 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 	ensure!(
 		code == 1 && output.contains(&format!("first tampered hour: {TAMPERED_READING_HOUR}")),
 		"audit ({code}):\n{output}"
+	);
+	ensure!(
+		output.contains(&format!(
+			"hour {TAMPERED_READING_HOUR}: TAMPERED: the stored readings do not hash to the \
+			 chain's fingerprint; the meter signed the chain's fingerprint: its signature no \
+			 longer matches these readings"
+		)),
+		"the audit does not show the meter's signature:\n{output}"
 	);
 	let (code, output) = run_edge(&[
 		"audit",

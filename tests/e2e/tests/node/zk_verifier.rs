@@ -5,10 +5,7 @@
 use anyhow::{ensure, Result};
 use gridveil_e2e::shared_dev_node;
 use gridveil_harness::chain::{self, KeyRegistered};
-use subxt::{
-	config::{substrate::BlakeTwo256, Hasher},
-	dynamic::Value,
-};
+use subxt::config::{substrate::BlakeTwo256, Hasher};
 use subxt_signer::sr25519;
 
 /// The verifying key of the circom deviation circuit made by snarkjs,
@@ -26,8 +23,7 @@ async fn operator_registers_a_snarkjs_key_on_a_dev_node() -> Result<()> {
 	let client = chain::connect(&node.ws_url).await?;
 
 	let key = verifying_key()?;
-	let payload =
-		chain::sudo("ZkVerifier", "register_key", vec![("verifying_key", Value::from_bytes(&key))]);
+	let payload = chain::register_key(&key);
 	let registered: KeyRegistered = chain::submit_for_event(
 		&client,
 		&sr25519::dev::alice(),
