@@ -10,7 +10,7 @@ use std::{ops::Range, path::Path, sync::Arc, time::Instant};
 
 use anyhow::{Context as _, Result};
 use gridveil_circuits::{keys, poseidon::HOURS, DeviationProvingKey, Witness};
-use gridveil_groth16::{decode_proof, encode_proof, scalar_from_bytes, scalar_to_bytes, Scalar};
+use gridveil_groth16::{decode_proof, encode_proof, scalar_to_bytes, Scalar};
 use gridveil_offchain::{
 	chain::{BestBlock, CallEncoder, Chain, ProgramStatus},
 	now_ms,
@@ -98,17 +98,6 @@ pub struct Progress {
 	pub fingerprint: String,
 }
 
-impl Progress {
-	/// The fingerprint as a scalar (zero before the first hour).
-	pub fn fingerprint(&self) -> Scalar {
-		hex::decode(&self.fingerprint)
-			.ok()
-			.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-			.and_then(|bytes| scalar_from_bytes(&bytes))
-			.unwrap_or_else(|| Scalar::from(0u64))
-	}
-}
-
 /// The store key of a program's progress.
 pub fn progress_key(program_id: u64) -> String {
 	format!("program/{program_id}/progress")
@@ -157,6 +146,8 @@ pub enum HourInputs {
 	Ready {
 		/// The hour's imports, Wh.
 		readings: Vec<u64>,
+		/// The meter's fingerprint at the hour's start: the proof's previous one.
+		previous: Scalar,
 		/// The meter's attestation at the hour's start.
 		start: Attestation,
 		/// The meter's attestation at the hour's end.
@@ -195,7 +186,7 @@ pub fn hour_inputs(
 	if pairing.fingerprint(previous, window.end, &readings) != signed {
 		return Ok(HourInputs::Unprovable(HourAlarm::ReadingsMismatch));
 	}
-	Ok(HourInputs::Ready { readings, start, end })
+	Ok(HourInputs::Ready { readings, previous, start, end })
 }
 
 /// The imports of `hour`, when all `readings_per_hour` are stored.
@@ -369,9 +360,11 @@ impl Prover {
 			if now < window.end || best_time.is_some_and(|time| time < window.end) {
 				return Ok(queued);
 			}
-			let (readings, start, end) =
+			let (readings, previous, start, end) =
 				match hour_inputs(store, &self.pairing, &schedule, hour, readings_per_hour)? {
-					HourInputs::Ready { readings, start, end } => (readings, start, end),
+					HourInputs::Ready { readings, previous, start, end } => {
+						(readings, previous, start, end)
+					},
 					HourInputs::Waiting => return Ok(queued),
 					HourInputs::Unprovable(alarm) => {
 						tracing::error!(
@@ -394,7 +387,6 @@ impl Prover {
 			let Some(encoder) = encoder else { return Ok(queued) };
 			let started = Instant::now();
 			let (key, secret) = (self.key.clone(), secret.clone());
-			let previous = start.fingerprint().unwrap_or_else(|| Scalar::from(0u64));
 			let blinding = self.pairing.blinding(window.end);
 			let proven = tokio::task::spawn_blocking(move || {
 				prove_hour(&key, &secret, program_id, hour, previous, readings, blinding)
