@@ -16,10 +16,10 @@ use anyhow::Result;
 use gridveil_circuits::poseidon;
 use gridveil_edge::{ingest::Dataset, meter::PairingSecret};
 use gridveil_groth16::Scalar;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The adversary's bounds on an hour's four readings.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Bounds {
 	/// The largest first reading it tries, Wh.
 	pub max_first_wh: u64,
@@ -28,6 +28,11 @@ pub struct Bounds {
 }
 
 impl Bounds {
+	/// Night hours of the reference dataset: first reading up to 200 Wh,
+	/// quarters within 6 Wh of each other (about 11 s of search an hour on
+	/// one core).
+	pub const NIGHT: Self = Self { max_first_wh: 200, max_step_wh: 6 };
+
 	/// Whether `readings` lie inside the bounds (the hours the search can find).
 	pub fn contain(&self, readings: &[u64; 4]) -> bool {
 		readings[0] <= self.max_first_wh
@@ -73,7 +78,7 @@ pub fn invert(previous: Scalar, target: Scalar, bounds: Bounds) -> Outcome {
 }
 
 /// The result of attacking some real hours' fingerprints, v1 and v2.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Attack {
 	/// The bounds of the search.
 	pub bounds: Bounds,
@@ -89,6 +94,29 @@ pub struct Attack {
 	pub v2_seconds: Vec<f64>,
 	/// Poseidon hashes per second on this machine (one core).
 	pub hashes_per_second: f64,
+}
+
+impl Attack {
+	/// Median seconds to recover a v1 hour.
+	pub fn v1_median_s(&self) -> f64 {
+		median(&self.v1_seconds)
+	}
+
+	/// Slowest v1 recovery, seconds.
+	pub fn v1_max_s(&self) -> f64 {
+		self.v1_seconds.iter().copied().fold(0.0, f64::max)
+	}
+
+	/// Median seconds of the (fruitless) whole search against a v2 hour.
+	pub fn v2_median_s(&self) -> f64 {
+		median(&self.v2_seconds)
+	}
+}
+
+fn median(seconds: &[f64]) -> f64 {
+	let mut sorted = seconds.to_vec();
+	sorted.sort_by(f64::total_cmp);
+	sorted.get(sorted.len() / 2).copied().unwrap_or_default()
 }
 
 /// Real hours inside `bounds`: (household, first interval, readings), from

@@ -72,13 +72,13 @@ enum Command {
 	/// ones, with the same search. Prints the figures (one core).
 	Fingerprints {
 		/// Hours to attack (night hours inside the bounds, one per household).
-		#[arg(long, default_value_t = 8)]
+		#[arg(long, default_value_t = FINGERPRINT_HOURS)]
 		hours: usize,
 		/// The largest first reading the search tries, Wh.
-		#[arg(long, default_value_t = 150)]
+		#[arg(long, default_value_t = fingerprints::Bounds::NIGHT.max_first_wh)]
 		max_first_wh: u64,
 		/// The largest change between consecutive readings it tries, Wh.
-		#[arg(long, default_value_t = 6)]
+		#[arg(long, default_value_t = fingerprints::Bounds::NIGHT.max_step_wh)]
 		max_step_wh: u64,
 	},
 	/// Renders docs/privacy.md from the results.
@@ -224,6 +224,42 @@ fn paper_experiments(
 	Ok(())
 }
 
+/// Night hours the fingerprint search attacks by default.
+const FINGERPRINT_HOURS: usize = 10;
+
+/// Brute-forces `hours` real night hours' v1 and v2 fingerprints and says
+/// what it found.
+fn fingerprint_attack(
+	dataset: &Path,
+	hours: usize,
+	bounds: fingerprints::Bounds,
+) -> Result<fingerprints::Attack> {
+	let community = Community::load(dataset)?;
+	let sample = fingerprints::sample_hours(dataset, &community.prosumers, bounds, hours)?;
+	println!(
+		"attacking {} real night hours (first reading ≤ {} Wh, steps ≤ {} Wh)",
+		sample.len(),
+		bounds.max_first_wh,
+		bounds.max_step_wh
+	);
+	let attack = fingerprints::attack(&sample, bounds);
+	println!(
+		"v1 (unblinded): {} of {} hours recovered exactly, median {:.1} s, max {:.1} s",
+		attack.v1_recovered,
+		attack.hours,
+		attack.v1_median_s(),
+		attack.v1_max_s()
+	);
+	println!(
+		"v2 (blinded):   {} of {} hours recovered; the whole search ran {:.1} s an hour",
+		attack.v2_recovered,
+		attack.hours,
+		attack.v2_median_s()
+	);
+	println!("{:.0} Poseidon hashes a second on one core", attack.hashes_per_second);
+	Ok(attack)
+}
+
 fn render(results: &Results) -> Result<()> {
 	let dir = results_dir()?;
 	std::fs::create_dir_all(&dir)?;
@@ -259,37 +295,15 @@ fn main() -> Result<()> {
 		},
 		Command::Fingerprints { hours, max_first_wh, max_step_wh } => {
 			let bounds = fingerprints::Bounds { max_first_wh, max_step_wh };
-			let community = Community::load(&dataset)?;
-			let sample = fingerprints::sample_hours(&dataset, &community.prosumers, bounds, hours)?;
-			println!(
-				"attacking {} real night hours (first reading ≤ {max_first_wh} Wh, steps ≤ \
-				 {max_step_wh} Wh)",
-				sample.len()
-			);
-			let attack = fingerprints::attack(&sample, bounds);
-			let median = |seconds: &[f64]| {
-				let mut sorted = seconds.to_vec();
-				sorted.sort_by(f64::total_cmp);
-				sorted.get(sorted.len() / 2).copied().unwrap_or_default()
-			};
-			println!(
-				"v1 (unblinded): {} of {} hours recovered exactly, median {:.1} s, max {:.1} s",
-				attack.v1_recovered,
-				attack.hours,
-				median(&attack.v1_seconds),
-				attack.v1_seconds.iter().copied().fold(0.0, f64::max)
-			);
-			println!(
-				"v2 (blinded):   {} of {} hours recovered; the whole search ran {:.1} s an hour",
-				attack.v2_recovered,
-				attack.hours,
-				median(&attack.v2_seconds)
-			);
-			println!("{:.0} Poseidon hashes a second on one core", attack.hashes_per_second);
+			results.fingerprints = Some(fingerprint_attack(&dataset, hours, bounds)?);
+			results.save(&path)?;
 		},
 		Command::Report => render(&results)?,
 		Command::All { day_step, skip_chain } => {
 			paper_experiments(&mut results, &dataset, day_step, 2016, 51)?;
+			results.save(&path)?;
+			results.fingerprints =
+				Some(fingerprint_attack(&dataset, FINGERPRINT_HOURS, fingerprints::Bounds::NIGHT)?);
 			results.save(&path)?;
 			if !skip_chain {
 				for defences in ["on", "off"] {

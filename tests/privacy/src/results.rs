@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{averaging::AveragedPoint, onchain::ChainRun, paper::Point};
+use super::{averaging::AveragedPoint, fingerprints::Attack, onchain::ChainRun, paper::Point};
 
 /// Every figure of `docs/privacy.md`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -29,6 +29,9 @@ pub struct Results {
 	/// The runs on chain, by name.
 	#[serde(default)]
 	pub chain: Vec<ChainRun>,
+	/// The brute-force search against v1 and v2 hour fingerprints.
+	#[serde(default)]
+	pub fingerprints: Option<Attack>,
 }
 
 impl Results {
