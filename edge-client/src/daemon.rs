@@ -9,6 +9,7 @@ use gridveil_circuits::{DeviationProvingKey, READINGS_PER_HOUR};
 use gridveil_offchain::{
 	chain::{delivery, CallEncoder, Chain, SharedChain},
 	outbox::Keyring,
+	pseudonyms, secret_file,
 };
 use tokio::sync::{Notify, RwLock};
 
@@ -19,8 +20,9 @@ use crate::{
 	meter::{MeterIdentity, PairingSecret},
 	metrics::Metrics,
 	prove::{self, ProgramSecret, Prover},
+	relay::Relay,
 	schedule,
-	split::{self, Splitter},
+	split::Splitter,
 	store::Store,
 	submit::Keys,
 	upgrade,
@@ -50,11 +52,10 @@ pub struct Context {
 	pub meter: MeterIdentity,
 }
 
-/// Reads a key file (a secret URI), trimmed.
+/// Reads a key file (a secret URI), trimmed; refuses one that its group or
+/// others may read.
 pub fn read_secret(path: &Path) -> Result<String> {
-	let text = std::fs::read_to_string(path)
-		.with_context(|| format!("reading the key file {}", path.display()))?;
-	Ok(text.trim().to_string())
+	Ok(secret_file::read(path)?)
 }
 
 /// Loads keys, programs and the store.
@@ -66,8 +67,8 @@ pub fn context(config: Config) -> Result<Context> {
 	.context("the device key file holds no valid key")?;
 	let pseudonym_secret = read_secret(&config.keys.pseudonym_secret_file)?;
 	let count = if config.trading.enabled { config.trading.pseudonyms } else { 0 };
-	let pseudonyms = (0..count)
-		.map(|index| split::pseudonym(&pseudonym_secret, index))
+	let ledgers = (0..count)
+		.map(|index| pseudonyms::ledger_key(&pseudonym_secret, index))
 		.collect::<Result<Vec<_>, _>>()?;
 	let proving_key = match &config.demand_response.proving_key {
 		Some(path) if !config.demand_response.programs.is_empty() => {
@@ -86,7 +87,7 @@ pub fn context(config: Config) -> Result<Context> {
 		config,
 		store,
 		metrics: Arc::new(Metrics::new()),
-		keys: Arc::new(Keys { device, pseudonyms }),
+		keys: Arc::new(Keys { device, ledgers }),
 		chain: Arc::new(RwLock::new(None)),
 		wake: Arc::new(Notify::new()),
 		proving_key,
@@ -161,6 +162,10 @@ pub async fn run(context: Context) -> Result<()> {
 		})
 	};
 	upgrade_earlier_outbox(&store, &config.node.url).await?;
+	let relabelled = upgrade::relabel_day_pseudonyms(store.base())?;
+	if relabelled > 0 {
+		tracing::info!(entries = relabelled, "shares moved to their day's pseudonym");
+	}
 	let outbox = tokio::spawn(delivery::run(
 		store.base().clone(),
 		config.node.url.clone(),
@@ -181,12 +186,13 @@ pub async fn run(context: Context) -> Result<()> {
 		Splitter::new(
 			store.clone(),
 			metrics.clone(),
-			keys.pseudonyms.len(),
+			keys.ledgers.iter().map(|key| key.public_key().0).collect(),
 			interval_ms,
 			config.trading.clone(),
 		)
 	});
 	let scheduler = tokio::spawn(schedule::run(prover, splitter, chain.clone(), wake, outbox_wake));
+	let (relay_store, relay_metrics) = (store.clone(), metrics.clone());
 	let page = Dashboard {
 		store,
 		metrics,
@@ -197,7 +203,23 @@ pub async fn run(context: Context) -> Result<()> {
 		interval_ms,
 	};
 	let server = tokio::spawn(dashboard::serve(listener, Arc::new(page)));
+	let relay = match (&config.trading.coordinator_url, config.trading.enabled) {
+		(Some(url), true) => {
+			let relay = Relay::new(url, config.meter.id, interval_ms)?;
+			let (store, metrics) = (relay_store, relay_metrics);
+			tokio::spawn(async move {
+				loop {
+					if let Err(error) = relay.pass(&store, &metrics).await {
+						tracing::warn!(error = %format!("{error:#}"), "relaying readings failed");
+					}
+					tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+				}
+			})
+		},
+		_ => tokio::spawn(std::future::pending::<()>()),
+	};
 	tokio::select! {
+		result = relay => bail!("the relay stopped: {:?}", result),
 		result = ingest => bail!("ingest stopped: {:?}", result),
 		result = outbox => bail!("the outbox stopped: {:?}", result),
 		result = scheduler => bail!("the scheduler stopped: {:?}", result),

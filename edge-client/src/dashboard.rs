@@ -304,11 +304,17 @@ async fn private_view(dashboard: &Dashboard) -> anyhow::Result<PrivateView> {
 	}
 
 	let interval_ms = dashboard.interval_ms;
-	let pseudonyms: Vec<_> = (0..dashboard.keys.pseudonyms.len() as u32)
-		.filter_map(|index| dashboard.keys.account(Sender::Pseudonym(index)))
-		.collect();
 	let last = store.last_reading()?;
 	let day = last.map(|reading| reading.start_ms / interval_ms / SLOTS_PER_DAY);
+	// The pseudonyms of the day shown: a fresh set every day.
+	let pseudonyms: Vec<_> = day
+		.and_then(|day| u32::try_from(day).ok())
+		.map(|day| {
+			(0..dashboard.keys.ledgers.len() as u32)
+				.filter_map(|ledger| dashboard.keys.account(Sender::Pseudonym { ledger, day }))
+				.collect()
+		})
+		.unwrap_or_default();
 	let mut slots = Vec::new();
 	if let Some(day) = day {
 		let first = day * SLOTS_PER_DAY;
@@ -410,10 +416,7 @@ mod tests {
 		let dashboard = Dashboard {
 			store,
 			metrics: Arc::new(Metrics::new()),
-			keys: Arc::new(Keys {
-				device: key("//Dave"),
-				pseudonyms: vec![key("//P0"), key("//P1")],
-			}),
+			keys: Arc::new(Keys { device: key("//Dave"), ledgers: vec![key("//P0"), key("//P1")] }),
 			chain: Arc::new(RwLock::new(None)),
 			programs: vec![(0, secret)],
 			readings_per_hour: 4,

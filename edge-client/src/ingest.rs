@@ -6,7 +6,8 @@
 //! before it is stored; one that does not verify is counted and dropped.
 //!
 //! MQTT payloads (JSON, QoS 1), readings on `topic`:
-//! `{"start_ms": <interval start, ms since the epoch>, "import_wh": <Wh>, "export_wh": <Wh>}`,
+//! `{"start_ms": <interval start, ms since the epoch>, "import_wh": <Wh>, "export_wh": <Wh>,
+//! "signature": <optional: the meter's P-256 signature of the slot-reading message, hex>}`,
 //! attestations on `attestation_topic`: see [`crate::meter::AttestationPayload`].
 use std::{io::Read, path::Path, sync::Arc, time::Duration};
 
@@ -41,18 +42,58 @@ pub enum IngestError {
 	Meter(String),
 }
 
-/// Parses an MQTT payload into a reading on the `interval_ms` grid.
-pub fn parse_payload(payload: &[u8], interval_ms: u64) -> Result<Reading, IngestError> {
-	let reading: Reading = serde_json::from_slice(payload).map_err(|_| IngestError::Payload)?;
-	if interval_ms == 0 || reading.start_ms % interval_ms != 0 {
-		return Err(IngestError::NotAligned);
-	}
-	Ok(reading)
+/// A reading as the meter publishes it: the reading and, from a signing
+/// meter, its P-256 signature over the slot-reading message (hex).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ReadingPayload {
+	#[serde(flatten)]
+	reading: Reading,
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	signature: Option<String>,
 }
 
-/// The JSON payload of a reading.
-pub fn payload(reading: &Reading) -> Vec<u8> {
-	serde_json::to_vec(reading).unwrap_or_default()
+/// Parses an MQTT payload into a reading on the `interval_ms` grid and the
+/// meter's signature over it, if it carries one.
+pub fn parse_payload(
+	payload: &[u8],
+	interval_ms: u64,
+) -> Result<(Reading, Option<Vec<u8>>), IngestError> {
+	let parsed: ReadingPayload =
+		serde_json::from_slice(payload).map_err(|_| IngestError::Payload)?;
+	if interval_ms == 0 || parsed.reading.start_ms % interval_ms != 0 {
+		return Err(IngestError::NotAligned);
+	}
+	let signature = parsed
+		.signature
+		.map(|text| hex::decode(text).map_err(|_| IngestError::Payload))
+		.transpose()?;
+	Ok((parsed.reading, signature))
+}
+
+/// The JSON payload of a reading, with the meter's signature if given.
+pub fn payload(reading: &Reading, signature: Option<&gridveil_p256::Signature>) -> Vec<u8> {
+	serde_json::to_vec(&ReadingPayload { reading: *reading, signature: signature.map(hex::encode) })
+		.unwrap_or_default()
+}
+
+/// Checks the meter's signature over a stored reading and keeps it, for
+/// the coordinator; a refused one is logged (without values) and counted.
+pub fn accept_reading_signature(
+	store: &Store,
+	metrics: &Metrics,
+	meter: &MeterIdentity,
+	reading: &Reading,
+	interval_ms: u64,
+	signature: &[u8],
+) -> Result<(), StoreError> {
+	match meter.check_reading(reading, interval_ms, signature) {
+		Ok(checked) => store.put_reading_signature(reading.start_ms, &checked),
+		Err(reason) => {
+			tracing::warn!(interval = reading.start_ms, %reason, "refused a reading's signature");
+			metrics.reading_rejected("bad_signature");
+			Ok(())
+		},
+	}
 }
 
 /// Stores a reading and counts it; refused readings are logged without values.
@@ -152,8 +193,18 @@ pub async fn run_mqtt(
 			},
 			Ok(Event::Incoming(Packet::Publish(publish))) => {
 				match parse_payload(&publish.payload, interval_ms) {
-					Ok(reading) => {
+					Ok((reading, signature)) => {
 						accept(&store, &metrics, reading)?;
+						if let Some(signature) = signature {
+							accept_reading_signature(
+								&store,
+								&metrics,
+								&meter,
+								&reading,
+								interval_ms,
+								&signature,
+							)?;
+						}
 						wake.notify_one();
 					},
 					Err(error) => {
@@ -267,7 +318,17 @@ pub async fn run_replay(
 	}
 	loop {
 		let start = next_interval_end(meter.interval_ms).await;
-		accept(&store, &metrics, dataset.reading(start, meter.interval_ms))?;
+		let reading = dataset.reading(start, meter.interval_ms);
+		accept(&store, &metrics, reading)?;
+		let signature = signing.sign_reading(&reading);
+		accept_reading_signature(
+			&store,
+			&metrics,
+			&identity,
+			&reading,
+			meter.interval_ms,
+			&signature,
+		)?;
 		let closed = signing
 			.close_hours(start + meter.interval_ms, import_wh)
 			.map_err(|e| IngestError::Meter(e.to_string()))?;
@@ -317,9 +378,8 @@ pub async fn simulate(
 	let mut start = meter.last().hour_end_ms;
 	while start + interval_ms <= now {
 		let reading = dataset.reading(start, interval_ms);
-		if let Err(error) =
-			client.publish(&mqtt.topic, QoS::AtLeastOnce, false, payload(&reading)).await
-		{
+		let signed = payload(&reading, Some(&meter.sign_reading(&reading)));
+		if let Err(error) = client.publish(&mqtt.topic, QoS::AtLeastOnce, false, signed).await {
 			tracing::warn!(%error, "meter: cannot publish");
 		}
 		start += interval_ms;
@@ -333,9 +393,8 @@ pub async fn simulate(
 	while count.is_none_or(|count| published < count) {
 		let start = next_interval_end(interval_ms).await;
 		let reading = dataset.reading(start, interval_ms);
-		if let Err(error) =
-			client.publish(&mqtt.topic, QoS::AtLeastOnce, false, payload(&reading)).await
-		{
+		let signed = payload(&reading, Some(&meter.sign_reading(&reading)));
+		if let Err(error) = client.publish(&mqtt.topic, QoS::AtLeastOnce, false, signed).await {
 			tracing::warn!(%error, "meter: cannot publish");
 		}
 		let closed = meter
@@ -357,12 +416,17 @@ mod tests {
 	#[test]
 	fn payloads_parse_on_the_grid_and_bad_ones_are_refused() {
 		let reading = Reading { start_ms: 900_000, import_wh: 12, export_wh: 0 };
-		assert_eq!(parse_payload(&payload(&reading), 900_000).unwrap(), reading);
+		assert_eq!(parse_payload(&payload(&reading, None), 900_000).unwrap(), (reading, None));
+		let signature = [7u8; 64];
+		assert_eq!(
+			parse_payload(&payload(&reading, Some(&signature)), 900_000).unwrap(),
+			(reading, Some(signature.to_vec()))
+		);
 		assert!(matches!(parse_payload(b"{\"start_ms\":1}", 900_000), Err(IngestError::Payload)));
 		assert!(matches!(parse_payload(b"\xff\x00", 900_000), Err(IngestError::Payload)));
 		let off_grid = Reading { start_ms: 900_001, ..reading };
 		assert!(matches!(
-			parse_payload(&payload(&off_grid), 900_000),
+			parse_payload(&payload(&off_grid, None), 900_000),
 			Err(IngestError::NotAligned)
 		));
 	}

@@ -8,10 +8,9 @@ use gridveil_edge::{
 	config::{self, Config},
 	daemon, ingest,
 	meter::{self, PairingSecret},
-	split,
 	store::Store,
 };
-use gridveil_offchain::chain::Chain;
+use gridveil_offchain::{chain::Chain, config_file::ConfigFile, pseudonyms, secret_file};
 
 /// The prosumer's edge daemon: meter in, proofs and shares out.
 #[derive(Parser)]
@@ -47,8 +46,12 @@ enum Command {
 		#[arg(long)]
 		hour: Option<u32>,
 	},
-	/// Prints the pseudonyms' addresses, for the group's operator to register.
-	Pseudonyms {
+	/// Prints what the group's coordinator needs once, when this box joins:
+	/// the meter's id and the public ledger keys from which it derives each
+	/// day's pseudonyms (a `[[members]]` entry of its member file). They
+	/// link this box's pseudonyms across days: give them to the coordinator
+	/// only.
+	Enrol {
 		/// The configuration file.
 		#[arg(long, short)]
 		config: PathBuf,
@@ -123,14 +126,7 @@ async fn main() -> ExitCode {
 
 /// Writes a secret to a new file readable by its owner only.
 fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
-	use std::{io::Write, os::unix::fs::OpenOptionsExt};
-	let mut file = std::fs::OpenOptions::new()
-		.write(true)
-		.create_new(true)
-		.mode(0o600)
-		.open(path)
-		.with_context(|| format!("creating {}", path.display()))?;
-	writeln!(file, "{text}")?;
+	secret_file::create(path, text)?;
 	println!("{}: written", path.display());
 	Ok(())
 }
@@ -198,13 +194,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 			}
 			println!("all {} audited hours match the chain", found.hours.len());
 		},
-		Command::Pseudonyms { config } => {
+		Command::Enrol { config } => {
 			let config = Config::load(&config)?;
 			let secret = daemon::read_secret(&config.keys.pseudonym_secret_file)?;
-			for index in 0..config.trading.pseudonyms {
-				let key = split::pseudonym(&secret, index)?;
-				println!("{index} {}", key.public_key().to_account_id());
-			}
+			let keys = (0..config.trading.pseudonyms)
+				.map(|index| {
+					let key = pseudonyms::ledger_key(&secret, index)?;
+					Ok(format!("\"0x{}\"", hex::encode(key.public_key().0)))
+				})
+				.collect::<Result<Vec<_>>>()?;
+			println!("[[members]]");
+			println!("meter_id = {}", config.meter.id);
+			println!("ledger_keys = [{}]", keys.join(", "));
 		},
 		Command::Simulate { config, count } => {
 			let config = Config::load(&config)?;

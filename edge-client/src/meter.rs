@@ -12,20 +12,16 @@ use std::path::{Path, PathBuf};
 
 use gridveil_circuits::{poseidon, READINGS_PER_HOUR};
 use gridveil_groth16::{scalar_from_bytes, scalar_to_bytes, Scalar};
+use gridveil_offchain::secret_file;
 use gridveil_p256::{MeterId, MeterSigningKey, PublicKey, Signature, SignatureError};
 use serde::{Deserialize, Serialize};
 
 /// Why a pairing secret cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PairingError {
-	/// The file cannot be read.
-	#[error("cannot read the pairing secret {path}: {source}")]
-	Read {
-		/// The file.
-		path: String,
-		/// Why.
-		source: std::io::Error,
-	},
+	/// The file cannot be read, or others may read it.
+	#[error(transparent)]
+	Read(#[from] secret_file::SecretFileError),
 	/// The file does not hold 64 hex digits of a number below the BN254 scalar modulus.
 	#[error("the pairing secret {0} is not 64 hex digits of a BN254 scalar")]
 	Malformed(String),
@@ -67,8 +63,7 @@ impl PairingSecret {
 
 	/// Reads a pairing file.
 	pub fn load(path: &Path) -> Result<Self, PairingError> {
-		let text = std::fs::read_to_string(path)
-			.map_err(|source| PairingError::Read { path: path.display().to_string(), source })?;
+		let text = secret_file::read(path)?;
 		Self::from_hex(&text).ok_or_else(|| PairingError::Malformed(path.display().to_string()))
 	}
 
@@ -212,11 +207,43 @@ impl MeterIdentity {
 	}
 }
 
+impl MeterIdentity {
+	/// Checks the meter's signature over one interval's reading (the slot
+	/// reading its coordinator checks shares against); returns it low-S.
+	pub fn check_reading(
+		&self,
+		reading: &crate::store::Reading,
+		interval_ms: u64,
+		signature: &[u8],
+	) -> Result<gridveil_p256::Signature, AttestationRefused> {
+		let signature = gridveil_p256::low_s(signature).map_err(AttestationRefused::Malformed)?;
+		let message = reading_message(self.id, reading, interval_ms);
+		match gridveil_p256::verify(&self.public_key, &message, &signature) {
+			Ok(true) => Ok(signature),
+			Ok(false) => Err(AttestationRefused::BadSignature),
+			Err(error) => Err(AttestationRefused::Malformed(error)),
+		}
+	}
+}
+
+/// The message a meter signs for one interval's reading.
+pub fn reading_message(
+	meter_id: MeterId,
+	reading: &crate::store::Reading,
+	interval_ms: u64,
+) -> [u8; gridveil_p256::SLOT_READING_BYTES] {
+	gridveil_p256::slot_reading_message(
+		meter_id,
+		reading.start_ms + interval_ms,
+		reading.import_wh,
+		reading.export_wh,
+	)
+}
+
 /// Reads a meter signing key: 64 hex digits (a P-256 scalar, big-endian).
 pub fn load_signing_key(path: &Path) -> Result<MeterSigningKey, PairingError> {
 	let malformed = || PairingError::Malformed(path.display().to_string());
-	let text = std::fs::read_to_string(path)
-		.map_err(|source| PairingError::Read { path: path.display().to_string(), source })?;
+	let text = secret_file::read(path)?;
 	let bytes = hex::decode(text.trim()).map_err(|_| malformed())?;
 	MeterSigningKey::from_slice(&bytes).map_err(|_| malformed())
 }
@@ -300,6 +327,11 @@ impl SigningMeter {
 		std::fs::rename(&temporary, &self.state_path)
 	}
 
+	/// The meter's signature over one interval's reading.
+	pub fn sign_reading(&self, reading: &crate::store::Reading) -> Signature {
+		gridveil_p256::sign(&self.key, &reading_message(self.id, reading, self.interval_ms))
+	}
+
 	/// The signed attestation of the last closed hour (republished at start,
 	/// so a box that missed it gets it).
 	pub fn last(&self) -> Attestation {
@@ -351,7 +383,7 @@ mod tests {
 		let secret = PairingSecret::generate();
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("pairing.key");
-		std::fs::write(&path, format!("{}\n", secret.to_hex())).unwrap();
+		secret_file::create(&path, &secret.to_hex()).unwrap();
 		assert_eq!(PairingSecret::load(&path).unwrap(), secret);
 		assert_eq!(format!("{secret:?}"), "PairingSecret(…)");
 	}

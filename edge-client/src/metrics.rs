@@ -21,6 +21,9 @@ pub struct Metrics {
 	attestations_stored: Counter,
 	attestations_rejected: Family<Kind, Counter>,
 	hours_unattested: Family<Kind, Counter>,
+	readings_relayed: Counter,
+	readings_relay_refused: Counter,
+	shares_lost_unregistered: Counter,
 	chain: ChainMetrics,
 }
 
@@ -76,8 +79,29 @@ impl Metrics {
 			 cover them (alarm: readings_mismatch), by reason",
 			hours_unattested.clone(),
 		);
+		let readings_relayed = Counter::default();
+		let readings_relay_refused = Counter::default();
+		registry.register(
+			"readings_relayed",
+			"Meter-signed readings the coordinator took",
+			readings_relayed.clone(),
+		);
+		registry.register(
+			"readings_relay_refused",
+			"Meter-signed readings the coordinator refused",
+			readings_relay_refused.clone(),
+		);
+		let shares_lost_unregistered = Counter::default();
+		registry.register(
+			"shares_lost_unregistered",
+			"Shares never reported because their day passed without its pseudonyms registered",
+			shares_lost_unregistered.clone(),
+		);
 		let chain = ChainMetrics::register(&mut registry);
 		Self {
+			shares_lost_unregistered,
+			readings_relayed,
+			readings_relay_refused,
 			registry,
 			readings_stored,
 			readings_duplicate,
@@ -129,6 +153,18 @@ impl Metrics {
 	/// A program hour was left unproven.
 	pub fn hour_unattested(&self, reason: &str) {
 		self.hours_unattested.get_or_create(&Kind::new(reason)).inc();
+	}
+	/// The coordinator took a relayed reading.
+	pub fn reading_relayed(&self) {
+		self.readings_relayed.inc();
+	}
+	/// The coordinator refused a relayed reading.
+	pub fn reading_relay_refused(&self) {
+		self.readings_relay_refused.inc();
+	}
+	/// A day passed unregistered: `shares` shares can never be reported.
+	pub fn shares_lost_unregistered(&self, shares: u64) {
+		self.shares_lost_unregistered.inc_by(shares);
 	}
 	/// The outbox's and the node connection's metrics.
 	pub fn chain(&self) -> &ChainMetrics {

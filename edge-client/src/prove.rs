@@ -51,11 +51,12 @@ pub struct ProgramSecret {
 }
 
 impl ProgramSecret {
-	/// Reads a request file.
+	/// Reads a request file: a secret (the request and its salt open the
+	/// program's commitment), refused when group or others may read it.
 	pub fn load(path: &Path) -> Result<Self, ProveError> {
-		let text = std::fs::read(path)
+		let text = gridveil_offchain::secret_file::read(path)
 			.map_err(|error| ProveError::File(format!("{}: {error}", path.display())))?;
-		serde_json::from_slice(&text)
+		serde_json::from_str(&text)
 			.map_err(|_| ProveError::File(format!("{} is not a program request", path.display())))
 	}
 }

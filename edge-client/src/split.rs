@@ -1,18 +1,23 @@
 //! Splitting a slot's net energy into n random shares (the paper's F) that
 //! sum exactly to it, one per pseudonym, each sent at its own random moment.
-//! Pseudonyms derive from one secret by hard derivation, so none of them can
-//! be linked to another or to the secret from the chain. The [`Splitter`]
+//! Each share goes out under the day's pseudonym of its ledger
+//! ([`gridveil_offchain::pseudonyms`]): a fresh set every trading day that
+//! nobody without the box's public ledger keys can link. The [`Splitter`]
 //! is the stage the scheduler runs; the functions below it are the math.
-use std::{collections::HashMap, str::FromStr, sync::Arc};
+use std::{
+	collections::{HashMap, HashSet},
+	sync::Arc,
+};
 
 use anyhow::{Context as _, Result};
 use gridveil_offchain::{
-	chain::{BestBlock, CallEncoder, Chain, DayPhase, SLOTS_PER_DAY},
+	chain::{AtBlock, BestBlock, CallEncoder, Chain, ChainError, DayPhase, SLOTS_PER_DAY},
 	now_ms,
 	outbox::{self, Entry},
+	pseudonyms,
 };
 use rand::{rngs::OsRng, seq::SliceRandom, CryptoRng, Rng, RngCore};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt::utils::AccountId32;
 
 use crate::{
 	config::TradingConfig,
@@ -30,12 +35,9 @@ pub const SPLIT_CURSOR: &str = "split/next";
 /// uses it: it reads the bound from the chain's metadata.
 pub const OFFLINE_MAX_SHARE_WH: i64 = 1_000_000;
 
-/// Why a pseudonym cannot be derived.
+/// Why a reading cannot be split.
 #[derive(Debug, thiserror::Error)]
 pub enum SplitError {
-	/// The secret is not a valid secret URI.
-	#[error("the pseudonym secret is not a valid secret URI")]
-	Secret,
 	/// No split fits the bound (the net itself exceeds n × bound).
 	#[error("a net of this size cannot be split under the share bound")]
 	TooLarge,
@@ -46,7 +48,8 @@ pub enum SplitError {
 pub struct Splitter {
 	store: Arc<Store>,
 	metrics: Arc<Metrics>,
-	pseudonyms: usize,
+	/// The public ledger keys: each day's pseudonyms derive from them.
+	ledger_keys: Vec<[u8; 32]>,
 	interval_ms: u64,
 	trading: TradingConfig,
 	/// Each day's phase as last read (a day past bidding does not go back).
@@ -55,27 +58,64 @@ pub struct Splitter {
 	slot_length_ms: Option<u64>,
 	/// `EnergyMarket::MaxShareWh` as last read from the metadata.
 	max_share_wh: Option<i64>,
+	/// Days whose pseudonyms the chain holds (registration is never undone
+	/// within a day).
+	registered: HashSet<u64>,
+	/// Days already reported as waiting for their registration.
+	waiting: HashSet<u64>,
+}
+
+/// Whether a day's pseudonyms can still be registered, or it is lost.
+enum Registration {
+	/// Every ledger's pseudonym of the day is on chain.
+	Done,
+	/// Not yet, and the chain still takes it (the day has not passed).
+	Pending,
+	/// Not, and never: the chain refuses registrations for a past day.
+	Lost,
 }
 
 impl Splitter {
-	/// A splitter for `pseudonyms` pseudonyms and readings every `interval_ms`.
+	/// A splitter for the pseudonyms of `ledger_keys` (public ledger keys,
+	/// in ledger order) and readings every `interval_ms`.
 	pub fn new(
 		store: Arc<Store>,
 		metrics: Arc<Metrics>,
-		pseudonyms: usize,
+		ledger_keys: Vec<[u8; 32]>,
 		interval_ms: u64,
 		trading: TradingConfig,
 	) -> Self {
 		Self {
 			store,
 			metrics,
-			pseudonyms,
+			ledger_keys,
 			interval_ms,
 			trading,
 			days: HashMap::new(),
 			slot_length_ms: None,
 			max_share_wh: None,
+			registered: HashSet::new(),
+			waiting: HashSet::new(),
 		}
+	}
+
+	/// Whether `day`'s pseudonyms are registered at `block` (whose time is `now_ms`).
+	async fn registration(
+		&self,
+		block: &AtBlock,
+		day: u64,
+		now_ms: u64,
+	) -> Result<Registration, ChainError> {
+		for key in &self.ledger_keys {
+			let Ok(pseudonym) = pseudonyms::day_pseudonym(key, day as u32) else {
+				return Ok(Registration::Lost);
+			};
+			if Chain::pseudonym(block, &AccountId32(pseudonym)).await?.is_none() {
+				let today = now_ms / self.interval_ms.saturating_mul(SLOTS_PER_DAY).max(1);
+				return Ok(if today > day { Registration::Lost } else { Registration::Pending });
+			}
+		}
+		Ok(Registration::Done)
 	}
 
 	/// Splits every stored reading after the cursor whose slot's day is
@@ -153,7 +193,50 @@ impl Splitter {
 					continue;
 				},
 			}
-			let count = self.pseudonyms;
+			if !self.registered.contains(&day) {
+				let (Some(best), Some(now)) = (best, best_time) else { return Ok(queued) };
+				match self.registration(&best.block, day, now).await {
+					Ok(Registration::Done) => {
+						if self.waiting.remove(&day) {
+							tracing::info!(day, "the day's pseudonyms are registered; reporting");
+						}
+						self.registered.insert(day);
+					},
+					Ok(Registration::Pending) => {
+						// The shares wait in the store: a registration later
+						// in the day reopens the day's earlier slots.
+						if self.waiting.insert(day) {
+							tracing::warn!(
+								day,
+								"the coordinator has not registered today's pseudonyms; the \
+								 shares wait until it does"
+							);
+						}
+						return Ok(queued);
+					},
+					Ok(Registration::Lost) => {
+						let day_end = (day + 1) * SLOTS_PER_DAY * interval_ms;
+						let lost = store.readings(reading.start_ms..day_end)?.len();
+						let shares = lost * self.ledger_keys.len();
+						tracing::error!(
+							day,
+							slots = lost,
+							"ALARM: the day passed without its pseudonyms registered; its \
+							 shares cannot be reported. Ask the group's coordinator."
+						);
+						self.metrics.shares_lost_unregistered(shares as u64);
+						self.waiting.remove(&day);
+						store.write(|writer| writer.put_state(SPLIT_CURSOR, &day_end))?;
+						// The readings of the lost day are skipped; the next pass goes on.
+						return Ok(queued);
+					},
+					Err(error) => {
+						tracing::warn!(%error, day, "the day's registration is unavailable");
+						return Ok(queued);
+					},
+				}
+			}
+			let count = self.ledger_keys.len();
 			let trading = &self.trading;
 			let shares = if trading.random_shares {
 				split(reading.net_wh(), count, trading.share_spread_wh, max_share_wh, &mut OsRng)
@@ -174,6 +257,7 @@ impl Splitter {
 			};
 			let from = now_ms().max(reading.start_ms + interval_ms);
 			let Ok(slot_number) = u32::try_from(slot) else { continue };
+			let day = slot_number / SLOTS_PER_DAY as u32;
 			let calls = shares
 				.iter()
 				.map(|share| submit::report_share(encoder, slot_number, *share))
@@ -183,7 +267,7 @@ impl Splitter {
 				let mut entries = Vec::with_capacity(count);
 				for (index, call) in calls.into_iter().enumerate() {
 					let not_before = send_time(from, trading.jitter_window_ms, &mut OsRng);
-					let signer = Sender::Pseudonym(index as u32).label();
+					let signer = Sender::Pseudonym { ledger: index as u32, day }.label();
 					let entry =
 						Entry::new(call, signer, not_before).after_chain_time(reading.start_ms);
 					entries.push(outbox::enqueue(writer, &entry)?);
@@ -200,18 +284,6 @@ impl Splitter {
 		}
 		Ok(queued)
 	}
-}
-
-/// The hard derivation path of pseudonym `index`.
-pub fn pseudonym_path(index: u32) -> String {
-	format!("//gridveil//ledger//{index}")
-}
-
-/// Pseudonym `index` of `secret` (a mnemonic or `//Seed`, as in the key file).
-pub fn pseudonym(secret: &str, index: u32) -> Result<Keypair, SplitError> {
-	let uri = SecretUri::from_str(&format!("{}{}", secret.trim(), pseudonym_path(index)))
-		.map_err(|_| SplitError::Secret)?;
-	Keypair::from_uri(&uri).map_err(|_| SplitError::Secret)
 }
 
 /// Random moves between two shares per share: the sampler's chain has
@@ -355,15 +427,5 @@ mod tests {
 		let first = split(420, 3, DEFAULT_SPREAD_WH, 1_000_000, &mut rng).unwrap();
 		let second = split(420, 3, DEFAULT_SPREAD_WH, 1_000_000, &mut rng).unwrap();
 		assert_ne!(first, second);
-	}
-
-	#[test]
-	fn pseudonyms_are_distinct_hard_derivations_of_one_secret() {
-		let keys: Vec<_> = (0..3).map(|index| pseudonym("//Bob", index).unwrap()).collect();
-		let expected =
-			Keypair::from_uri(&SecretUri::from_str("//Bob//gridveil//ledger//1").unwrap()).unwrap();
-		assert_eq!(keys[1].public_key().0, expected.public_key().0);
-		assert_ne!(keys[0].public_key().0, keys[2].public_key().0);
-		assert!(pseudonym("not a secret", 0).is_err());
 	}
 }

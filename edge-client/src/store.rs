@@ -26,6 +26,10 @@ pub const SHARES: Table = Table::new("shares");
 /// MQTT payload).
 pub const ATTESTATIONS: Table = Table::new("attestations");
 
+/// The meter's signatures over single readings (the slot readings its
+/// coordinator checks shares against), low-S, hex, by interval start.
+pub const READING_SIGNATURES: Table = Table::new("reading_signatures");
+
 /// Why a reading was not appended.
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
@@ -138,8 +142,10 @@ impl Deref for Store {
 impl Store {
 	/// Opens (or creates) the store at `path`.
 	pub fn open(path: &Path) -> Result<Self, StoreError> {
-		let tables: Vec<Table> =
-			outbox::TABLES.into_iter().chain([READINGS, SHARES, ATTESTATIONS]).collect();
+		let tables: Vec<Table> = outbox::TABLES
+			.into_iter()
+			.chain([READINGS, SHARES, ATTESTATIONS, READING_SIGNATURES])
+			.collect();
 		Ok(Self { base: Arc::new(BaseStore::open(path, &tables)?) })
 	}
 
@@ -250,6 +256,37 @@ impl Store {
 					.ok_or_else(|| StoreError::Corrupt(format!("attestation {hour_end_ms}")))
 			})
 			.transpose()
+	}
+
+	/// Stores the meter's checked signature over the reading of the interval
+	/// starting at `start_ms` (again: the same one is harmless).
+	pub fn put_reading_signature(
+		&self,
+		start_ms: u64,
+		signature: &gridveil_p256::Signature,
+	) -> Result<(), StoreError> {
+		self.write(|writer| {
+			writer.put_record(READING_SIGNATURES, start_ms, &hex::encode(signature))
+		})
+	}
+
+	/// The meter's signatures over the readings of the intervals starting in
+	/// `range`, by interval start.
+	pub fn reading_signatures(
+		&self,
+		range: Range<u64>,
+	) -> Result<Vec<(u64, gridveil_p256::Signature)>, StoreError> {
+		let records: Vec<(u64, String)> = self.records(READING_SIGNATURES, range)?;
+		records
+			.into_iter()
+			.map(|(start, text)| {
+				hex::decode(&text)
+					.ok()
+					.and_then(|bytes| bytes.try_into().ok())
+					.map(|signature| (start, signature))
+					.ok_or_else(|| StoreError::Corrupt(format!("reading signature {start}")))
+			})
+			.collect()
 	}
 
 	/// The shares of the slots in `range`, in order.

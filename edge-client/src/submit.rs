@@ -6,6 +6,7 @@
 use gridveil_offchain::{
 	chain::{CallEncoder, ChainError},
 	outbox::{Call, Keyring},
+	pseudonyms,
 };
 use subxt::{dynamic, utils::AccountId32};
 use subxt_signer::sr25519::Keypair;
@@ -20,8 +21,14 @@ pub const REPORT_SHARE: &str = "report_share";
 pub enum Sender {
 	/// The device key.
 	Device,
-	/// Pseudonym `i` (`//gridveil//ledger//i`).
-	Pseudonym(u32),
+	/// The pseudonym in ledger `ledger` on trading day `day`
+	/// (`//gridveil//ledger//<ledger>/<day>`).
+	Pseudonym {
+		/// The ledger's index in the group (0 to n − 1).
+		ledger: u32,
+		/// The trading day.
+		day: u32,
+	},
 }
 
 impl Sender {
@@ -29,16 +36,17 @@ impl Sender {
 	pub fn label(self) -> String {
 		match self {
 			Sender::Device => "device".into(),
-			Sender::Pseudonym(index) => format!("pseudonym/{index}"),
+			Sender::Pseudonym { ledger, day } => format!("pseudonym/{ledger}/{day}"),
 		}
 	}
 
 	/// The sender a label names.
 	pub fn from_label(label: &str) -> Option<Self> {
-		match label {
-			"device" => Some(Sender::Device),
-			_ => label.strip_prefix("pseudonym/")?.parse().ok().map(Sender::Pseudonym),
+		if label == "device" {
+			return Some(Sender::Device);
 		}
+		let (ledger, day) = label.strip_prefix("pseudonym/")?.split_once('/')?;
+		Some(Sender::Pseudonym { ledger: ledger.parse().ok()?, day: day.parse().ok()? })
 	}
 }
 
@@ -46,16 +54,19 @@ impl Sender {
 pub struct Keys {
 	/// The device key.
 	pub device: Keypair,
-	/// The pseudonyms, by index.
-	pub pseudonyms: Vec<Keypair>,
+	/// The ledger keys, by ledger index; each day's pseudonym derives from
+	/// its ledger's key.
+	pub ledgers: Vec<Keypair>,
 }
 
 impl Keys {
 	/// The key of `sender`.
-	pub fn of(&self, sender: Sender) -> Option<&Keypair> {
+	pub fn of(&self, sender: Sender) -> Option<Keypair> {
 		match sender {
-			Sender::Device => Some(&self.device),
-			Sender::Pseudonym(index) => self.pseudonyms.get(index as usize),
+			Sender::Device => Some(self.device.clone()),
+			Sender::Pseudonym { ledger, day } => {
+				self.ledgers.get(ledger as usize).map(|key| pseudonyms::day_key(key, day))
+			},
 		}
 	}
 
@@ -66,7 +77,7 @@ impl Keys {
 }
 
 impl Keyring for Keys {
-	fn key(&self, signer: &str) -> Option<&Keypair> {
+	fn key(&self, signer: &str) -> Option<Keypair> {
 		self.of(Sender::from_label(signer)?)
 	}
 }
@@ -145,15 +156,23 @@ mod tests {
 		let key = |uri: String| Keypair::from_uri(&uri.parse().unwrap()).unwrap();
 		let keys = Keys {
 			device: key("//Dave".into()),
-			pseudonyms: (0..3).map(|index| key(format!("//Bob//{index}"))).collect(),
+			ledgers: (0..3).map(|index| pseudonyms::ledger_key("//Bob", index).unwrap()).collect(),
 		};
-		for sender in [Sender::Device, Sender::Pseudonym(0), Sender::Pseudonym(2)] {
+		for sender in [
+			Sender::Device,
+			Sender::Pseudonym { ledger: 0, day: 20_450 },
+			Sender::Pseudonym { ledger: 2, day: 20_451 },
+		] {
 			assert_eq!(Sender::from_label(&sender.label()), Some(sender));
 			let key = keys.key(&sender.label()).unwrap();
 			assert_eq!(Some(key.public_key().to_account_id()), keys.account(sender));
 		}
-		assert!(keys.key(&Sender::Pseudonym(3).label()).is_none());
-		assert!(keys.key("pseudonym/x").is_none());
+		let day_key = keys.key("pseudonym/2/20451").unwrap().public_key().0;
+		assert_eq!(day_key, pseudonyms::pseudonym_key("//Bob", 2, 20_451).unwrap().public_key().0);
+		assert!(keys.key(&Sender::Pseudonym { ledger: 3, day: 1 }.label()).is_none());
+		// The labels of the long-lived pseudonyms before day rotation name no key.
+		assert!(keys.key("pseudonym/1").is_none());
+		assert!(keys.key("pseudonym/x/1").is_none());
 		assert!(keys.key("operator").is_none());
 	}
 }

@@ -9,13 +9,13 @@
 //! so the chain refuses it with a precise error (its program has no meter,
 //! or the signature is not the meter's) and the outbox records that.
 use gridveil_offchain::{
-	chain::{CallEncoder, ChainError},
-	outbox::{Entry, Signed, OUTBOX},
+	chain::{CallEncoder, ChainError, SLOTS_PER_DAY},
+	outbox::{self, Entry, Signed, OUTBOX},
 	store::{Store, StoreError},
 };
 use serde::Deserialize;
 
-use crate::submit::{report_share, submit_deviation, HourAttestation, Sender};
+use crate::submit::{report_share, submit_deviation, HourAttestation, Sender, REPORT_SHARE};
 
 /// Why the outbox could not be rewritten.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +94,11 @@ pub fn entries_to_upgrade(store: &Store) -> Result<usize, UpgradeError> {
 pub fn upgrade_outbox(store: &Store, encoder: &CallEncoder) -> Result<usize, UpgradeError> {
 	let mut rewritten = Vec::new();
 	for (id, earlier) in earlier_entries(store)? {
+		// A share goes out under its slot's day pseudonym of its ledger.
+		let day = match &earlier.call {
+			EarlierCall::ReportShare { slot, .. } => slot / SLOTS_PER_DAY as u32,
+			EarlierCall::SubmitDeviation { .. } => 0,
+		};
 		let call = match earlier.call {
 			EarlierCall::SubmitDeviation { program_id, hour, deviation, fingerprint, proof } => {
 				let fingerprint: [u8; 32] = hex::decode(&fingerprint)
@@ -116,7 +121,7 @@ pub fn upgrade_outbox(store: &Store, encoder: &CallEncoder) -> Result<usize, Upg
 		};
 		let signer = match earlier.sender {
 			EarlierSender::Device => Sender::Device,
-			EarlierSender::Pseudonym(index) => Sender::Pseudonym(index),
+			EarlierSender::Pseudonym(ledger) => Sender::Pseudonym { ledger, day },
 		};
 		let mut entry = Entry::new(call, signer.label(), earlier.not_before_ms)
 			.after_chain_time(earlier.chain_not_before_ms);
@@ -135,6 +140,41 @@ pub fn upgrade_outbox(store: &Store, encoder: &CallEncoder) -> Result<usize, Upg
 		})?;
 	}
 	Ok(count)
+}
+
+/// The slot a `report_share` call is for: its first argument, a `u32`
+/// after the pallet and call indices.
+fn share_slot(call: &outbox::Call) -> Option<u32> {
+	let bytes: [u8; 4] = call.encoded.get(2..6)?.try_into().ok()?;
+	Some(u32::from_le_bytes(bytes))
+}
+
+/// Entries queued before pseudonyms lived one day were signed, or were to be
+/// signed, by the box's long-lived pseudonym `i` (label `pseudonym/<i>`).
+/// Each such share not yet signed is relabelled to its slot's day pseudonym
+/// of ledger `i`, in one transaction; a signed one keeps its bytes (it lands
+/// as it was or expires). Returns how many it relabelled.
+pub fn relabel_day_pseudonyms(store: &Store) -> Result<usize, UpgradeError> {
+	let mut relabelled = Vec::new();
+	for (id, mut entry) in outbox::entries(store)? {
+		let Some(ledger) = entry.signer.strip_prefix("pseudonym/") else { continue };
+		let Ok(ledger) = ledger.parse::<u32>() else { continue };
+		if entry.signed.is_some() || entry.call.kind != REPORT_SHARE {
+			continue;
+		}
+		let Some(slot) = share_slot(&entry.call) else { continue };
+		entry.signer = Sender::Pseudonym { ledger, day: slot / SLOTS_PER_DAY as u32 }.label();
+		relabelled.push((id, entry));
+	}
+	if !relabelled.is_empty() {
+		store.write(|writer| {
+			for (id, entry) in &relabelled {
+				outbox::update(writer, *id, entry)?;
+			}
+			Ok(())
+		})?;
+	}
+	Ok(relabelled.len())
 }
 
 #[cfg(test)]
@@ -186,6 +226,36 @@ mod tests {
 		assert!(matches!(earlier[0].1.sender, EarlierSender::Device));
 		assert!(matches!(earlier[1].1.sender, EarlierSender::Pseudonym(2)));
 		assert_eq!(earlier[0].1.signed.as_ref().map(|signed| signed.nonce), Some(4));
+	}
+
+	#[test]
+	fn unsigned_shares_of_long_lived_pseudonyms_move_to_their_days_pseudonym() {
+		let dir = tempfile::tempdir().unwrap();
+		let store =
+			Store::open(&dir.path().join("edge.redb"), &gridveil_offchain::outbox::TABLES).unwrap();
+		// report_share(slot 200, …): pallet 9, call 15, slot 200 little-endian.
+		let share = |signer: &str| {
+			Entry::new(
+				gridveil_offchain::outbox::Call::new(REPORT_SHARE, vec![9, 15, 200, 0, 0, 0, 1]),
+				signer,
+				1_000,
+			)
+		};
+		let mut signed = share("pseudonym/1");
+		signed.signed = Some(Signed { nonce: 0, extrinsic: "00".into(), hash: "11".into() });
+		store
+			.write(|writer| {
+				outbox::enqueue(writer, &share("pseudonym/2"))?;
+				outbox::enqueue(writer, &signed)?;
+				outbox::enqueue(writer, &share("pseudonym/0/2"))?;
+				outbox::enqueue(writer, &share("device"))
+			})
+			.unwrap();
+		assert_eq!(relabel_day_pseudonyms(&store).unwrap(), 1);
+		let signers: Vec<String> =
+			outbox::entries(&store).unwrap().into_iter().map(|(_, entry)| entry.signer).collect();
+		assert_eq!(signers, ["pseudonym/2/2", "pseudonym/1", "pseudonym/0/2", "device"]);
+		assert_eq!(relabel_day_pseudonyms(&store).unwrap(), 0);
 	}
 
 	#[test]

@@ -34,7 +34,7 @@ const EXPECTED_CONSUMPTION_WH = 500;
 const OFFER = { slot: 0, capacityWh: 2_000, pricePerKwh: UNIT / 5n };
 /// Ledgers the group starts with (one more is added by the coordinator).
 const LEDGERS = 2;
-/// The pseudonyms a prosumer would print with `gridveil-edge pseudonyms`.
+/// Three pseudonyms of one day, as a coordinator derives and registers them.
 const PSEUDONYM_URIS = ['//Pseudonym//0', '//Pseudonym//1', '//Pseudonym//2'];
 /// The liquidator key a validator holds under key type `gvlq`.
 const LIQUIDATOR_URI = '//Liquidator';
@@ -383,14 +383,8 @@ async function main () {
   events = await run('energyMarket.addOperator', charlie, tx.energyMarket.addOperator(group, eve.address), false);
   eventOf('addOperator', events, 'energyMarket.OperatorAdded');
 
-  // 8. energyMarket.registerPseudonyms(ledger, pseudonyms), signed by an operator.
-  events = await run('energyMarket.registerPseudonyms', eve,
-    tx.energyMarket.registerPseudonyms(ledgers[0], pseudonyms), false);
-  const count = eventOf('registerPseudonyms', events, 'energyMarket.PseudonymsRegistered').count;
-  ensure(count === pseudonyms.length, `registered ${count} pseudonyms`);
-
-  // 9. energyMarket.openDay(day, expectedConsumption), Root: the next day
-  // that starts far enough ahead, by the chain's own clock.
+  // The trading day: the next one that starts far enough ahead, by the
+  // chain's own clock.
   const clock = await api.query.energyMarket.clock();
   const slotLengthMs = clock.slotLengthMs.toBigInt();
   const dayLengthMs = slotLengthMs * BigInt(SLOTS_PER_DAY);
@@ -399,6 +393,17 @@ async function main () {
   if (day * dayLengthMs < now + BigInt(OPEN_DAY_MARGIN_MS)) {
     day += 1n;
   }
+
+  // 8. energyMarket.registerPseudonyms(ledger, day, pseudonyms), signed by an
+  // operator: pseudonyms that report on that day only.
+  events = await run('energyMarket.registerPseudonyms', eve,
+    tx.energyMarket.registerPseudonyms(ledgers[0], day, pseudonyms), false);
+  const enrolled = eventOf('registerPseudonyms', events, 'energyMarket.PseudonymsRegistered');
+  ensure(enrolled.count === pseudonyms.length, `registered ${enrolled.count} pseudonyms`);
+  ensure(BigInt(enrolled.firstDay) === day && BigInt(enrolled.lastDay) === day,
+    `registered for days ${enrolled.firstDay} to ${enrolled.lastDay}, not ${day}`);
+
+  // 9. energyMarket.openDay(day, expectedConsumption), Root.
   const expected = Array.from({ length: SLOTS_PER_DAY }, () => EXPECTED_CONSUMPTION_WH);
   events = await run('energyMarket.openDay', alice, sudo(tx.energyMarket.openDay(day, expected)), true);
   ensure(BigInt(eventOf('openDay', events, 'energyMarket.DayOpened').day) === day, `DayOpened is not day ${day}`);

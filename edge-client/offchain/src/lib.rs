@@ -2,8 +2,11 @@
 
 pub mod chain;
 pub mod clock;
+pub mod config_file;
 pub mod metrics;
 pub mod outbox;
+pub mod pseudonyms;
+pub mod secret_file;
 pub mod store;
 
 pub use clock::now_ms;

@@ -5,8 +5,20 @@
 use prometheus_client::{
 	encoding::{text::encode, EncodeLabelSet},
 	metrics::{counter::Counter, family::Family, gauge::Gauge},
-	registry::Registry,
+	registry::{Metric, Registry},
 };
+
+/// A new metric registered in `registry` as `name` with `help`; clones of
+/// the handle it returns update the registered one.
+pub fn registered<M: Metric + Clone + Default>(
+	registry: &mut Registry,
+	name: &str,
+	help: &str,
+) -> M {
+	let metric = M::default();
+	registry.register(name, help, metric.clone());
+	metric
+}
 
 /// A label naming an extrinsic kind or a refusal reason.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -35,33 +47,21 @@ pub struct ChainMetrics {
 impl ChainMetrics {
 	/// Registers them in `registry`.
 	pub fn register(registry: &mut Registry) -> Self {
-		let metrics = Self::default();
-		registry.register(
-			"extrinsics_sent",
-			"Extrinsics handed to a node",
-			metrics.extrinsics_sent.clone(),
-		);
-		registry.register(
-			"extrinsics_retired",
-			"Extrinsics final on chain",
-			metrics.extrinsics_retired.clone(),
-		);
-		registry.register(
-			"extrinsics_expired",
-			"Extrinsics the chain refused for good",
-			metrics.extrinsics_expired.clone(),
-		);
-		registry.register(
-			"node_reconnects",
-			"Connections to the node lost",
-			metrics.reconnects.clone(),
-		);
-		registry.register(
-			"node_connected",
-			"1 while connected to the node",
-			metrics.node_connected.clone(),
-		);
-		metrics
+		Self {
+			extrinsics_sent: registered(registry, "extrinsics_sent", "Extrinsics handed to a node"),
+			extrinsics_retired: registered(
+				registry,
+				"extrinsics_retired",
+				"Extrinsics final on chain",
+			),
+			extrinsics_expired: registered(
+				registry,
+				"extrinsics_expired",
+				"Extrinsics the chain refused for good",
+			),
+			reconnects: registered(registry, "node_reconnects", "Connections to the node lost"),
+			node_connected: registered(registry, "node_connected", "1 while connected to the node"),
+		}
 	}
 
 	/// An extrinsic of `kind` was sent.

@@ -109,8 +109,9 @@ pub struct Retired {
 
 /// The keys a role signs its entries with, by [`Entry::signer`] label.
 pub trait Keyring: Send + Sync {
-	/// The key labelled `signer`, if the role has it.
-	fn key(&self, signer: &str) -> Option<&Keypair>;
+	/// The key labelled `signer`, if the role has it (derived on demand,
+	/// so owned).
+	fn key(&self, signer: &str) -> Option<Keypair>;
 }
 
 /// Outbox sizes.

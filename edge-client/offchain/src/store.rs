@@ -156,6 +156,17 @@ impl Writer<'_> {
 		value.map(|value| decode(key, value.value())).transpose()
 	}
 
+	/// Record `key` of `table` as of this transaction.
+	pub fn record<T: DeserializeOwned>(
+		&mut self,
+		table: Table,
+		key: u64,
+	) -> Result<Option<T>, StoreError> {
+		let opened = self.transaction.open_table(table).map_err(db)?;
+		let value = opened.get(key).map_err(db)?;
+		value.map(|value| decode(&format!("{} {key}", table.name()), value.value())).transpose()
+	}
+
 	/// Puts record `key` of `table`.
 	pub fn put_record<T: Serialize>(
 		&mut self,

@@ -9,6 +9,7 @@ use frame_support::{
 		fungible::{Inspect, Mutate},
 		Get,
 	},
+	weights::Weight,
 	BoundedVec,
 };
 use frame_system::RawOrigin;
@@ -231,7 +232,7 @@ mod benchmarks {
 		let ledger = first_ledger::<T>(group)?;
 		let batch = pseudonyms::<T>(p);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(account("operator", 0, 0)), ledger, batch);
+		_(RawOrigin::Signed(account("operator", 0, 0)), ledger, DAY, batch);
 		assert_eq!(Nodes::<T>::get(ledger).map(|node| node.pseudonyms), Some(p));
 		Ok(())
 	}
@@ -244,7 +245,7 @@ mod benchmarks {
 		let ledger = first_ledger::<T>(group)?;
 		let operator: T::AccountId = account("operator", 0, 0);
 		let batch = pseudonyms::<T>(p);
-		Pallet::<T>::do_register_pseudonyms(operator.clone(), ledger, batch.clone())?;
+		Pallet::<T>::do_register_pseudonyms(operator.clone(), ledger, DAY, batch.clone())?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator), ledger, batch);
 		assert_eq!(Nodes::<T>::get(ledger).map(|node| node.pseudonyms), Some(0));
@@ -302,7 +303,7 @@ mod benchmarks {
 		let group = deep_group::<T>(1, 1)?;
 		let ledger = first_ledger::<T>(group)?;
 		let batch = pseudonyms::<T>(1);
-		Pallet::<T>::do_register_pseudonyms(account("operator", 0, 0), ledger, batch.clone())?;
+		Pallet::<T>::do_register_pseudonyms(account("operator", 0, 0), ledger, DAY, batch.clone())?;
 		offered_day::<T>(100, true)?;
 		let slot = DAY.saturating_mul(SLOTS_PER_DAY).saturating_add(3);
 		at_slot::<T>(slot);
@@ -318,7 +319,7 @@ mod benchmarks {
 		let group = deep_group::<T>(1, 1)?;
 		let ledger = first_ledger::<T>(group)?;
 		let batch = pseudonyms::<T>(p);
-		Pallet::<T>::do_register_pseudonyms(account("operator", 0, 0), ledger, batch.clone())?;
+		Pallet::<T>::do_register_pseudonyms(account("operator", 0, 0), ledger, DAY, batch.clone())?;
 		offered_day::<T>(100, true)?;
 		let slot = DAY.saturating_mul(SLOTS_PER_DAY);
 		at_slot::<T>(slot);
@@ -337,7 +338,7 @@ mod benchmarks {
 		let group = deep_group::<T>(1, 1)?;
 		let ledger = first_ledger::<T>(group)?;
 		let batch = pseudonyms::<T>(1);
-		Pallet::<T>::do_register_pseudonyms(account("operator", 0, 0), ledger, batch.clone())?;
+		Pallet::<T>::do_register_pseudonyms(account("operator", 0, 0), ledger, DAY, batch.clone())?;
 		offered_day::<T>(100, true)?;
 		let slot = DAY.saturating_mul(SLOTS_PER_DAY);
 		at_slot::<T>(slot);
@@ -438,6 +439,82 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Root, key.clone());
 		assert!(!Liquidators::<T>::get().contains(&key));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_rotation_period() -> Result<(), BenchmarkError> {
+		let days = T::MaxRotationDays::get();
+		#[extrinsic_call]
+		_(RawOrigin::Root, days);
+		assert_eq!(RotationDays::<T>::get(), days);
+		Ok(())
+	}
+
+	/// `on_idle`'s fixed part: the cursor, the clock, and as many empty day
+	/// steps as one block takes, of the dearer kind (a liquidated day without
+	/// data: its record is read and removed; a day without expiring
+	/// pseudonyms reads an empty index prefix only).
+	#[benchmark]
+	fn prune_cursor() -> Result<(), BenchmarkError> {
+		let steps = crate::features::DAYS_PER_BLOCK;
+		for day in DAY..DAY.saturating_add(steps) {
+			Days::<T>::insert(
+				day,
+				TradingDay {
+					phase: DayPhase::Liquidated,
+					expected_consumption_wh: [0; SLOTS_PER_DAY as usize],
+					prices_per_kwh: [0u32.into(); SLOTS_PER_DAY as usize],
+				},
+			);
+		}
+		Pruning::<T>::put(PruneCursor { expiry_day: None, market_day: Some(DAY) });
+		let today =
+			DAY.saturating_add(steps).saturating_add(T::RetentionDays::get()).saturating_add(1);
+		at_slot::<T>(today.saturating_mul(SLOTS_PER_DAY));
+		#[block]
+		{
+			Pallet::<T>::prune(Weight::MAX);
+		}
+		assert_eq!(Pruning::<T>::get().market_day, Some(DAY.saturating_add(steps)));
+		Ok(())
+	}
+
+	/// Removing `n` pseudonyms whose last day has closed.
+	#[benchmark]
+	fn expire_pseudonyms(
+		n: Linear<0, { T::MaxPseudonymBatch::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let group = deep_group::<T>(1, 1)?;
+		let ledger = first_ledger::<T>(group)?;
+		if n > 0 {
+			let batch = pseudonyms::<T>(n);
+			Pallet::<T>::do_register_pseudonyms(account("operator", 0, 0), ledger, DAY, batch)?;
+		}
+		at_slot::<T>(DAY.saturating_add(2).saturating_mul(SLOTS_PER_DAY));
+		#[block]
+		{
+			Pallet::<T>::expire_pseudonyms(DAY, n);
+		}
+		assert_eq!(Nodes::<T>::get(ledger).map(|node| node.pseudonyms), Some(0));
+		Ok(())
+	}
+
+	/// Removing `n` of an old day's reports (the largest of its items).
+	#[benchmark]
+	fn prune_day(n: Linear<0, { T::MaxPseudonymBatch::get() }>) -> Result<(), BenchmarkError> {
+		for index in 0..n {
+			let pseudonym: T::AccountId = account("pseudonym", index, 0);
+			Reports::<T>::insert(
+				(DAY, pseudonym, 0u32),
+				Report { energy_wh: 1, status: ReportStatus::Verified },
+			);
+		}
+		#[block]
+		{
+			Pallet::<T>::prune_day(DAY, n);
+		}
+		assert_eq!(Reports::<T>::iter_prefix((DAY,)).count(), 0);
 		Ok(())
 	}
 

@@ -81,6 +81,17 @@ pub mod pallet {
 		/// Most pseudonyms registered, deregistered or verified in one call.
 		#[pallet::constant]
 		type MaxPseudonymBatch: Get<u32>;
+		/// The longest rotation period the authority may set, in days: how
+		/// many days one registered pseudonym may report in.
+		#[pallet::constant]
+		type MaxRotationDays: Get<u32>;
+		/// How many days ahead of today pseudonyms may be registered.
+		#[pallet::constant]
+		type RegistrationLeadDays: Get<u32>;
+		/// Days a liquidated day's reports, nets and offers are kept before
+		/// `on_idle` prunes them.
+		#[pallet::constant]
+		type RetentionDays: Get<u32>;
 		/// Most registered main-grid producers.
 		#[pallet::constant]
 		type MaxProducers: Get<u32>;
@@ -153,10 +164,25 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextGroupId<T: Config> = StorageValue<_, GroupId, ValueQuery>;
 
-	/// Registered pseudonyms and the ledger each reports into. Who holds a
-	/// pseudonym is never on chain.
+	/// Registered pseudonyms: the ledger each reports into and the days it
+	/// may report in. Who holds a pseudonym is never on chain.
 	#[pallet::storage]
-	pub type Pseudonyms<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, NodeId>;
+	pub type Pseudonyms<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, PseudonymRecord>;
+
+	/// Registered pseudonyms by their last day, so that `on_idle` finds the
+	/// expired ones without iterating every pseudonym.
+	#[pallet::storage]
+	pub type PseudonymExpiries<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, Day, Blake2_128Concat, T::AccountId, ()>;
+
+	/// Days a pseudonym registered now may report in (its first day and the
+	/// next ones); the market authority sets it, one day by default.
+	#[pallet::storage]
+	pub type RotationDays<T: Config> = StorageValue<_, u32, ValueQuery, ConstU32<1>>;
+
+	/// How far the bounded pruning of expired pseudonyms and old days has got.
+	#[pallet::storage]
+	pub type Pruning<T: Config> = StorageValue<_, PruneCursor, ValueQuery>;
 
 	/// How many of a pseudonym's reports its coordinator has flagged.
 	#[pallet::storage]
@@ -310,8 +336,30 @@ pub mod pallet {
 		PseudonymsRegistered {
 			/// The ledger.
 			ledger: NodeId,
+			/// The first day they may report in.
+			first_day: Day,
+			/// The last day they may report in.
+			last_day: Day,
 			/// How many.
 			count: u32,
+		},
+		/// Pseudonyms whose last day has closed were removed.
+		PseudonymsExpired {
+			/// Their last day.
+			day: Day,
+			/// How many (in this step; one day's may take several blocks).
+			count: u32,
+		},
+		/// The authority set how many days a newly registered pseudonym lives.
+		RotationPeriodSet {
+			/// Days.
+			days: u32,
+		},
+		/// A liquidated day older than the retention window was pruned: its
+		/// reports, nets and offers and its record are gone.
+		DayPruned {
+			/// The day.
+			day: Day,
 		},
 		/// A batch of pseudonyms was removed from a ledger.
 		PseudonymsDeregistered {
@@ -516,6 +564,16 @@ pub mod pallet {
 		PseudonymInUse,
 		/// The sender is not a registered pseudonym.
 		NotPseudonym,
+		/// The pseudonym's first day has not begun: it may not report yet.
+		PseudonymNotYetValid,
+		/// The pseudonym's last day is over: it may no longer report.
+		PseudonymExpired,
+		/// Pseudonyms are registered for today or a coming day, not a past one.
+		RegistrationDayPassed,
+		/// The day is further ahead than the runtime's registration lead.
+		RegistrationDayTooFarAhead,
+		/// A rotation period is between one day and the runtime's longest.
+		InvalidRotationPeriod,
 		/// No main-grid account is set: set one before opening days.
 		NoMainGridAccount,
 		/// The day has already been opened.
@@ -592,10 +650,15 @@ pub mod pallet {
 			Self::liquidation_worker();
 		}
 
+		fn on_idle(_block: BlockNumberFor<T>, remaining_weight: Weight) -> Weight {
+			Self::prune(remaining_weight)
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxTreeDepth::get() >= 1, "a ledger needs at least the root above it");
 			assert!(T::NodesPerLiquidationPage::get() >= 1, "a page settles at least one node");
 			assert!(T::MaxLedgersPerGroup::get() >= 1, "a group has at least one ledger");
+			assert!(T::MaxRotationDays::get() >= 1, "a pseudonym lives at least one day");
 		}
 	}
 
@@ -721,23 +784,26 @@ pub mod pallet {
 			Self::do_remove_operator(who, group, T::Lookup::lookup(operator)?)
 		}
 
-		/// Registers a batch of pseudonyms into a ledger (the paper's `newUser`).
-		/// The batch lists accounts in ascending order, so its order reveals
-		/// nothing; each gets a provider reference and can send feeless reports
-		/// with a zero balance. Operator of the ledger's group only.
+		/// Registers a batch of pseudonyms into a ledger (the paper's `newUser`)
+		/// for the rotation period starting on `day` (today or a coming day):
+		/// they may report on those days only and are pruned after. The batch
+		/// lists accounts in ascending order, so its order reveals nothing;
+		/// each gets a provider reference and can send feeless reports with a
+		/// zero balance. The group's coordinator or one of its operators only.
 		#[pallet::call_index(10)]
 		#[pallet::weight(<T as Config>::WeightInfo::register_pseudonyms(pseudonyms.len() as u32))]
 		pub fn register_pseudonyms(
 			origin: OriginFor<T>,
 			ledger: NodeId,
+			day: Day,
 			pseudonyms: BoundedVec<T::AccountId, T::MaxPseudonymBatch>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_register_pseudonyms(who, ledger, pseudonyms)
+			Self::do_register_pseudonyms(who, ledger, day, pseudonyms)
 		}
 
-		/// Removes a batch of pseudonyms (ascending order) from a ledger.
-		/// Operator of the ledger's group only.
+		/// Removes a batch of pseudonyms (ascending order) from a ledger before
+		/// they expire. The group's coordinator or one of its operators only.
 		#[pallet::call_index(11)]
 		#[pallet::weight(<T as Config>::WeightInfo::deregister_pseudonyms(pseudonyms.len() as u32))]
 		pub fn deregister_pseudonyms(
@@ -880,6 +946,15 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::MarketAuthority::ensure_origin(origin)?;
 			Self::do_remove_liquidator(liquidator)
+		}
+
+		/// Sets how many days pseudonyms registered from now on may report in
+		/// (one by default: a fresh, unlinkable set every day). Pseudonyms
+		/// already registered keep their days. Authority only.
+		#[pallet::call_index(23)]
+		pub fn set_rotation_period(origin: OriginFor<T>, days: u32) -> DispatchResult {
+			T::MarketAuthority::ensure_origin(origin)?;
+			Self::do_set_rotation_period(days)
 		}
 	}
 }

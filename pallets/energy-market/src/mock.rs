@@ -63,6 +63,9 @@ impl pallet_energy_market::Config for Test {
 	type MaxLedgersPerGroup = ConstU32<4>;
 	type MaxOperatorsPerGroup = ConstU32<2>;
 	type MaxPseudonymBatch = ConstU32<8>;
+	type MaxRotationDays = ConstU32<MAX_ROTATION_DAYS>;
+	type RegistrationLeadDays = ConstU32<LEAD_DAYS>;
+	type RetentionDays = ConstU32<RETENTION_DAYS>;
 	type MaxProducers = ConstU32<4>;
 	type MaxOffersPerSlot = ConstU32<3>;
 	type MaxOpenDays = ConstU32<2>;
@@ -99,6 +102,12 @@ pub const GRACE_SLOTS: u32 = 2;
 pub const MAX_DEPTH: u32 = 3;
 /// Nodes per liquidation page.
 pub const PAGE_NODES: u32 = 2;
+/// The longest rotation period, days.
+pub const MAX_ROTATION_DAYS: u32 = 7;
+/// Pseudonyms may be registered up to this many days ahead.
+pub const LEAD_DAYS: u32 = 2;
+/// Liquidated days are kept this many days.
+pub const RETENTION_DAYS: u32 = 2;
 /// Largest share, in Wh.
 pub const MAX_SHARE_WH: u64 = 100_000;
 /// Highest price per kWh.

@@ -6,6 +6,7 @@ use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::CheckIfFeeless,
 	traits::{fungible::Inspect, Hooks, UnfilteredDispatchable},
+	weights::Weight,
 	BoundedVec,
 };
 use proptest::prelude::*;
@@ -83,6 +84,7 @@ fn market() {
 		assert_ok!(Market::register_pseudonyms(
 			signed(OPERATOR),
 			*ledger,
+			DAY,
 			batch(&pseudonyms_of(index))
 		));
 	}
@@ -288,7 +290,12 @@ fn a_group_keeps_its_last_ledger_until_the_group_is_removed() {
 		assert_noop!(Market::remove_node(root(), 1), MarketError::LastLedgerOfGroup);
 		assert_noop!(Market::remove_group(root(), 3), MarketError::UnknownGroup);
 		assert_ok!(Market::add_operator(signed(COORDINATOR), 0, OPERATOR));
-		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), 1, batch(&[FIRST_PSEUDONYM])));
+		assert_ok!(Market::register_pseudonyms(
+			signed(OPERATOR),
+			1,
+			DAY,
+			batch(&[FIRST_PSEUDONYM])
+		));
 		assert_noop!(Market::remove_group(root(), 0), MarketError::LedgerHasPseudonyms);
 		assert_ok!(Market::deregister_pseudonyms(signed(OPERATOR), 1, batch(&[FIRST_PSEUDONYM])));
 		assert_ok!(Market::remove_group(root(), 0));
@@ -339,25 +346,26 @@ fn operators_register_sorted_batches_of_pseudonyms_that_can_exist_without_funds(
 		assert_ok!(Market::add_operator(signed(COORDINATOR), 0, OPERATOR));
 		let pseudonyms = [FIRST_PSEUDONYM, FIRST_PSEUDONYM + 1, FIRST_PSEUDONYM + 5];
 		assert_noop!(
-			Market::register_pseudonyms(signed(STRANGER), 2, batch(&pseudonyms)),
+			Market::register_pseudonyms(signed(STRANGER), 2, DAY, batch(&pseudonyms)),
 			MarketError::NotOperator
 		);
 		assert_noop!(
-			Market::register_pseudonyms(signed(OPERATOR), 1, batch(&pseudonyms)),
+			Market::register_pseudonyms(signed(OPERATOR), 1, DAY, batch(&pseudonyms)),
 			MarketError::NotALedger
 		);
 		assert_noop!(
-			Market::register_pseudonyms(signed(OPERATOR), 9, batch(&pseudonyms)),
+			Market::register_pseudonyms(signed(OPERATOR), 9, DAY, batch(&pseudonyms)),
 			MarketError::UnknownNode
 		);
 		assert_noop!(
-			Market::register_pseudonyms(signed(OPERATOR), 2, batch(&[])),
+			Market::register_pseudonyms(signed(OPERATOR), 2, DAY, batch(&[])),
 			MarketError::EmptyBatch
 		);
 		assert_noop!(
 			Market::register_pseudonyms(
 				signed(OPERATOR),
 				2,
+				DAY,
 				batch(&[FIRST_PSEUDONYM + 1, FIRST_PSEUDONYM])
 			),
 			MarketError::PseudonymsNotSorted
@@ -366,20 +374,33 @@ fn operators_register_sorted_batches_of_pseudonyms_that_can_exist_without_funds(
 			Market::register_pseudonyms(
 				signed(OPERATOR),
 				2,
+				DAY,
 				batch(&[FIRST_PSEUDONYM, FIRST_PSEUDONYM])
 			),
 			MarketError::PseudonymsNotSorted
 		);
-		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), 2, batch(&pseudonyms)));
-		assert_eq!(last_event(), Event::PseudonymsRegistered { ledger: 2, count: 3 }.into());
+		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), 2, DAY, batch(&pseudonyms)));
+		assert_eq!(
+			last_event(),
+			Event::PseudonymsRegistered { ledger: 2, first_day: DAY, last_day: DAY, count: 3 }
+				.into()
+		);
 		assert_eq!(Nodes::<Test>::get(2).unwrap().pseudonyms, 3);
 		for pseudonym in pseudonyms {
-			assert_eq!(Pseudonyms::<Test>::get(pseudonym), Some(2));
+			assert_eq!(
+				Pseudonyms::<Test>::get(pseudonym),
+				Some(PseudonymRecord {
+					ledger: 2,
+					first_day: DAY,
+					last_day: DAY,
+					registered_slot: 0
+				})
+			);
 			assert_eq!(balance(pseudonym), 0);
 			assert_eq!(System::providers(&pseudonym), 1);
 		}
 		assert_noop!(
-			Market::register_pseudonyms(signed(OPERATOR), 3, batch(&[FIRST_PSEUDONYM + 5])),
+			Market::register_pseudonyms(signed(OPERATOR), 3, DAY, batch(&[FIRST_PSEUDONYM + 5])),
 			MarketError::PseudonymAlreadyRegistered
 		);
 	});
@@ -407,6 +428,244 @@ fn operators_deregister_pseudonyms_of_their_ledger() {
 			assert_eq!(System::providers(&pseudonym), 0);
 		}
 		assert_eq!(Nodes::<Test>::get(LEDGERS[0]).unwrap().pseudonyms, 0);
+	});
+}
+
+// ------------------------------------------------- rotation and retention
+
+/// Opens `days` (at most the mock's two) with the producer covering every
+/// slot, and closes their auctions.
+fn trading_days(days: &[Day]) {
+	at_slot(0);
+	for day in days {
+		assert_ok!(Market::open_day(root(), *day, consumption(500)));
+		for slot in 0..SLOTS_PER_DAY {
+			assert_ok!(Market::add_offer(signed(PRODUCER), *day, slot, 1_000, PRICE));
+		}
+		assert_ok!(Market::close_auction(root(), *day));
+	}
+}
+
+/// The market without pseudonyms: main grid, producer, one group of three
+/// ledgers under an intermediate node, an operator.
+fn empty_market() {
+	assert_ok!(Market::set_main_grid_account(root(), MAIN_GRID));
+	assert_ok!(Market::register_producer(root(), PRODUCER));
+	assert_ok!(Market::add_intermediate(root(), ROOT));
+	assert_ok!(Market::add_group(root(), INTERMEDIATE, COORDINATOR, 3));
+	assert_ok!(Market::add_operator(signed(COORDINATOR), 0, OPERATOR));
+}
+
+#[test]
+fn pseudonyms_are_registered_for_today_or_a_coming_day_within_the_lead() {
+	new_test_ext().execute_with(|| {
+		empty_market();
+		at_slot(DAY_START + 5);
+		let pseudonym = [FIRST_PSEUDONYM];
+		assert_noop!(
+			Market::register_pseudonyms(signed(OPERATOR), LEDGERS[0], DAY - 1, batch(&pseudonym)),
+			MarketError::RegistrationDayPassed
+		);
+		assert_noop!(
+			Market::register_pseudonyms(
+				signed(OPERATOR),
+				LEDGERS[0],
+				DAY + LEAD_DAYS + 1,
+				batch(&pseudonym)
+			),
+			MarketError::RegistrationDayTooFarAhead
+		);
+		// Today is allowed (a late registration); so is the furthest lead day.
+		assert_ok!(Market::register_pseudonyms(
+			signed(OPERATOR),
+			LEDGERS[0],
+			DAY,
+			batch(&pseudonym)
+		));
+		// The coordinator registers too, without being an operator.
+		assert_ok!(Market::register_pseudonyms(
+			signed(COORDINATOR),
+			LEDGERS[1],
+			DAY + LEAD_DAYS,
+			batch(&[FIRST_PSEUDONYM + 1])
+		));
+		assert_eq!(
+			Pseudonyms::<Test>::get(FIRST_PSEUDONYM + 1),
+			Some(PseudonymRecord {
+				ledger: LEDGERS[1],
+				first_day: DAY + LEAD_DAYS,
+				last_day: DAY + LEAD_DAYS,
+				registered_slot: DAY_START + 5,
+			})
+		);
+	});
+}
+
+#[test]
+fn a_pseudonym_reports_on_its_own_days_only_and_never_feelessly_outside_them() {
+	new_test_ext().execute_with(|| {
+		empty_market();
+		let [today, tomorrow] = [FIRST_PSEUDONYM, FIRST_PSEUDONYM + 1];
+		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), LEDGERS[0], DAY, batch(&[today])));
+		assert_ok!(Market::register_pseudonyms(
+			signed(OPERATOR),
+			LEDGERS[0],
+			DAY + 1,
+			batch(&[tomorrow])
+		));
+		trading_days(&[DAY, DAY + 1]);
+		let report =
+			|slot, energy_wh| RuntimeCall::EnergyMarket(Call::report_share { slot, energy_wh });
+		at_slot(DAY_START);
+		assert!(!report(DAY_START, 10).is_feeless(&signed(tomorrow)));
+		assert_noop!(
+			Market::report_share(signed(tomorrow), DAY_START, 10),
+			MarketError::PseudonymNotYetValid
+		);
+		assert_ok!(Market::report_share(signed(today), DAY_START, 10));
+		let next_day = DAY_START + SLOTS_PER_DAY;
+		at_slot(next_day);
+		assert!(!report(next_day, 10).is_feeless(&signed(today)));
+		assert_noop!(
+			Market::report_share(signed(today), next_day, 10),
+			MarketError::PseudonymExpired
+		);
+		assert!(report(next_day, 10).is_feeless(&signed(tomorrow)));
+		assert_ok!(Market::report_share(signed(tomorrow), next_day, 10));
+	});
+}
+
+#[test]
+fn a_late_registration_reopens_the_days_earlier_slots_for_one_grace_window() {
+	new_test_ext().execute_with(|| {
+		empty_market();
+		let [early, late] = [FIRST_PSEUDONYM, FIRST_PSEUDONYM + 1];
+		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), LEDGERS[0], DAY, batch(&[early])));
+		trading_days(&[DAY]);
+		// The coordinator was down until slot 50 of the day.
+		at_slot(DAY_START + 50);
+		assert_ok!(Market::register_pseudonyms(signed(OPERATOR), LEDGERS[1], DAY, batch(&[late])));
+		at_slot(DAY_START + 50 + GRACE_SLOTS);
+		assert_ok!(Market::report_share(signed(late), DAY_START + 3, 10));
+		assert_noop!(
+			Market::report_share(signed(early), DAY_START + 3, 10),
+			MarketError::SlotClosed
+		);
+		at_slot(DAY_START + 51 + GRACE_SLOTS);
+		assert_noop!(
+			Market::report_share(signed(late), DAY_START + 4, 10),
+			MarketError::SlotClosed
+		);
+	});
+}
+
+#[test]
+fn the_authority_sets_the_rotation_period_for_later_registrations() {
+	new_test_ext().execute_with(|| {
+		empty_market();
+		assert_eq!(RotationDays::<Test>::get(), 1);
+		assert_noop!(Market::set_rotation_period(signed(COORDINATOR), 3), DispatchError::BadOrigin);
+		assert_noop!(Market::set_rotation_period(root(), 0), MarketError::InvalidRotationPeriod);
+		assert_noop!(
+			Market::set_rotation_period(root(), MAX_ROTATION_DAYS + 1),
+			MarketError::InvalidRotationPeriod
+		);
+		assert_ok!(Market::set_rotation_period(root(), 3));
+		assert_eq!(last_event(), Event::RotationPeriodSet { days: 3 }.into());
+		assert_ok!(Market::register_pseudonyms(
+			signed(OPERATOR),
+			LEDGERS[0],
+			DAY,
+			batch(&[FIRST_PSEUDONYM])
+		));
+		assert_eq!(
+			Pseudonyms::<Test>::get(FIRST_PSEUDONYM).map(|record| record.last_day),
+			Some(DAY + 2)
+		);
+		assert!(PseudonymExpiries::<Test>::contains_key(DAY + 2, FIRST_PSEUDONYM));
+	});
+}
+
+/// Runs `on_idle` with `weight` and returns what it used.
+fn idle(weight: Weight) -> Weight {
+	<Market as Hooks<u64>>::on_idle(System::block_number(), weight)
+}
+
+#[test]
+fn expired_pseudonyms_are_pruned_once_their_day_has_closed_in_bounded_steps() {
+	new_test_ext().execute_with(|| {
+		empty_market();
+		let pseudonyms: Vec<u64> = (0..5).map(|index| FIRST_PSEUDONYM + index).collect();
+		assert_ok!(Market::register_pseudonyms(
+			signed(OPERATOR),
+			LEDGERS[0],
+			DAY,
+			batch(&pseudonyms)
+		));
+		trading_days(&[DAY]);
+		at_slot(DAY_START);
+		assert_ok!(Market::report_share(signed(pseudonyms[0]), DAY_START, 10));
+		// The day's grace window is still open: nothing expires.
+		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS - 1);
+		idle(Weight::MAX);
+		assert_eq!(Nodes::<Test>::get(LEDGERS[0]).unwrap().pseudonyms, 5);
+		// Closed: a budget for two pseudonyms takes two, the next block the rest.
+		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
+		let weights = <Test as Config>::WeightInfo::prune_cursor();
+		let two = weights.saturating_add(<() as WeightInfo>::expire_pseudonyms(2));
+		let used = idle(two);
+		assert!(used.all_lte(two), "{used:?} > {two:?}");
+		assert_eq!(Nodes::<Test>::get(LEDGERS[0]).unwrap().pseudonyms, 3);
+		assert_eq!(last_event(), Event::PseudonymsExpired { day: DAY, count: 2 }.into());
+		idle(Weight::MAX);
+		assert_eq!(Nodes::<Test>::get(LEDGERS[0]).unwrap().pseudonyms, 0);
+		for pseudonym in &pseudonyms {
+			assert_eq!(Pseudonyms::<Test>::get(pseudonym), None);
+			assert_eq!(System::providers(pseudonym), 0);
+		}
+		assert_eq!(PseudonymExpiries::<Test>::iter_prefix(DAY).count(), 0);
+		assert_eq!(Pruning::<Test>::get().expiry_day, Some(DAY + 1));
+		// Their reports stay until the day itself is pruned.
+		assert!(Reports::<Test>::contains_key((DAY, pseudonyms[0], 0)));
+		// Nothing left to do costs only the cursor.
+		assert_eq!(idle(Weight::MAX), <Test as Config>::WeightInfo::prune_cursor());
+	});
+}
+
+#[test]
+fn liquidated_days_older_than_the_retention_window_are_pruned() {
+	new_test_ext().execute_with(|| {
+		two_reports();
+		liquidator();
+		// Not liquidated yet: kept whatever its age.
+		at_slot((DAY + RETENTION_DAYS + 1) * SLOTS_PER_DAY);
+		idle(Weight::MAX);
+		assert!(Days::<Test>::contains_key(DAY));
+		liquidate_day();
+		// Liquidated but within the window: kept.
+		at_slot((DAY + RETENTION_DAYS) * SLOTS_PER_DAY);
+		idle(Weight::MAX);
+		assert!(Days::<Test>::contains_key(DAY));
+		assert!(Reports::<Test>::iter_prefix((DAY,)).count() > 0);
+		// Older than the window: a small budget takes a few items a block.
+		at_slot((DAY + RETENTION_DAYS + 1) * SLOTS_PER_DAY);
+		let few = <Test as Config>::WeightInfo::prune_cursor()
+			.saturating_add(<() as WeightInfo>::prune_day(3));
+		idle(few);
+		assert!(Days::<Test>::contains_key(DAY), "offers and nets remain after three items");
+		let mut blocks = 1;
+		while Days::<Test>::contains_key(DAY) {
+			idle(few);
+			blocks += 1;
+			assert!(blocks < 200, "pruning does not finish");
+		}
+		assert!(blocks > 1);
+		assert_eq!(Reports::<Test>::iter_prefix((DAY,)).count(), 0);
+		assert_eq!(Nets::<Test>::iter_prefix(DAY).count(), 0);
+		assert_eq!(Offers::<Test>::iter_prefix(DAY).count(), 0);
+		assert!(market_events().contains(&Event::DayPruned { day: DAY }));
+		assert_eq!(Pruning::<Test>::get().market_day, Some(DAY + 1));
+		// Debts and credits are not per day: they stay.
 	});
 }
 

@@ -112,6 +112,63 @@ pub type GroupOf<T> = Group<
 	<T as Config>::MaxOperatorsPerGroup,
 >;
 
+/// A registered pseudonym: the ledger it reports into and the trading days
+/// it may report in (one day by default: a fresh set every day).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct PseudonymRecord {
+	/// The ledger it reports into.
+	pub ledger: NodeId,
+	/// The first day it may report in.
+	pub first_day: Day,
+	/// The last day it may report in.
+	pub last_day: Day,
+	/// The slot it was registered in. A pseudonym registered late (its
+	/// coordinator was down) may still report its day's earlier slots
+	/// within the grace window counted from here.
+	pub registered_slot: Slot,
+}
+
+impl PseudonymRecord {
+	/// Whether `day` is one of the pseudonym's days.
+	pub fn valid_on(&self, day: Day) -> bool {
+		self.first_day <= day && day <= self.last_day
+	}
+}
+
+/// Where the bounded pruning of `on_idle` has got to.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct PruneCursor {
+	/// The oldest day whose expiring pseudonyms may not all be gone yet;
+	/// `None` until the first registration.
+	pub expiry_day: Option<Day>,
+	/// The oldest day whose reports, nets and offers may still be stored;
+	/// `None` until the first day is opened.
+	pub market_day: Option<Day>,
+}
+
 /// A producer's offer for one slot.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,

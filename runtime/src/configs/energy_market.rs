@@ -18,8 +18,17 @@ parameter_types! {
 	pub const MaxLedgersPerGroup: u32 = 16;
 	/// Operators in one group.
 	pub const MaxOperatorsPerGroup: u32 = 8;
-	/// Pseudonyms registered or verified in one call.
-	pub const MaxPseudonymBatch: u32 = 64;
+	/// Pseudonyms registered or verified in one call: a ledger's day of
+	/// pseudonyms (one per member) in one sorted batch, for groups of up to
+	/// 256 members.
+	pub const MaxPseudonymBatch: u32 = 256;
+	/// A pseudonym lives at most a month (the authority's setting; one day
+	/// by default, see docs/privacy.md).
+	pub const MaxRotationDays: u32 = 31;
+	/// Pseudonyms are registered today for today, tomorrow or the day after.
+	pub const RegistrationLeadDays: u32 = 2;
+	/// A liquidated day's reports, nets and offers stay a week, then go.
+	pub const RetentionDays: u32 = 7;
 	/// Registered main-grid producers.
 	pub const MaxProducers: u32 = 64;
 	/// Offers in one slot.
@@ -52,6 +61,9 @@ impl pallet_energy_market::Config for Runtime {
 	type MaxLedgersPerGroup = MaxLedgersPerGroup;
 	type MaxOperatorsPerGroup = MaxOperatorsPerGroup;
 	type MaxPseudonymBatch = MaxPseudonymBatch;
+	type MaxRotationDays = MaxRotationDays;
+	type RegistrationLeadDays = RegistrationLeadDays;
+	type RetentionDays = RetentionDays;
 	type MaxProducers = MaxProducers;
 	type MaxOffersPerSlot = MaxOffersPerSlot;
 	type MaxOpenDays = MaxOpenDays;

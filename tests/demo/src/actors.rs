@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use anyhow::Result;
-use gridveil_edge::split;
 pub use gridveil_harness::accounts::{account, keypair};
+use gridveil_offchain::pseudonyms;
 use subxt_signer::sr25519::{self, Keypair};
 
 /// The dataset's prosumers (34 households, 10 businesses, 3 farms, 4
@@ -35,6 +35,11 @@ pub const GROUPS: usize = 2;
 /// options say otherwise.
 pub const LEDGERS_PER_GROUP: u32 = 3;
 
+/// The secret URI of group `group`'s coordinator key.
+pub fn coordinator_secret(group: usize) -> String {
+	format!("//GridVeil//coordinator//{group}")
+}
+
 /// The secret URI of the liquidator key the validators' offchain workers hold.
 pub const LIQUIDATOR_SURI: &str = "//GridVeil//liquidator";
 
@@ -54,13 +59,19 @@ pub struct Prosumer {
 	pub device_secret: String,
 	/// The group it trades in.
 	pub group: usize,
-	/// One pseudonym per ledger of its group.
-	pub pseudonyms: Vec<Keypair>,
+	/// One ledger key per ledger of its group: each day's pseudonym in that
+	/// ledger is its soft child by the day.
+	pub ledger_keys: Vec<Keypair>,
 	/// Whether it takes part in a demand-response program.
 	pub in_program: bool,
 }
 
 impl Prosumer {
+	/// Its pseudonyms on trading day `day`, one per ledger of its group.
+	pub fn pseudonyms(&self, day: u32) -> Vec<Keypair> {
+		self.ledger_keys.iter().map(|key| pseudonyms::day_key(key, day)).collect()
+	}
+
 	/// The dataset column it replays.
 	pub fn column(&self) -> String {
 		self.column.clone()
@@ -110,8 +121,8 @@ impl Actors {
 					device: keypair(&device_secret)?,
 					device_secret,
 					group: index / per_group.max(1),
-					pseudonyms: (0..ledgers_per_group)
-						.map(|ledger| split::pseudonym(&secret, ledger))
+					ledger_keys: (0..ledgers_per_group)
+						.map(|ledger| pseudonyms::ledger_key(&secret, ledger))
 						.collect::<Result<_, _>>()?,
 					secret,
 					in_program: index < programs,
@@ -124,7 +135,7 @@ impl Actors {
 			main_grid: sr25519::dev::ferdie(),
 			producers: [sr25519::dev::charlie(), sr25519::dev::dave()],
 			coordinators: (0..GROUPS)
-				.map(|group| keypair(&format!("//GridVeil//coordinator//{group}")))
+				.map(|group| keypair(&coordinator_secret(group)))
 				.collect::<Result<_>>()?,
 			prosumers,
 			ledgers_per_group,

@@ -50,6 +50,7 @@ impl EdgeBox {
 pub fn config(
 	prosumer: &Prosumer,
 	node_url: &str,
+	coordinator_url: &str,
 	clock: &Clock,
 	deployment: &Deployment,
 	defences: Defences,
@@ -71,8 +72,9 @@ pub fn config(
 		.collect();
 	config.trading = Some(TradingSection {
 		random_shares: defences.random_shares,
+		coordinator_url: Some(coordinator_url.into()),
 		..TradingSection::on(
-			prosumer.pseudonyms.len(),
+			prosumer.ledger_keys.len(),
 			if defences.jittered_timing { JITTER_WINDOW_MS } else { 0 },
 		)
 	});
@@ -85,6 +87,7 @@ pub fn config(
 pub fn start(
 	prosumer: &Prosumer,
 	node_url: &str,
+	coordinator_url: &str,
 	clock: &Clock,
 	deployment: &Deployment,
 	defences: Defences,
@@ -94,9 +97,18 @@ pub fn start(
 	let dir = meters::box_dir(root, prosumer);
 	std::fs::create_dir_all(&dir)?;
 	let dashboard_port = FIRST_DASHBOARD_PORT + prosumer.index as u16;
-	let config_path =
-		config(prosumer, node_url, clock, deployment, defences, dataset, &dir, dashboard_port)
-			.write(&prosumer.device_secret, &prosumer.secret)?;
+	let config_path = config(
+		prosumer,
+		node_url,
+		coordinator_url,
+		clock,
+		deployment,
+		defences,
+		dataset,
+		&dir,
+		dashboard_port,
+	)
+	.write(&prosumer.device_secret, &prosumer.secret)?;
 	let process = Process::spawn(
 		&format!("gridveil-edge ({})", prosumer.column()),
 		&edge_binary()?,

@@ -25,6 +25,8 @@ use anyhow::{bail, Context, Result};
 use gridveil_edge::ingest::Dataset;
 use gridveil_harness::{
 	chain::{self, Client, Rpc},
+	coordinator::{self, CoordinatorConfig, Enrolled},
+	edge::Process,
 	energy_market::SLOTS_PER_DAY,
 	network::{self, Clock, LocalNetwork, VALIDATORS},
 	workspace,
@@ -100,6 +102,10 @@ pub struct Options {
 	pub slot_length_ms: u64,
 	/// Validators, 1–4 (Alice, Bob, Charlie, Dave).
 	pub validators: usize,
+	/// Consecutive trading days (each set up before the first starts; the
+	/// coordinators register every day's fresh pseudonyms). The summary's
+	/// checks are of the first day.
+	pub days: u32,
 	/// The first validator's RPC port, the others' following it (9944:
 	/// polkadot.js apps' default); `None` for free ports.
 	pub rpc_port: Option<u16>,
@@ -120,6 +126,7 @@ impl Options {
 			slot_length_ms: 6_000,
 			validators: VALIDATORS.len(),
 			rpc_port: Some(9944),
+			days: 1,
 		}
 	}
 }
@@ -153,6 +160,8 @@ pub struct Demo {
 	pub actors: Actors,
 	/// What the setup created.
 	pub deployment: Deployment,
+	/// One `gridveil-coordinator` per group, in group order.
+	pub coordinators: Vec<RunningCoordinator>,
 	/// One box per household.
 	pub boxes: Vec<EdgeBox>,
 	/// Σ over the households of import − export in each slot, Wh.
@@ -208,6 +217,7 @@ impl Demo {
 			&rpc,
 			&actors,
 			&clock,
+			options.days.max(1),
 			&options.dataset,
 			&options.dir,
 			options.defences,
@@ -222,6 +232,33 @@ impl Demo {
 			}
 		}
 
+		say(&format!(
+			"starting {} coordinators; they register the day's pseudonyms",
+			actors.coordinators.len()
+		));
+		let mut coordinators = Vec::new();
+		for (index, group) in deployment.groups.iter().enumerate() {
+			coordinators.push(
+				RunningCoordinator::start(&alice, &options.dir, &actors, index, group.group)
+					.await?,
+			);
+		}
+		let day_pseudonyms: Vec<_> = actors
+			.prosumers
+			.iter()
+			.flat_map(|prosumer| prosumer.pseudonyms(clock.day))
+			.map(|pseudonym| actors::account(&pseudonym))
+			.collect();
+		let until_start = clock.day_start().saturating_sub(gridveil_edge::now_ms());
+		coordinator::wait_for_registered(
+			&client,
+			&rpc,
+			&day_pseudonyms,
+			Duration::from_millis(until_start),
+		)
+		.await
+		.context("the coordinators' registration of the day's pseudonyms, before the day starts")?;
+
 		say(&format!("starting {} edge boxes", actors.prosumers.len()));
 		let urls: Vec<String> = box_nodes
 			.iter()
@@ -232,6 +269,7 @@ impl Demo {
 			boxes.push(boxes::start(
 				prosumer,
 				url,
+				&coordinators[prosumer.group].config.url(),
 				&clock,
 				&deployment,
 				options.defences,
@@ -244,6 +282,7 @@ impl Demo {
 			clock,
 			actors,
 			deployment,
+			coordinators,
 			boxes,
 			net_readings,
 			client,
@@ -277,8 +316,25 @@ impl Demo {
 				.collect();
 			text.push_str(&format!("    {}\n", line.join("  ")));
 		}
+		text.push_str("  coordinators' status pages (one per group):\n");
+		for (group, running) in self.coordinators.iter().enumerate() {
+			text.push_str(&format!("    group {group}: {}/\n", running.config.url()));
+		}
 		text.push_str(&format!("  files and logs: {}\n", self.options.dir.display()));
 		text
+	}
+
+	/// The clock of the last day the demo runs.
+	pub fn last_day(&self) -> Clock {
+		Clock { day: self.clock.day + self.options.days.max(1) - 1, ..self.clock }
+	}
+
+	/// Coordinators still running.
+	pub fn coordinators_up(&mut self) -> usize {
+		self.coordinators
+			.iter_mut()
+			.filter_map(|running| running.process.ensure_running().ok())
+			.count()
 	}
 
 	/// Boxes still running.
@@ -292,28 +348,32 @@ impl Demo {
 	pub async fn step(&mut self) -> Result<(String, bool)> {
 		let report_window =
 			u64::from(self.options.report_grace_slots + 1) * self.clock.slot_length_ms;
+		let last_day = self.last_day();
 		let deadline_ms =
-			self.clock.day_end() + report_window + LIQUIDATION_TIMEOUT.as_millis() as u64;
+			last_day.day_end() + report_window + LIQUIDATION_TIMEOUT.as_millis() as u64;
 		let expected_proofs = self.deployment.programs.len() * gridveil_circuits::poseidon::HOURS;
 		// Nodes come and go in the fault tests: a failed read is retried next time.
 		let unavailable = self.tally.follow(&self.client, &self.rpc, self.clock.day).await.err();
 		let up = self.boxes_up();
-		let mut line = report::live_line(
-			&self.tally,
-			&self.clock,
-			gridveil_edge::now_ms(),
-			up,
-			self.boxes.len(),
-		);
+		let now = gridveil_edge::now_ms();
+		let today = u32::try_from(now / self.clock.day_length_ms()).unwrap_or(u32::MAX);
+		let shown = Clock { day: today.clamp(self.clock.day, last_day.day), ..self.clock };
+		let mut line = report::live_line(&self.tally, &shown, now, up, self.boxes.len());
+		if last_day.day > self.clock.day {
+			line = format!("day {}/{} · {line}", shown.day - self.clock.day + 1, self.options.days);
+		}
+		let coordinators = self.coordinators.len();
+		line.push_str(&format!(" · coordinators {}/{coordinators} up", self.coordinators_up()));
 		if let Some(error) = unavailable {
 			line.push_str(&format!(" · chain unavailable: {error}"));
 		}
-		let done =
-			self.tally.liquidated_block.is_some() && self.tally.proof_count() >= expected_proofs;
+		let done = (self.clock.day..=last_day.day)
+			.all(|day| self.tally.liquidated.contains_key(&day))
+			&& self.tally.proof_count() >= expected_proofs;
 		if !done && gridveil_edge::now_ms() > deadline_ms {
 			bail!(
 				"the day was not liquidated (or proofs are missing) {} s after its end: {line}",
-				(deadline_ms - self.clock.day_end()) / 1_000
+				(deadline_ms - last_day.day_end()) / 1_000
 			);
 		}
 		Ok((line, done))
@@ -346,9 +406,53 @@ impl Demo {
 		.await
 	}
 
-	/// Stops every box (SIGKILL: their stores are crash-safe) and every node.
+	/// Stops every box and coordinator (SIGKILL: their stores are
+	/// crash-safe) and every node.
 	pub async fn stop(self) -> Result<()> {
 		drop(self.boxes);
+		drop(self.coordinators);
 		self.network.destroy().await
+	}
+}
+
+/// A group's coordinator as the demo runs it: its folder and settings, and
+/// the process.
+pub struct RunningCoordinator {
+	/// Its folder and settings.
+	pub config: CoordinatorConfig,
+	/// The daemon.
+	pub process: Process,
+}
+
+impl RunningCoordinator {
+	/// Writes group `index`'s coordinator (its members as their boxes
+	/// enrolled) under `dir` and starts it against `node_url`.
+	pub async fn start(
+		node_url: &str,
+		dir: &std::path::Path,
+		actors: &Actors,
+		index: usize,
+		group: u32,
+	) -> Result<Self> {
+		let config = CoordinatorConfig::new(
+			node_url,
+			&dir.join("coordinators").join(format!("group-{index}")),
+			group,
+			&actors::coordinator_secret(index),
+		)?;
+		let members: Vec<Enrolled> = actors
+			.members(index)
+			.map(|member| Enrolled::new(meters::meter_id(member), &member.ledger_keys))
+			.collect();
+		config.write(&members)?;
+		let process = config.start().await?;
+		Ok(Self { config, process })
+	}
+
+	/// Stops it (SIGKILL) and starts it again on the same store.
+	pub async fn restart(&mut self) -> Result<()> {
+		self.process.kill();
+		self.process = self.config.start().await?;
+		Ok(())
 	}
 }

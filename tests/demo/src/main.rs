@@ -46,6 +46,10 @@ struct Cli {
 	/// seconds' worth, so a report survives a validator's empty Aura slots).
 	#[arg(long)]
 	report_grace_slots: Option<u32>,
+	/// Consecutive trading days (each with fresh pseudonyms the
+	/// coordinators register); the summary checks the first.
+	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=7))]
+	days: u32,
 }
 
 fn say(line: &str) {
@@ -98,6 +102,7 @@ async fn main() -> ExitCode {
 	options.ledgers_per_group = cli.ledgers;
 	options.validators = usize::from(cli.validators);
 	options.slot_length_ms = cli.slot_ms;
+	options.days = cli.days;
 	options.report_grace_slots =
 		cli.report_grace_slots.unwrap_or_else(|| report_grace_slots(cli.slot_ms));
 	let box_nodes = &VALIDATORS[..options.validators];

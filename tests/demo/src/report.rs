@@ -15,7 +15,8 @@ use gridveil_harness::{
 	chain::{self, AtBlock, Client, Rpc},
 	demand_response::DeviationRegistered,
 	energy_market::{
-		account_info, day_prices, node_nets, pot_account, NodeSettled, ROOT, SLOTS_PER_DAY,
+		account_info, day_prices, node_nets, pot_account, DayLiquidated, NodeSettled,
+		PseudonymsRegistered, ReportFlagged, ReportsVerified, ShareReported, ROOT, SLOTS_PER_DAY,
 	},
 	network::Clock,
 };
@@ -27,6 +28,15 @@ pub struct Tally {
 	pub finalized: u64,
 	/// `ShareReported` events.
 	pub shares: u64,
+	/// `ShareReported` events by pseudonym: a day pseudonym's account is
+	/// removed once its day has closed, so its nonce no longer counts them.
+	pub shares_by: BTreeMap<AccountId32, u32>,
+	/// Pseudonyms registered (`PseudonymsRegistered`), by their first day.
+	pub registered: BTreeMap<u32, u64>,
+	/// Reports the coordinators verified (`ReportsVerified`).
+	pub verified: u64,
+	/// Reports the coordinators flagged (`ReportFlagged`): pseudonym and slot.
+	pub flagged: Vec<(AccountId32, u32)>,
 	/// Valid hourly proofs (`DeviationRegistered`), by program.
 	pub proofs: BTreeMap<u64, Vec<DeviationRegistered>>,
 	/// `ProgramForfeited` events.
@@ -37,8 +47,10 @@ pub struct Tally {
 	pub pages: u64,
 	/// The block of the first page, once seen.
 	pub first_page_block: Option<u64>,
-	/// The block of `DayLiquidated`, once seen.
+	/// The block of the demo's (first) day's `DayLiquidated`, once seen.
 	pub liquidated_block: Option<u64>,
+	/// The block of each day's `DayLiquidated`.
+	pub liquidated: BTreeMap<u32, u64>,
 }
 
 impl Tally {
@@ -51,7 +63,25 @@ impl Tally {
 			for event in block.events().fetch().await?.iter() {
 				let event = event?;
 				match (event.pallet_name(), event.event_name()) {
-					("EnergyMarket", "ShareReported") => self.shares += 1,
+					("EnergyMarket", "ShareReported") => {
+						let reported: ShareReported = event.decode_fields_unchecked_as()?;
+						*self.shares_by.entry(reported.pseudonym).or_default() += 1;
+						self.shares += 1;
+					},
+					("EnergyMarket", "PseudonymsRegistered") => {
+						let registered: PseudonymsRegistered =
+							event.decode_fields_unchecked_as()?;
+						*self.registered.entry(registered.first_day).or_default() +=
+							u64::from(registered.count);
+					},
+					("EnergyMarket", "ReportsVerified") => {
+						let verified: ReportsVerified = event.decode_fields_unchecked_as()?;
+						self.verified += u64::from(verified.count);
+					},
+					("EnergyMarket", "ReportFlagged") => {
+						let flagged: ReportFlagged = event.decode_fields_unchecked_as()?;
+						self.flagged.push((flagged.pseudonym, flagged.slot));
+					},
 					("EnergyMarket", "NodeSettled") => {
 						let settled: NodeSettled = event.decode_fields_unchecked_as()?;
 						if settled.day == day {
@@ -62,7 +92,13 @@ impl Tally {
 						self.pages += 1;
 						self.first_page_block.get_or_insert(number);
 					},
-					("EnergyMarket", "DayLiquidated") => self.liquidated_block = Some(number),
+					("EnergyMarket", "DayLiquidated") => {
+						let liquidated: DayLiquidated = event.decode_fields_unchecked_as()?;
+						self.liquidated.insert(liquidated.day, number);
+						if liquidated.day == day {
+							self.liquidated_block = Some(number);
+						}
+					},
 					("DemandResponse", "DeviationRegistered") => {
 						let registered: DeviationRegistered = event.decode_fields_unchecked_as()?;
 						self.proofs.entry(registered.program_id).or_default().push(registered);
@@ -82,7 +118,7 @@ impl Tally {
 	}
 }
 
-/// The live line: where the day is and what the chain has finalized.
+/// The live line: where the day of `clock` is and what the chain has finalized.
 pub fn live_line(tally: &Tally, clock: &Clock, now: u64, boxes_up: usize, boxes: usize) -> String {
 	let elapsed = now.saturating_sub(clock.day_start());
 	let phase = if now < clock.day_start() {
@@ -93,14 +129,17 @@ pub fn live_line(tally: &Tally, clock: &Clock, now: u64, boxes_up: usize, boxes:
 			elapsed / clock.slot_length_ms + 1,
 			elapsed / clock.hour_length_ms() + 1
 		)
-	} else if tally.liquidated_block.is_none() {
+	} else if !tally.liquidated.contains_key(&clock.day) {
 		format!("day over, liquidating ({} pages)", tally.pages)
 	} else {
 		"day liquidated".into()
 	};
 	format!(
-		"{phase} · shares {} · proofs {} · finalized #{} · boxes {boxes_up}/{boxes} up",
+		"{phase} · shares {} (verified {}, flagged {}) · proofs {} · finalized #{} · boxes \
+		 {boxes_up}/{boxes} up",
 		tally.shares,
+		tally.verified,
+		tally.flagged.len(),
 		tally.proof_count(),
 		tally.finalized,
 	)
@@ -126,6 +165,10 @@ pub struct Summary {
 	pub proofs: usize,
 	/// Shares reported.
 	pub shares: u64,
+	/// Reports the coordinators verified.
+	pub verified: u64,
+	/// Reports the coordinators flagged.
+	pub flagged: usize,
 }
 
 /// The sum of free + reserved balances of `accounts` at `block`.
@@ -197,6 +240,15 @@ pub async fn summary(
 		veil(high as i128)
 	)?;
 	writeln!(text, "  {} shares reported (phase {:?})", tally.shares, prices.phase)?;
+	writeln!(
+		text,
+		"  coordinators ({}): {} day pseudonyms registered for the day, {} reports checked \
+		 against the meters and verified, {} flagged",
+		actors.coordinators.len(),
+		tally.registered.get(&clock.day).copied().unwrap_or_default(),
+		tally.verified,
+		tally.flagged.len()
+	)?;
 	let root = node_nets(&block, ROOT, clock.day).await?.unwrap_or_default();
 	let conserved = (0..SLOTS_PER_DAY as usize)
 		.filter(|slot| root.get(*slot) == net_readings.get(*slot))
@@ -258,6 +310,8 @@ pub async fn summary(
 		money_conserved,
 		proofs: tally.proof_count(),
 		shares: tally.shares,
+		verified: tally.verified,
+		flagged: tally.flagged.len(),
 	})
 }
 

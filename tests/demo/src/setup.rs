@@ -33,6 +33,10 @@ use gridveil_harness::{
 
 /// 1 VEIL.
 pub use gridveil_harness::UNIT;
+/// Days ahead of today the chain takes registrations for (the runtime's
+/// `RegistrationLeadDays`).
+const REGISTRATION_LEAD_DAYS: u32 = 2;
+
 /// What each coordinator gets to pay fees and its group's bills.
 const COORDINATOR_FUNDS: u128 = 10_000 * UNIT;
 /// What each prosumer in a program and its device get for fees (and, with
@@ -161,13 +165,15 @@ fn request_for(readings: &[gridveil_edge::store::Reading]) -> [u64; poseidon::HO
 	request
 }
 
-/// Runs the setup with `defences`; the day must not have started when
-/// round 1 lands.
+/// Runs the setup of `days` consecutive days from `clock`'s with
+/// `defences`; the first day must not have started when round 1 lands.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
 	client: &Client,
 	rpc: &Rpc,
 	actors: &Actors,
 	clock: &Clock,
+	days: u32,
 	dataset_path: &Path,
 	dir: &Path,
 	defences: Defences,
@@ -177,15 +183,26 @@ pub async fn run(
 	let proving_key = keys::setup(READINGS_PER_HOUR, &mut OsRng)?;
 	let proving_key_path = dir.join("deviation-L4.pk");
 	std::fs::write(&proving_key_path, proving_key.to_bytes())?;
-	let mut readings = Vec::new();
+	let clocks: Vec<Clock> =
+		(0..days.max(1)).map(|offset| Clock { day: clock.day + offset, ..*clock }).collect();
+	// readings[day][prosumer][slot]
+	let mut readings = vec![Vec::new(); clocks.len()];
 	for prosumer in &actors.prosumers {
 		let dataset = Dataset::load(dataset_path, &prosumer.column())
 			.with_context(|| format!("the dataset's column {}", prosumer.column()))?;
-		readings.push(day_readings(&dataset, clock));
+		for (by_day, day_clock) in readings.iter_mut().zip(&clocks) {
+			by_day.push(day_readings(&dataset, day_clock));
+		}
 	}
-	let expected_wh: Vec<u64> = (0..SLOTS_PER_DAY as usize)
-		.map(|slot| readings.iter().map(|day| day[slot].import_wh).sum::<u64>().max(1))
+	let expected_by_day: Vec<Vec<u64>> = readings
+		.iter()
+		.map(|by_prosumer| {
+			(0..SLOTS_PER_DAY as usize)
+				.map(|slot| by_prosumer.iter().map(|day| day[slot].import_wh).sum::<u64>().max(1))
+				.collect()
+		})
 		.collect();
+	let expected_wh = expected_by_day[0].clone();
 
 	// Round 1. The operator: verifying key, main grid, producers, liquidator,
 	// two intermediate nodes, the day; money for coordinators and devices.
@@ -213,17 +230,19 @@ pub async fn run(
 			vec![("parent", Value::u128(ROOT.into()))],
 		));
 	}
-	operator_calls.push(sudo(
-		"EnergyMarket",
-		"open_day",
-		vec![
-			("day", Value::u128(clock.day.into())),
-			(
-				"expected_consumption",
-				Value::unnamed_composite(expected_wh.iter().map(|wh| Value::u128((*wh).into()))),
-			),
-		],
-	));
+	for (day_clock, expected) in clocks.iter().zip(&expected_by_day) {
+		operator_calls.push(sudo(
+			"EnergyMarket",
+			"open_day",
+			vec![
+				("day", Value::u128(day_clock.day.into())),
+				(
+					"expected_consumption",
+					Value::unnamed_composite(expected.iter().map(|wh| Value::u128((*wh).into()))),
+				),
+			],
+		));
+	}
 	for coordinator in &actors.coordinators {
 		operator_calls.push(transfer(account(coordinator), COORDINATOR_FUNDS));
 	}
@@ -273,8 +292,13 @@ pub async fn run(
 		})
 		.collect();
 	let offers = |producer: usize| -> Vec<_> {
-		(0..SLOTS_PER_DAY)
-			.map(|slot| {
+		clocks
+			.iter()
+			.zip(&expected_by_day)
+			.flat_map(|(day_clock, expected_wh)| {
+				(0..SLOTS_PER_DAY).map(move |slot| (day_clock.day, expected_wh, slot))
+			})
+			.map(|(day, expected_wh, slot)| {
 				let (capacity, price) = if producer == 0 {
 					(CHEAP_CAPACITY_WH, CHEAP_PRICE_PER_KWH)
 				} else {
@@ -289,7 +313,7 @@ pub async fn run(
 					"EnergyMarket",
 					"add_offer",
 					vec![
-						Value::u128(clock.day.into()),
+						Value::u128(day.into()),
 						Value::u128(slot.into()),
 						Value::u128(capacity.into()),
 						Value::u128(price),
@@ -301,15 +325,13 @@ pub async fn run(
 	let mut program_calls = Vec::new();
 	let mut secrets = Vec::new();
 	for prosumer in actors.in_programs() {
-		let request = request_for(&readings[prosumer.index]);
+		let request = request_for(&readings[0][prosumer.index]);
 		let salt: Scalar = Scalar::from(OsRng.gen::<u128>());
 		let commitment = scalar_to_bytes(&poseidon::commitment(&request, salt));
 		let request_file = dir.join(format!("program-{}.json", prosumer.index));
-		std::fs::write(
+		gridveil_offchain::secret_file::create(
 			&request_file,
-			serde_json::to_vec(
-				&serde_json::json!({ "request": request, "salt": to_decimal(&salt) }),
-			)?,
+			&serde_json::json!({ "request": request, "salt": to_decimal(&salt) }).to_string(),
 		)?;
 		secrets.push((prosumer.index, request_file));
 		program_calls.push(dynamic::transaction(
@@ -352,11 +374,13 @@ pub async fn run(
 		programs.push(DemoProgram { program_id: offered.program_id, prosumer, request_file });
 	}
 
-	// Round 3. Each coordinator operates its own group and registers its
-	// members' pseudonyms, one sorted batch per ledger (so the order links
-	// nobody; with batched registration off, each member's pseudonyms one
-	// after another); the prosumers accept and authorise their boxes (and,
-	// with feeless reports off, fund their pseudonyms); the auction closes.
+	// Round 3. Each coordinator operates its own group; its daemon
+	// (`gridveil-coordinator`, started after the setup) registers the day's
+	// pseudonyms in one sorted batch per ledger, so the order links nobody.
+	// With batched registration off, each member's pseudonyms are registered
+	// here one after another instead (the daemon then finds them on chain).
+	// The prosumers accept and authorise their boxes (and, with feeless
+	// reports off, fund their pseudonyms); the auction closes.
 	let mut pending = Vec::new();
 	for (index, (coordinator, group)) in actors.coordinators.iter().zip(&groups).enumerate() {
 		let mut calls = vec![dynamic::transaction(
@@ -364,18 +388,20 @@ pub async fn run(
 			"add_operator",
 			vec![Value::u128(group.group.into()), address_value(account(coordinator))],
 		)];
-		if defences.batched_registration {
-			for (position, ledger) in group.ledgers.iter().enumerate() {
-				let batch: Vec<AccountId32> = actors
-					.members(index)
-					.map(|member| account(&member.pseudonyms[position]))
-					.collect();
-				calls.push(register_pseudonyms_call(*ledger, &batch));
-			}
-		} else {
-			for member in actors.members(index) {
-				for (pseudonym, ledger) in member.pseudonyms.iter().zip(&group.ledgers) {
-					calls.push(register_pseudonyms_call(*ledger, &[account(pseudonym)]));
+		if !defences.batched_registration {
+			// The chain takes registrations up to `RegistrationLeadDays`
+			// ahead; the coordinators register the later days.
+			for day_clock in clocks.iter().take(REGISTRATION_LEAD_DAYS as usize) {
+				for member in actors.members(index) {
+					for (pseudonym, ledger) in
+						member.pseudonyms(day_clock.day).iter().zip(&group.ledgers)
+					{
+						calls.push(register_pseudonyms_call(
+							*ledger,
+							day_clock.day,
+							&[account(pseudonym)],
+						));
+					}
 				}
 			}
 		}
@@ -391,26 +417,26 @@ pub async fn run(
 			));
 		}
 		if !defences.feeless_reports {
-			calls.extend(
-				prosumer
-					.pseudonyms
-					.iter()
-					.map(|pseudonym| transfer(account(pseudonym), PSEUDONYM_FUNDS)),
-			);
+			for day_clock in &clocks {
+				calls.extend(
+					prosumer
+						.pseudonyms(day_clock.day)
+						.iter()
+						.map(|pseudonym| transfer(account(pseudonym), PSEUDONYM_FUNDS)),
+				);
+			}
 		}
 		if !calls.is_empty() {
 			pending.push(submit_all(client, rpc, &prosumer.account, &calls).await?);
 		}
 	}
-	pending.push(
-		submit_all(
-			client,
-			rpc,
-			&actors.operator,
-			&[sudo("EnergyMarket", "close_auction", vec![("day", Value::u128(clock.day.into()))])],
-		)
-		.await?,
-	);
+	let closes: Vec<Call> = clocks
+		.iter()
+		.map(|day_clock| {
+			sudo("EnergyMarket", "close_auction", vec![("day", Value::u128(day_clock.day.into()))])
+		})
+		.collect();
+	pending.push(submit_all(client, rpc, &actors.operator, &closes).await?);
 	for batch in pending {
 		all_in_block(batch).await.context("round 3")?;
 	}

@@ -10,6 +10,7 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 use gridveil_edge::meter::{self, PairingSecret};
+use gridveil_offchain::secret_file;
 
 use crate::node::{die_with_parent, free_port, log_tail, workspace_binary};
 
@@ -182,12 +183,20 @@ pub struct TradingSection {
 	pub jitter_window_ms: u64,
 	/// Random shares (off: equal shares, for the privacy evaluation).
 	pub random_shares: bool,
+	/// The group's coordinator, to relay the meter's signed readings to.
+	pub coordinator_url: Option<String>,
 }
 
 impl TradingSection {
 	/// Trading with `pseudonyms` random shares, jittered over `jitter_window_ms`.
 	pub fn on(pseudonyms: usize, jitter_window_ms: u64) -> Self {
-		Self { enabled: true, pseudonyms, jitter_window_ms, random_shares: true }
+		Self {
+			enabled: true,
+			pseudonyms,
+			jitter_window_ms,
+			random_shares: true,
+			coordinator_url: None,
+		}
 	}
 }
 
@@ -263,6 +272,9 @@ impl EdgeConfig {
 				trading.jitter_window_ms,
 				trading.random_shares
 			));
+			if let Some(url) = &trading.coordinator_url {
+				text.push_str(&format!("coordinator_url = {url:?}\n"));
+			}
 		}
 		text.push_str(&format!("\n[dashboard]\nlisten = \"127.0.0.1:{}\"\n", self.dashboard_port));
 		text
@@ -274,15 +286,15 @@ impl EdgeConfig {
 	/// configuration's path.
 	pub fn write(&self, device_secret: &str, pseudonym_secret: &str) -> Result<PathBuf> {
 		std::fs::create_dir_all(&self.dir)?;
-		std::fs::write(self.dir.join("device.key"), format!("{device_secret}\n"))?;
-		std::fs::write(self.dir.join("pseudonyms.key"), format!("{pseudonym_secret}\n"))?;
+		write_key(&self.dir.join("device.key"), device_secret)?;
+		write_key(&self.dir.join("pseudonyms.key"), pseudonym_secret)?;
 		let pairing = self.dir.join("pairing.key");
 		if !pairing.exists() {
-			std::fs::write(&pairing, format!("{}\n", PairingSecret::generate().to_hex()))?;
+			secret_file::create(&pairing, &PairingSecret::generate().to_hex())?;
 		}
 		let meter_key = self.dir.join("meter.key");
 		if !meter_key.exists() {
-			std::fs::write(&meter_key, format!("{}\n", meter::new_signing_key().1))?;
+			secret_file::create(&meter_key, &meter::new_signing_key().1)?;
 		}
 		let path = self.dir.join("edge.toml");
 		std::fs::write(&path, self.toml(&hex::encode(self.meter_public_key()?)))?;
@@ -414,4 +426,17 @@ pub fn tamper_stored_reading(store_path: &Path, moment: u64, extra_wh: u64) -> R
 	}
 	write.commit()?;
 	Ok(())
+}
+
+/// Writes (or rewrites) a key file readable by its owner only, as the box
+/// requires.
+fn write_key(path: &Path, text: &str) -> Result<()> {
+	use std::os::unix::fs::PermissionsExt;
+	if path.exists() {
+		std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+		std::fs::write(path, format!("{text}\n"))?;
+		Ok(())
+	} else {
+		Ok(secret_file::create(path, text)?)
+	}
 }

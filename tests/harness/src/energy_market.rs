@@ -49,10 +49,12 @@ pub fn address_value(account: AccountId32) -> Value {
 	Value::unnamed_variant("Id", [Value::from_bytes(account.0)])
 }
 
-/// `EnergyMarket::register_pseudonyms(ledger, pseudonyms)`, the batch sorted
-/// (so its order links nobody to anybody).
+/// `EnergyMarket::register_pseudonyms(ledger, day, pseudonyms)`: pseudonyms
+/// that report from `day` on (one day by default), the batch sorted (so its
+/// order links nobody to anybody).
 pub fn register_pseudonyms_call(
 	ledger: u32,
+	day: u32,
 	pseudonyms: &[AccountId32],
 ) -> subxt::transactions::DynamicPayload<Vec<Value>> {
 	let mut sorted = pseudonyms.to_vec();
@@ -62,6 +64,7 @@ pub fn register_pseudonyms_call(
 		"register_pseudonyms",
 		vec![
 			Value::u128(ledger.into()),
+			Value::u128(day.into()),
 			Value::unnamed_composite(sorted.iter().map(|pseudonym| Value::from_bytes(pseudonym.0))),
 		],
 	)
@@ -202,6 +205,10 @@ pub struct OperatorAdded {
 pub struct PseudonymsRegistered {
 	/// The ledger.
 	pub ledger: u32,
+	/// The first day they may report in.
+	pub first_day: u32,
+	/// The last day they may report in.
+	pub last_day: u32,
 	/// How many.
 	pub count: u32,
 }
@@ -260,6 +267,28 @@ pub struct ShareReported {
 	pub slot: u32,
 	/// The share, Wh: positive consumed, negative produced.
 	pub energy_wh: i64,
+}
+
+/// `EnergyMarket::ReportsVerified`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct ReportsVerified {
+	/// The ledger.
+	pub ledger: u32,
+	/// The slot (counted from the epoch).
+	pub slot: u32,
+	/// How many reports.
+	pub count: u32,
+}
+
+/// `EnergyMarket::ReportFlagged`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct ReportFlagged {
+	/// The pseudonym.
+	pub pseudonym: AccountId32,
+	/// The slot (counted from the epoch).
+	pub slot: u32,
 }
 
 /// `EnergyMarket::NodeSettled`.

@@ -2,6 +2,7 @@
 //! privacy evaluation stand on: real `gridveil-node` processes ([`node`]),
 //! local networks of 1–4 validators ([`network`]), the edge box's surroundings
 //! (mosquitto, `gridveil-edge` processes, headless Chromium: [`edge`]), a
+//! group's `gridveil-coordinator` ([`coordinator`]), a
 //! subxt client ([`chain`]), the demand-response and energy-market pallets as
 //! a client sees them ([`demand_response`], [`energy_market`]), well-known
 //! keys ([`accounts`]) and the repository's data found at run time
@@ -9,6 +10,7 @@
 
 pub mod accounts;
 pub mod chain;
+pub mod coordinator;
 pub mod demand_response;
 pub mod edge;
 pub mod energy_market;

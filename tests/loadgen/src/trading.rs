@@ -161,7 +161,7 @@ pub async fn run(
 				members.clone().map(|member| account(&pseudonyms[member][share])).collect();
 			accounts.sort();
 			for batch in accounts.chunks(64) {
-				calls.push(register_pseudonyms_call(*ledger, batch));
+				calls.push(register_pseudonyms_call(*ledger, clock.day, batch));
 			}
 		}
 		let first = rpc.system_account_next_index(&account(coordinator)).await?;

@@ -40,6 +40,8 @@ pub struct ReportSeen {
 pub struct RegistrationSeen {
 	/// The ledger.
 	pub ledger: u32,
+	/// The first day the pseudonyms report in.
+	pub day: u32,
 	/// The pseudonyms, in the call's order.
 	pub pseudonyms: Vec<AccountId32>,
 	/// The block.
@@ -121,6 +123,7 @@ struct Transfer {
 #[decode_as_type(crate_path = "scale_decode")]
 struct RegisterPseudonyms {
 	ledger: u32,
+	day: u32,
 	pseudonyms: Vec<AccountId32>,
 }
 
@@ -202,6 +205,7 @@ pub async fn read(client: &Client, from: u64, to: u64) -> Result<ChainView> {
 					.with_context(|| format!("register_pseudonyms in block {number}"))?;
 				view.registrations.push(RegistrationSeen {
 					ledger: call.ledger,
+					day: call.day,
 					pseudonyms: call.pseudonyms,
 					block: number,
 					position: index,

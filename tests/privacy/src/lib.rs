@@ -6,6 +6,9 @@
 //! - [`paper`]: the paper's experiment (section 9, Figure 7) on simulated
 //!   splits, with the paper's split and with the edge client's.
 //! - [`averaging`]: long-lived pseudonyms, averaged over days.
+//! - [`crossday`]: linking a prosumer's one-day pseudonyms from day to day.
+//! - [`rotation`]: pseudonyms that live one day, averaged along the
+//!   cross-day linker's chains; the n and spread sweep.
 //! - [`chain_view`]: what an adversary reads from a node over RPC.
 //! - [`fingerprints`]: inverting the public hourly fingerprints by search,
 //!   circuit v1's (unblinded) against v2's (blinded).
@@ -14,11 +17,13 @@
 //!   attacked from what the chain published.
 //! - [`scan`]: the search of everything published for readings, requests
 //!   and pseudonym-to-person links.
-//! - [`results`], [`report`]: `docs/privacy/results.json` and the page.
+//! - [`results`], [`report`], [`rotation_report`]: `docs/privacy/results.json`
+//!   and the page.
 
 pub mod averaging;
 pub mod chain_view;
 pub mod community;
+pub mod crossday;
 pub mod fingerprints;
 pub mod linkage;
 pub mod onchain;
@@ -26,6 +31,8 @@ pub mod paper;
 pub mod profiles;
 pub mod report;
 pub mod results;
+pub mod rotation;
+pub mod rotation_report;
 pub mod scan;
 
 use std::path::PathBuf;

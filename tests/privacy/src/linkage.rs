@@ -233,6 +233,7 @@ mod tests {
 				owner_of.insert(account(owner, ledger), owner);
 				view.registrations.push(RegistrationSeen {
 					ledger: ledger as u32,
+					day: 0,
 					pseudonyms: vec![account(owner, ledger)],
 					block: 1,
 					position: (owner * ledger_count + ledger) as u32,

@@ -17,6 +17,7 @@ use gridveil_privacy::{
 	report::{self, PAPER_SHARES},
 	results::Results,
 	results_dir,
+	rotation::{self, Setting},
 };
 use gridveil_report::files::Files;
 
@@ -81,11 +82,34 @@ enum Command {
 		#[arg(long, default_value_t = fingerprints::Bounds::NIGHT.max_step_wh)]
 		max_step_wh: u64,
 	},
+	/// Rotation (pseudonyms that live one day): the cross-day linker on
+	/// every pair of consecutive days of 2016 and the averaging adversary
+	/// over D = 1, 7, 30 and 366 days with rotation on and off, for one n
+	/// and spread or the whole sweep (offline; prints the figures).
+	Rotation {
+		/// n: ledgers per group, and so shares per prosumer.
+		#[arg(long, default_value_t = report::AVERAGING_SHARES)]
+		shares: usize,
+		/// The box's share spread, Wh per 15 minutes.
+		#[arg(long, default_value_t = gridveil_edge::config::DEFAULT_SPREAD_WH)]
+		spread_wh: i64,
+		/// Every setting of the sweep instead (`rotation::SWEEP`; n = 5 with
+		/// two more seeds, `rotation::REPEATS`).
+		#[arg(long)]
+		sweep: bool,
+		/// One-day rows: one day in this many (windows of D days at least
+		/// this many days apart).
+		#[arg(long, default_value_t = 7)]
+		day_step: usize,
+		/// Seed of the splits, the modelled timing and the linkers' coins.
+		#[arg(long, default_value_t = 2016)]
+		seed: u64,
+	},
 	/// Renders docs/privacy.md from the results.
 	Report,
 	/// Everything docs/privacy.md shows, then the page: the paper's
-	/// experiment, a day on chain with the defaults and one with every
-	/// defence off.
+	/// experiment, the fingerprint search, rotation's sweep, a day on chain
+	/// with the defaults and one with every defence off.
 	All {
 		/// Classify one day in this many (1: every day of the year, about 30
 		/// minutes on 2 cores; 7: about 5).
@@ -224,6 +248,72 @@ fn paper_experiments(
 	Ok(())
 }
 
+/// Measures each of `settings` (n, spread, seed) with rotation on and off,
+/// each replacing a run of the same n, spread and seed in `results`, saving
+/// to `path` after each.
+fn rotation_runs(
+	results: &mut Results,
+	path: &Path,
+	dataset: &Path,
+	settings: &[(usize, i64, u64)],
+	day_step: usize,
+) -> Result<()> {
+	let community = Community::load(dataset)?;
+	let fitted: Vec<Profiles> = rotation::profile_counts(community.prosumers.len())
+		.into_iter()
+		.map(|count| Profiles::fit(&community.days, count, 2016))
+		.collect::<Result<_>>()?;
+	for &(shares, spread_wh, seed) in settings {
+		say(&format!(
+			"rotation: n = {shares}, spread ±{spread_wh} Wh, seed {seed}, one day in {day_step}"
+		));
+		let setting = Setting { shares, spread_wh, day_step, seed };
+		let run = rotation::run(&community, &fitted, &setting, &say)?;
+		print_rotation(&run);
+		results
+			.rotation
+			.retain(|old| (old.shares, old.spread_wh, old.seed) != (shares, spread_wh, seed));
+		results.rotation.push(run);
+		results.rotation.sort_by_key(|run| (run.shares, run.spread_wh, run.seed));
+		results.save(path)?;
+	}
+	Ok(())
+}
+
+/// Prints a rotation run's figures: the linkers, then the averaging
+/// adversary's worst balanced gaps.
+fn print_rotation(run: &rotation::RotationRun) {
+	for linkage in &run.linkage {
+		say(&format!(
+			"  cross-day, {}: {:.2} % ± {:.2} right of {} (chance {:.2} %, guessing's gap {:.2} pp)",
+			linkage.linker.name(),
+			linkage.accuracy() * 100.0,
+			linkage.half_width * 100.0,
+			linkage.pseudonyms,
+			linkage.chance * 100.0,
+			linkage.guessing_gap * 100.0
+		));
+	}
+	for days in rotation::AVERAGED_DAYS {
+		for rotation_on in [false, true] {
+			let points = run.points(rotation_on, days);
+			let Some((gap, at)) = report::worst_gap(&points, paper::Point::balanced_accuracy)
+			else {
+				continue;
+			};
+			say(&format!(
+				"  {days} days, rotation {}: worst balanced gap {:.1} pp at |Γ| = {at} \
+				 (guessing's gap {:.1} pp, {} rows)",
+				if rotation_on { "on" } else { "off" },
+				gap * 100.0,
+				report::guessing_gap(&points, 2016) * 100.0,
+				points.first().map_or(0, |point| point.trials)
+			));
+		}
+	}
+	say(&format!("  {:.0} s", run.seconds));
+}
+
 /// Night hours the fingerprint search attacks by default.
 const FINGERPRINT_HOURS: usize = 10;
 
@@ -298,6 +388,11 @@ fn main() -> Result<()> {
 			results.fingerprints = Some(fingerprint_attack(&dataset, hours, bounds)?);
 			results.save(&path)?;
 		},
+		Command::Rotation { shares, spread_wh, sweep, day_step, seed } => {
+			let settings =
+				if sweep { rotation::sweep(seed) } else { vec![(shares, spread_wh, seed)] };
+			rotation_runs(&mut results, &path, &dataset, &settings, day_step)?;
+		},
 		Command::Report => render(&results)?,
 		Command::All { day_step, skip_chain } => {
 			paper_experiments(&mut results, &dataset, day_step, 2016, 51)?;
@@ -305,6 +400,7 @@ fn main() -> Result<()> {
 			results.fingerprints =
 				Some(fingerprint_attack(&dataset, FINGERPRINT_HOURS, fingerprints::Bounds::NIGHT)?);
 			results.save(&path)?;
+			rotation_runs(&mut results, &path, &dataset, &rotation::sweep(2016), day_step)?;
 			if !skip_chain {
 				for defences in ["on", "off"] {
 					chain_run(&mut results, &dataset, defences, 51, 5, None, None)?;

@@ -242,7 +242,7 @@ fn secrets(
 			readings.iter().map(|reading| reading.export_wh as i64).collect(),
 		]);
 		secrets.identities.push(vec![account(&prosumer.account), account(&prosumer.device)]);
-		secrets.pseudonyms.push(prosumer.pseudonyms.iter().map(account).collect());
+		secrets.pseudonyms.push(prosumer.pseudonyms(clock.day).iter().map(account).collect());
 	}
 	for program in programs {
 		let file: RequestFile = serde_json::from_slice(&std::fs::read(&program.request_file)?)
@@ -369,7 +369,7 @@ fn attack_view(
 			.iter()
 			.position(|column| *column == prosumer.column)
 			.with_context(|| format!("{} is not in the dataset", prosumer.column))?;
-		for pseudonym in &prosumer.pseudonyms {
+		for pseudonym in &prosumer.pseudonyms(day.clock.day) {
 			owner_of.insert(account(pseudonym), index);
 		}
 	}
@@ -439,7 +439,7 @@ pub async fn attack_again(
 		.map(|group| {
 			let first = actors.members(group).next().context("an empty group")?;
 			first
-				.pseudonyms
+				.pseudonyms(day)
 				.iter()
 				.map(|pseudonym| {
 					ledger_of.get(&account(pseudonym)).copied().context("unregistered")
@@ -498,6 +498,7 @@ mod tests {
 				owner_of.insert(pseudonym(owner, ledger), owner);
 				view.registrations.push(RegistrationSeen {
 					ledger: ledger as u32,
+					day: 0,
 					pseudonyms: vec![pseudonym(owner, ledger)],
 					block: 1,
 					position: (owner * 3 + ledger) as u32,

@@ -13,6 +13,8 @@ use super::{
 	onchain::{AttackOutcome, ChainRun},
 	paper::Point,
 	results::Results,
+	rotation::RotationRun,
+	rotation_report::{self, Verdict},
 };
 use gridveil_report::plot::{LineChart, Series};
 
@@ -207,29 +209,32 @@ pub fn render(
 		}
 	}
 	for (name, share_count, selected) in goal_rows {
-		let (Some((gap, at)), Some((balanced, balanced_at)), Some((advantage, _))) = (
-			worst_gap(&selected, Point::accuracy),
-			worst_gap(&selected, Point::balanced_accuracy),
-			largest_advantage(&selected),
-		) else {
-			continue;
-		};
-		let guessing = guessing_gap(&selected, 2016);
-		let verdict = if balanced * 100.0 <= GOAL_PP {
-			"yes"
-		} else if balanced <= guessing {
-			"not distinguishable from guessing"
-		} else {
-			"**no**"
-		};
-		writeln!(
-			page,
-			"| {name} | {share_count} | {:.1} | {at} | {:.1} | {balanced_at} | {:.1} | {verdict} | {:+.1} |",
-			gap * 100.0,
-			balanced * 100.0,
-			guessing * 100.0,
-			advantage * 100.0,
-		)?;
+		goal_row(&mut page, &name, share_count, &selected)?;
+	}
+	let mut rotated: Vec<&RotationRun> =
+		rotation_report::defaults(&results.rotation).into_iter().collect();
+	if let Some(chosen) = rotation_report::recommended(&results.rotation) {
+		if !rotated.iter().any(|run| std::ptr::eq(*run, chosen)) {
+			rotated.push(chosen);
+		}
+	}
+	for run in rotated {
+		for judged in rotation_report::judge(run) {
+			let name =
+				format!("rotation on, ±{} kWh: {}", run.spread_wh as f64 / 1_000.0, judged.name);
+			if judged.points.is_empty() {
+				writeln!(
+					page,
+					"| {name} | {} | – | – | {:.1} | – | {:.1} | {} | – |",
+					run.shares,
+					judged.gap * 100.0,
+					judged.guessing * 100.0,
+					judged.verdict.text(),
+				)?;
+			} else {
+				goal_row(&mut page, &name, run.shares, &judged.points)?;
+			}
+		}
 	}
 	writeln!(page)?;
 
@@ -251,21 +256,48 @@ pub fn render(
 	section(
 		&mut page,
 		"2. The same experiment with the edge client's split",
-		"What the chain really receives: `gridveil_edge::split::split`, uniform among \
-		 the splits whose shares lie within ±10 kWh per 15 minutes (the box's \
-		 `share_spread_wh`, whatever the reading; at 30-minute slots a share is the \
-		 sum of two), drawn with the same pairwise moves from the OS CSPRNG.",
+		&format!(
+			"What the chain really receives: `gridveil_edge::split::split`, uniform among \
+			 the splits whose shares lie within ±{} kWh per 15 minutes (the box's \
+			 `share_spread_wh`, whatever the reading; at 30-minute slots a share is the \
+			 sum of two), drawn with the same pairwise moves from the OS CSPRNG.",
+			gridveil_edge::config::DEFAULT_SPREAD_WH / 1_000
+		),
 		&results.gridveil_split,
 		gridveil_plots,
 	)?;
 	chain_section(&mut page, &results.chain, chain_plots)?;
 	averaging_section(&mut page, &results.averaging)?;
+	rotation_report::section(&mut page, &results.rotation)?;
 	fingerprint_section(&mut page, results.fingerprints.as_ref())?;
 	Ok(page)
 }
 
+/// A row of the goal table: `points`' worst gaps, guessing's gap, verdict
+/// and largest advantage over the prior.
+fn goal_row(page: &mut String, name: &str, share_count: usize, points: &[Point]) -> Result<()> {
+	let (Some((gap, at)), Some((balanced, balanced_at)), Some((advantage, _))) = (
+		worst_gap(points, Point::accuracy),
+		worst_gap(points, Point::balanced_accuracy),
+		largest_advantage(points),
+	) else {
+		return Ok(());
+	};
+	let guessing = guessing_gap(points, 2016);
+	writeln!(
+		page,
+		"| {name} | {share_count} | {:.1} | {at} | {:.1} | {balanced_at} | {:.1} | {} | {:+.1} |",
+		gap * 100.0,
+		balanced * 100.0,
+		guessing * 100.0,
+		Verdict::of(balanced, guessing).text(),
+		advantage * 100.0,
+	)?;
+	Ok(())
+}
+
 fn fingerprint_section(page: &mut String, attack: Option<&fingerprints::Attack>) -> Result<()> {
-	writeln!(page, "\n## 5. Hour fingerprints: can they be inverted?\n")?;
+	writeln!(page, "\n## 6. Hour fingerprints: can they be inverted?\n")?;
 	writeln!(
 		page,
 		"Every registered demand-response hour puts its fingerprint on chain, next to the \
@@ -359,21 +391,8 @@ fn averaging_section(page: &mut String, points: &[AveragedPoint]) -> Result<()> 
 			.iter()
 			.filter(|averaged| averaged.split == split && averaged.days == days)
 			.collect();
-		let cells: Vec<String> = counts
-			.iter()
-			.map(|count| {
-				row.iter().find(|averaged| averaged.point.profiles == *count).map_or(
-					"–".into(),
-					|averaged| {
-						format!(
-							"{:.1} % ({:.1} %)",
-							averaged.point.accuracy() * 100.0,
-							averaged.point.balanced_accuracy() * 100.0
-						)
-					},
-				)
-			})
-			.collect();
+		let row_points: Vec<Point> = row.iter().map(|averaged| averaged.point.clone()).collect();
+		let cells = accuracy_cells(&row_points, &counts);
 		let name = if split == "edge" { "edge client's" } else { "paper's" };
 		let trials = row.first().map_or(0, |averaged| averaged.point.trials);
 		writeln!(page, "| {name} | {days} | {trials} | {} |", cells.join(" | "))?;
@@ -503,21 +522,7 @@ fn chain_section(page: &mut String, runs: &[ChainRun], plots: &[String]) -> Resu
 			.map(|outcome| (adversary(outcome.attack), &outcome.profiling))
 			.chain(std::iter::once(("truly linked (reference)".to_string(), &run.linked_truly)));
 		for (name, points) in rows {
-			let cells: Vec<String> = counts
-				.iter()
-				.map(|count| {
-					points.iter().find(|point| point.profiles == *count).map_or(
-						"–".into(),
-						|point| {
-							format!(
-								"{:.1} % ({:.1} %)",
-								point.accuracy() * 100.0,
-								point.balanced_accuracy() * 100.0
-							)
-						},
-					)
-				})
-				.collect();
+			let cells = accuracy_cells(points, &counts);
 			let trials = points.first().map_or(0, |point| point.trials);
 			let half_width = points
 				.iter()
@@ -708,4 +713,21 @@ fn sorted_unique(values: impl Iterator<Item = usize>) -> Vec<usize> {
 	values.sort_unstable();
 	values.dedup();
 	values
+}
+
+/// One table cell per |Γ| of `counts`: the accuracy at it, balanced accuracy
+/// in brackets (`–` where `points` has none).
+pub(crate) fn accuracy_cells(points: &[Point], counts: &[usize]) -> Vec<String> {
+	counts
+		.iter()
+		.map(|count| {
+			points.iter().find(|point| point.profiles == *count).map_or("–".into(), |point| {
+				format!(
+					"{:.1} % ({:.1} %)",
+					point.accuracy() * 100.0,
+					point.balanced_accuracy() * 100.0
+				)
+			})
+		})
+		.collect()
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{averaging::AveragedPoint, fingerprints::Attack, onchain::ChainRun, paper::Point};
+use super::{
+	averaging::AveragedPoint, fingerprints::Attack, onchain::ChainRun, paper::Point,
+	rotation::RotationRun,
+};
 
 /// Every figure of `docs/privacy.md`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -32,6 +35,10 @@ pub struct Results {
 	/// The brute-force search against v1 and v2 hour fingerprints.
 	#[serde(default)]
 	pub fingerprints: Option<Attack>,
+	/// Rotation: the cross-day linker and the averaging adversary with
+	/// rotation on and off, one run per (n, spread).
+	#[serde(default)]
+	pub rotation: Vec<RotationRun>,
 }
 
 impl Results {

@@ -133,7 +133,7 @@ pub async fn pass(
 			if entry.not_before_ms > now || entry.chain_not_before_ms > best_time {
 				continue;
 			}
-			let (extrinsic, hash) = match chain.sign(&entry.call.encoded, key, next_nonce).await {
+			let (extrinsic, hash) = match chain.sign(&entry.call.encoded, &key, next_nonce).await {
 				Ok(signed) => signed,
 				Err(ChainError::Call(reason)) => {
 					expire(store, metrics, id, entry, reason)?;

@@ -1,6 +1,8 @@
 //! The `EnergyMarket` pallet as a client reads it: a day's phase and prices,
-//! a pseudonym's reports, an account's debt and credit (runtime API), and
-//! the market's bounds (pallet constants in the metadata).
+//! a pseudonym's reports, an account's debt and credit (runtime API), the
+//! market's clock, a group's ledgers, pseudonyms' registrations and single
+//! reports (storage, for the coordinator), and the market's bounds (pallet
+//! constants in the metadata).
 use subxt::{
 	dynamic,
 	ext::scale_decode::{self, DecodeAsType},
@@ -70,7 +72,99 @@ pub struct Report {
 	pub status: ReportStatus,
 }
 
+/// `EnergyMarket::Clock`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct MarketClock {
+	/// Slot length, ms.
+	pub slot_length_ms: u64,
+	/// Slots after a slot in which its shares may still be reported.
+	pub report_grace_slots: u32,
+}
+
+impl MarketClock {
+	/// Length of a trading day, ms.
+	pub fn day_length_ms(&self) -> u64 {
+		self.slot_length_ms.saturating_mul(SLOTS_PER_DAY)
+	}
+}
+
+/// The parts of `EnergyMarket::Groups` a coordinator needs.
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct GroupView {
+	/// The coordinator.
+	pub coordinator: AccountId32,
+	/// The ledgers' node ids, in the group's order.
+	pub ledgers: Vec<u32>,
+}
+
+/// `EnergyMarket::Pseudonyms`: a registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct PseudonymRecord {
+	/// Its ledger.
+	pub ledger: u32,
+	/// First day it may report in.
+	pub first_day: u32,
+	/// Last day it may report in.
+	pub last_day: u32,
+}
+
 impl Chain {
+	/// The market's clock.
+	pub async fn market_clock(block: &AtBlock) -> Result<MarketClock, ChainError> {
+		let address = dynamic::storage::<(), MarketClock>("EnergyMarket", "Clock");
+		let value = block.storage().fetch(address, ()).await.map_err(ChainError::subxt)?;
+		value.decode().map_err(ChainError::subxt)
+	}
+
+	/// A group's coordinator and ledgers; `None` if there is no such group.
+	pub async fn group(block: &AtBlock, group: u32) -> Result<Option<GroupView>, ChainError> {
+		let address = dynamic::storage::<(u32,), GroupView>("EnergyMarket", "Groups");
+		let value =
+			block.storage().try_fetch(address, (group,)).await.map_err(ChainError::subxt)?;
+		value.map(|value| value.decode().map_err(ChainError::subxt)).transpose()
+	}
+
+	/// A pseudonym's registration, if it has one.
+	pub async fn pseudonym(
+		block: &AtBlock,
+		pseudonym: &AccountId32,
+	) -> Result<Option<PseudonymRecord>, ChainError> {
+		let address =
+			dynamic::storage::<(AccountId32,), PseudonymRecord>("EnergyMarket", "Pseudonyms");
+		let value = block
+			.storage()
+			.try_fetch(address, (pseudonym.clone(),))
+			.await
+			.map_err(ChainError::subxt)?;
+		value.map(|value| value.decode().map_err(ChainError::subxt)).transpose()
+	}
+
+	/// A pseudonym's report of one slot, if there is one.
+	pub async fn report(
+		block: &AtBlock,
+		pseudonym: &AccountId32,
+		slot: u32,
+	) -> Result<Option<Report>, ChainError> {
+		let (day, slot_of_day) = (slot / SLOTS_PER_DAY as u32, slot % SLOTS_PER_DAY as u32);
+		let address =
+			dynamic::storage::<(u32, AccountId32, u32), Report>("EnergyMarket", "Reports");
+		let value = block
+			.storage()
+			.try_fetch(address, (day, pseudonym.clone(), slot_of_day))
+			.await
+			.map_err(ChainError::subxt)?;
+		value.map(|value| value.decode().map_err(ChainError::subxt)).transpose()
+	}
+
+	/// `EnergyMarket::MaxPseudonymBatch`, from `block`'s metadata.
+	pub fn max_pseudonym_batch(block: &AtBlock) -> Result<u32, ChainError> {
+		let address = dynamic::constant::<u32>("EnergyMarket", "MaxPseudonymBatch");
+		block.constants().entry(address).map_err(ChainError::subxt)
+	}
+
 	/// A trading day's phase and prices.
 	pub async fn day_prices(block: &AtBlock, day: u32) -> Result<Option<DayPrices>, ChainError> {
 		let call = dynamic::runtime_api_call::<_, Option<DayPrices>>(

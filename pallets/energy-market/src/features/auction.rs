@@ -36,6 +36,7 @@ impl<T: Config> Pallet<T> {
 				prices_per_kwh: [Zero::zero(); SLOTS_PER_DAY as usize],
 			},
 		);
+		Self::prune_days_from(day);
 		Self::deposit_event(Event::DayOpened { day });
 		Ok(())
 	}

@@ -2,7 +2,11 @@
 
 mod auction;
 mod liquidation;
+mod pseudonyms;
 mod reports;
+mod retention;
 mod tree;
 
 pub use auction::{merit_order, AuctionOutcome};
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) use retention::DAYS_PER_BLOCK;

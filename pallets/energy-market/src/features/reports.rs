@@ -38,15 +38,21 @@ impl<T: Config> Pallet<T> {
 		energy_wh: EnergyWh,
 	) -> Result<ReportTarget<T>, DispatchError> {
 		ensure!(energy_wh.unsigned_abs() <= T::MaxShareWh::get(), Error::<T>::ShareTooLarge);
-		let ledger = Pseudonyms::<T>::get(who).ok_or(Error::<T>::NotPseudonym)?;
+		let record = Pseudonyms::<T>::get(who).ok_or(Error::<T>::NotPseudonym)?;
+		let ledger = record.ledger;
 		let (day, slot_of_day) = day_of(slot);
 		let slot_of_day = slot_of_day as u32;
+		ensure!(day >= record.first_day, Error::<T>::PseudonymNotYetValid);
+		ensure!(day <= record.last_day, Error::<T>::PseudonymExpired);
 		let trading_day = Days::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
 		ensure!(trading_day.phase == DayPhase::Trading, Error::<T>::DayNotTrading);
 		let now = Self::current_slot();
 		ensure!(slot <= now, Error::<T>::SlotNotStarted);
 		let grace = Clock::<T>::get().report_grace_slots;
-		ensure!(now <= slot.saturating_add(grace), Error::<T>::SlotClosed);
+		// Late registration (the coordinator was down) reopens the day's
+		// earlier slots for one grace window.
+		let window_start = slot.max(record.registered_slot);
+		ensure!(now <= window_start.saturating_add(grace), Error::<T>::SlotClosed);
 		ensure!(
 			!Reports::<T>::contains_key((day, who, slot_of_day)),
 			Error::<T>::ShareAlreadyReported
@@ -110,7 +116,7 @@ impl<T: Config> Pallet<T> {
 		let slot_of_day = slot_of_day as u32;
 		for pseudonym in pseudonyms.iter() {
 			ensure!(
-				Pseudonyms::<T>::get(pseudonym) == Some(ledger),
+				Pseudonyms::<T>::get(pseudonym).map(|record| record.ledger) == Some(ledger),
 				Error::<T>::PseudonymNotInLedger
 			);
 			Reports::<T>::try_mutate((day, pseudonym, slot_of_day), |report| {
@@ -136,7 +142,7 @@ impl<T: Config> Pallet<T> {
 		pseudonym: T::AccountId,
 		slot: Slot,
 	) -> DispatchResult {
-		let ledger = Pseudonyms::<T>::get(&pseudonym).ok_or(Error::<T>::NotPseudonym)?;
+		let ledger = Pseudonyms::<T>::get(&pseudonym).ok_or(Error::<T>::NotPseudonym)?.ledger;
 		let node = Self::coordinated_ledger(&who, ledger)?;
 		let (day, slot_of_day) = day_of(slot);
 		let slot_of_day = slot_of_day as u32;

@@ -1,5 +1,5 @@
-//! Who takes part: producers, the main grid, the node tree, groups,
-//! operators and pseudonyms.
+//! Who takes part: producers, the main grid, the node tree, groups and
+//! operators.
 use crate::*;
 use frame_support::{ensure, pallet_prelude::*, BoundedVec};
 
@@ -193,78 +193,5 @@ impl<T: Config> Pallet<T> {
 		};
 		let owner = Groups::<T>::get(group).ok_or(Error::<T>::UnknownGroup)?;
 		Ok((node, owner))
-	}
-
-	/// The ledger node, if `who` operates its group.
-	fn operated_ledger(who: &T::AccountId, ledger: NodeId) -> Result<TreeNodeOf<T>, DispatchError> {
-		let (node, owner) = Self::ledger_and_group(ledger)?;
-		ensure!(owner.operators.contains(who), Error::<T>::NotOperator);
-		Ok(node)
-	}
-
-	/// The ledger node, if `who` operates its group and `pseudonyms` is a
-	/// nonempty batch in strictly ascending order.
-	fn operated_batch(
-		who: &T::AccountId,
-		ledger: NodeId,
-		pseudonyms: &[T::AccountId],
-	) -> Result<TreeNodeOf<T>, DispatchError> {
-		let node = Self::operated_ledger(who, ledger)?;
-		ensure!(!pseudonyms.is_empty(), Error::<T>::EmptyBatch);
-		ensure!(
-			pseudonyms.windows(2).all(|pair| pair[0] < pair[1]),
-			Error::<T>::PseudonymsNotSorted
-		);
-		Ok(node)
-	}
-
-	pub(crate) fn do_register_pseudonyms(
-		who: T::AccountId,
-		ledger: NodeId,
-		pseudonyms: BoundedVec<T::AccountId, T::MaxPseudonymBatch>,
-	) -> DispatchResult {
-		let mut node = Self::operated_batch(&who, ledger, &pseudonyms)?;
-		for pseudonym in pseudonyms.iter() {
-			ensure!(
-				!Pseudonyms::<T>::contains_key(pseudonym),
-				Error::<T>::PseudonymAlreadyRegistered
-			);
-		}
-		for pseudonym in pseudonyms.iter() {
-			Pseudonyms::<T>::insert(pseudonym, ledger);
-			// A provider reference lets the account exist, hold a nonce and
-			// send feeless reports with a zero balance.
-			frame_system::Pallet::<T>::inc_providers(pseudonym);
-		}
-		let count = pseudonyms.len() as u32;
-		node.pseudonyms = node.pseudonyms.checked_add(count).ok_or(Error::<T>::Overflow)?;
-		Nodes::<T>::insert(ledger, node);
-		Self::deposit_event(Event::PseudonymsRegistered { ledger, count });
-		Ok(())
-	}
-
-	pub(crate) fn do_deregister_pseudonyms(
-		who: T::AccountId,
-		ledger: NodeId,
-		pseudonyms: BoundedVec<T::AccountId, T::MaxPseudonymBatch>,
-	) -> DispatchResult {
-		let mut node = Self::operated_batch(&who, ledger, &pseudonyms)?;
-		for pseudonym in pseudonyms.iter() {
-			ensure!(
-				Pseudonyms::<T>::get(pseudonym) == Some(ledger),
-				Error::<T>::PseudonymNotInLedger
-			);
-		}
-		for pseudonym in pseudonyms.iter() {
-			Pseudonyms::<T>::remove(pseudonym);
-			// The call is transactional: a refusal undoes the whole batch.
-			frame_system::Pallet::<T>::dec_providers(pseudonym)
-				.map_err(|_| Error::<T>::PseudonymInUse)?;
-		}
-		let count = pseudonyms.len() as u32;
-		node.pseudonyms = node.pseudonyms.saturating_sub(count);
-		Nodes::<T>::insert(ledger, node);
-		Self::deposit_event(Event::PseudonymsDeregistered { ledger, count });
-		Ok(())
 	}
 }

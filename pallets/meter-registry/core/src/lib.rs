@@ -101,6 +101,34 @@ pub fn attestation_message(
 	message
 }
 
+/// Domain tag of a slot reading a meter signs for its group's coordinator.
+pub const SLOT_READING_DOMAIN: &[u8; 26] = b"GRIDVEIL-METER-SLOT-READ-1";
+/// Length of a signed slot-reading message.
+pub const SLOT_READING_BYTES: usize = SLOT_READING_DOMAIN.len() + 8 + 8 + 8 + 8;
+
+/// The message a meter signs for its coordinator about the 15-minute
+/// interval ending at `slot_end_ms`: `SLOT_READING_DOMAIN ‖ meter_id (u64 BE)
+/// ‖ slot_end_ms (u64 BE) ‖ import_wh (u64 BE) ‖ export_wh (u64 BE)`, 58
+/// bytes. Unlike the hour's blinded fingerprint it holds the reading itself:
+/// it goes to the coordinator only (who checks the members' shares against
+/// it), never on chain.
+pub fn slot_reading_message(
+	meter_id: MeterId,
+	slot_end_ms: u64,
+	import_wh: u64,
+	export_wh: u64,
+) -> [u8; SLOT_READING_BYTES] {
+	let mut message = [0u8; SLOT_READING_BYTES];
+	let (domain, rest) = message.split_at_mut(SLOT_READING_DOMAIN.len());
+	domain.copy_from_slice(SLOT_READING_DOMAIN);
+	for (field, value) in
+		rest.chunks_exact_mut(8).zip([meter_id, slot_end_ms, import_wh, export_wh])
+	{
+		field.copy_from_slice(&value.to_be_bytes());
+	}
+	message
+}
+
 /// Decodes a meter key: exactly a SEC1-compressed point on P-256.
 pub fn decode_public_key(key: &[u8]) -> Result<VerifyingKey, SignatureError> {
 	match key.first() {

@@ -99,7 +99,10 @@ fn traded_day() -> Script {
 			ledgers: 2,
 		})
 		.ok(EVE, MarketCall::add_operator { group: GROUP, operator: address(DAVE) })
-		.ok(DAVE, MarketCall::register_pseudonyms { ledger: LEDGER, pseudonyms: pseudonyms() })
+		.ok(
+			DAVE,
+			MarketCall::register_pseudonyms { ledger: LEDGER, day: DAY, pseudonyms: pseudonyms() },
+		)
 		.operator_ok(MarketCall::open_day {
 			day: DAY,
 			expected_consumption: expected_consumption(),
@@ -208,12 +211,17 @@ fn tree_maintenance() -> Seed {
 		.fails(CHARLIE, MarketCall::add_operator { group: GROUP, operator: address(CHARLIE) })
 		.ok(
 			DAVE,
-			MarketCall::register_pseudonyms { ledger: first_ledger, pseudonyms: pseudonyms() },
+			MarketCall::register_pseudonyms {
+				ledger: first_ledger,
+				day: DAY,
+				pseudonyms: pseudonyms(),
+			},
 		)
 		.fails(
 			DAVE,
 			MarketCall::register_pseudonyms {
 				ledger: second_ledger,
+				day: DAY,
 				pseudonyms: batch(&[PSEUDONYM_B, PSEUDONYM_A]),
 			},
 		)
@@ -221,6 +229,7 @@ fn tree_maintenance() -> Seed {
 			DAVE,
 			MarketCall::register_pseudonyms {
 				ledger: second_ledger,
+				day: DAY,
 				pseudonyms: batch(&[PSEUDONYM_B]),
 			},
 		)

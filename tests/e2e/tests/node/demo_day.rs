@@ -16,8 +16,10 @@
 //! Afterwards: every program hour is on chain, every household's reading of
 //! every slot reached the root (energy conserved in all 96 slots), the
 //! liquidation moved money only among the market's accounts (money
-//! conserved), and every pseudonym and device sent exactly one extrinsic per
-//! slot or hour (their nonces), so nothing was lost or sent twice.
+//! conserved), every pseudonym and device sent exactly one extrinsic per
+//! slot or hour, so nothing was lost or sent twice, and the groups'
+//! coordinators registered every day pseudonym and verified every report
+//! against the meters' signed readings, flagging none.
 
 use std::time::{Duration, Instant};
 
@@ -77,8 +79,9 @@ async fn a_compressed_demo_day_conserves_energy_and_money_and_sends_everything_o
 	options.slot_length_ms = 2_000;
 	// 48 seconds to report a slot (24 slots), as in the six-second day.
 	options.report_grace_slots = report_grace_slots(options.slot_length_ms);
-	// Six households set up in a few rounds; the network takes about a minute.
-	options.lead_ms = 100_000;
+	// Six households set up in a few rounds and their coordinators register
+	// the day; the network takes about a minute.
+	options.lead_ms = 120_000;
 	let mut demo = Demo::start(options, &["alice", "bob"], |line| eprintln!("▸ {line}")).await?;
 	let outcome = async {
 		demo.follow(|line| eprintln!("  {line}")).await?;
@@ -182,11 +185,17 @@ async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize) -> Result
 	ensure!(demo.actors.prosumers.len() == prosumers, "{} households", demo.actors.prosumers.len());
 	let block = demo.client.at_current_block().await?;
 	for prosumer in &demo.actors.prosumers {
-		for pseudonym in &prosumer.pseudonyms {
-			let nonce = account_info(&block, account(pseudonym)).await?.nonce;
+		for pseudonym in &prosumer.pseudonyms(demo.clock.day) {
+			let reports = demo.tally.shares_by.get(&account(pseudonym)).copied().unwrap_or(0);
 			ensure!(
-				nonce == SLOTS_PER_DAY,
-				"a pseudonym of {} sent {nonce} reports for 96 slots",
+				reports == SLOTS_PER_DAY,
+				"a pseudonym of {} sent {reports} reports for 96 slots",
+				prosumer.column()
+			);
+			// Its day over, the chain removed it.
+			ensure!(
+				account_info(&block, account(pseudonym)).await?.nonce == 0,
+				"a pseudonym of {} outlived its day",
 				prosumer.column()
 			);
 		}
@@ -206,6 +215,23 @@ async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize) -> Result
 		"{} shares reported, expected {expected_shares}",
 		summary.shares
 	);
+	// The coordinators registered every day pseudonym, checked every report
+	// against its meter's signed reading and verified it; honest boxes are
+	// never flagged.
+	let registered = demo.tally.registered.get(&demo.clock.day).copied().unwrap_or(0);
+	ensure!(
+		registered == (prosumers * 3) as u64,
+		"{registered} day pseudonyms registered for {prosumers} households"
+	);
+	ensure!(summary.flagged == 0, "{} honest reports flagged", summary.flagged);
+	ensure!(
+		summary.verified == expected_shares,
+		"{} of {expected_shares} reports verified by the coordinators",
+		summary.verified
+	);
+	for running in &mut demo.coordinators {
+		running.process.ensure_running().context("a coordinator died")?;
+	}
 	for edge in &mut demo.boxes {
 		edge.process.ensure_running().context("a box died")?;
 	}

@@ -8,7 +8,8 @@
 //! 12-hour program that Bob accepts with his meter for his box (device key
 //! Dave). The box gets readings and attestations over MQTT, checks them,
 //! proves each hour over exactly what the meter signed and splits each slot
-//! into three shares reported by its pseudonyms. Mid-day the node is stopped
+//! into three shares reported by its pseudonyms, registered only 15 slots
+//! into the day (the box keeps its shares until then). Mid-day the node is stopped
 //! for 15 s and started again, later the daemon is killed with SIGKILL and
 //! restarted, then the meter goes offline for an hour and a half. Afterwards
 //! every hour is on chain with the blinded fingerprint of the dataset's
@@ -25,7 +26,7 @@ use std::{
 
 use anyhow::{bail, ensure, Context, Result};
 use gridveil_circuits::{fixture::example_witness, keys, poseidon, READINGS_PER_HOUR};
-use gridveil_edge::{ingest::Dataset, split};
+use gridveil_edge::ingest::Dataset;
 use gridveil_groth16::{encode_verifying_key, scalar_to_bytes, Scalar};
 use gridveil_harness::{
 	account,
@@ -42,7 +43,7 @@ use gridveil_harness::{
 	node::{dev_spec_with_genesis, free_port, Node, NodeSpec},
 	UNIT,
 };
-use gridveil_offchain::chain::Chain;
+use gridveil_offchain::{chain::Chain, pseudonyms};
 use rand::{rngs::StdRng, SeedableRng};
 use subxt::{
 	dynamic::{self, Value},
@@ -97,8 +98,6 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 		sr25519::dev::eve(),
 		sr25519::dev::ferdie(),
 	);
-	let pseudonyms: Vec<Keypair> =
-		(0..LEDGERS).map(|index| split::pseudonym("//Bob", index)).collect::<Result<_, _>>()?;
 
 	// The next day that leaves room for the setup and the program's lead.
 	let now = chain::time_at(&best_block(&client, &rpc).await?).await?;
@@ -107,6 +106,10 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 		day += 1;
 	}
 	let day_start = u64::from(day) * DAY_LENGTH_MS;
+	// The box's pseudonyms of that day.
+	let pseudonyms: Vec<Keypair> = (0..LEDGERS)
+		.map(|ledger| pseudonyms::pseudonym_key("//Bob", ledger, day))
+		.collect::<Result<_, _>>()?;
 	let program_start = day_start - PROGRAM_LEAD_MS;
 	let program_end = program_start + u64::from(HOURS) * HOUR_LENGTH_MS;
 
@@ -115,12 +118,13 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	let witness = example_witness();
 	let commitment = scalar_to_bytes(&poseidon::commitment(&witness.request, witness.salt));
 	std::fs::write(dir.path().join("deviation.pk"), proving_key.to_bytes())?;
-	std::fs::write(
-		dir.path().join("program.json"),
-		serde_json::to_vec(&serde_json::json!({
+	gridveil_offchain::secret_file::create(
+		&dir.path().join("program.json"),
+		&serde_json::json!({
 			"request": witness.request,
 			"salt": gridveil_circuits::encoding::to_decimal(&witness.salt),
-		}))?,
+		})
+		.to_string(),
 	)?;
 
 	// The box's folder: keys and its paired meter (the meter's key is registered below).
@@ -200,8 +204,9 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	)
 	.await?;
 
-	// Round 3: Bob accepts and authorises his box; Eve registers one
-	// pseudonym in each ledger; the auction closes.
+	// Round 3: Bob accepts and authorises his box; the auction closes. The
+	// box's pseudonyms are registered late, in the middle of the day (the
+	// coordinator was down).
 	submit_in_block(&client, &rpc, &bob, &accept_with_device(program_id, METER_ID, account(&dave)))
 		.await
 		.context("Bob accepting")?;
@@ -212,11 +217,10 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 			dynamic::transaction(
 				"EnergyMarket",
 				"register_pseudonyms",
-				(*ledger, vec![account(pseudonym)]),
+				(*ledger, day, vec![account(pseudonym)]),
 			)
 		})
 		.collect();
-	submit_in_block(&client, &rpc, &eve, &registrations).await.context("Eve's registrations")?;
 	submit_in_block(
 		&client,
 		&rpc,
@@ -260,6 +264,17 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	node.kill();
 	tokio::time::sleep(Duration::from_secs(15)).await;
 	node.restart().await?;
+	// Eve registers the pseudonyms 30 s (15 slots) into the day: until then
+	// the box keeps its shares; the late registration reopens the earlier slots.
+	sleep_until(day_start + 30_000).await;
+	let (late_rpc, late_client) = connect(&node).await?;
+	submit_in_block(&late_client, &late_rpc, &eve, &registrations)
+		.await
+		.context("Eve's late registrations")?;
+	ensure!(
+		daemon.log().contains("has not registered today's pseudonyms"),
+		"the box did not say that it waits for its pseudonyms' registration"
+	);
 	// The daemon dies (SIGKILL) 40 s into the day and comes back.
 	sleep_until(day_start + 40_000).await;
 	daemon.ensure_running()?;

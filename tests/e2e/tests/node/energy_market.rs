@@ -242,7 +242,7 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 			dynamic::transaction(
 				"EnergyMarket",
 				"register_pseudonyms",
-				(*ledger, batch.iter().map(account).collect::<Vec<_>>()),
+				(*ledger, day, batch.iter().map(account).collect::<Vec<_>>()),
 			)
 		})
 		.collect();
@@ -255,7 +255,9 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 		let registered: PseudonymsRegistered =
 			event_of(emitted, "EnergyMarket", "PseudonymsRegistered")?;
 		ensure!(
-			registered.ledger == *ledger && registered.count == PSEUDONYMS_PER_LEDGER as u32,
+			registered.ledger == *ledger
+				&& registered.count == PSEUDONYMS_PER_LEDGER as u32
+				&& (registered.first_day, registered.last_day) == (day, day),
 			"registered {registered:?} into ledger {ledger}"
 		);
 	}

@@ -20,6 +20,7 @@ use gridveil_edge::{
 };
 use gridveil_groth16::{encode_verifying_key, scalar_to_bytes};
 use gridveil_harness::{edge::run_edge, node::workspace_binary};
+use gridveil_offchain::{config_file::ConfigFile, pseudonyms, secret_file};
 use rand::{rngs::StdRng, SeedableRng};
 use subxt::config::{substrate::BlakeTwo256, Hasher};
 
@@ -101,14 +102,14 @@ fn the_prosumer_guides_configuration_passes_config_check() -> Result<()> {
 		);
 		std::fs::create_dir_all(path.parent().context("a path without a parent")?)?;
 	}
-	std::fs::write(&config.keys.device_key_file, "//GuideDevice\n")?;
-	std::fs::write(&config.keys.pseudonym_secret_file, "//GuidePseudonyms\n")?;
+	secret_file::create(&config.keys.device_key_file, "//GuideDevice")?;
+	secret_file::create(&config.keys.pseudonym_secret_file, "//GuidePseudonyms")?;
 	let key = keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(7))?;
 	std::fs::write(proving_key, key.to_bytes())?;
 	let request = [500u64; 24];
-	let request_file = serde_json::to_vec(&serde_json::json!({ "request": request, "salt": "1" }))?;
+	let request_file = serde_json::json!({ "request": request, "salt": "1" }).to_string();
 	for program in &config.demand_response.programs {
-		std::fs::write(&program.request_file, &request_file)?;
+		secret_file::create(&program.request_file, &request_file)?;
 	}
 	let config_path = dir.path().join("edge.toml");
 	std::fs::write(&config_path, &text)?;
@@ -118,21 +119,43 @@ fn the_prosumer_guides_configuration_passes_config_check() -> Result<()> {
 	ensure!(code == 0, "`gridveil-edge config check` failed ({code}):\n{output}\n{text}");
 	ensure!(output.contains(": ok"), "`config check` did not say ok:\n{output}");
 
-	let (code, output) = run_edge(&["pseudonyms", "--config", config_arg])?;
-	ensure!(code == 0, "`gridveil-edge pseudonyms` failed ({code}):\n{output}");
-	let lines: Vec<&str> = output
+	// What the prosumer gives its coordinator once: a `[[members]]` entry
+	// with the meter's id and one public ledger key per ledger, from which
+	// the coordinator derives the pseudonyms the box signs with each day.
+	let (code, output) = run_edge(&["enrol", "--config", config_arg])?;
+	ensure!(code == 0, "`gridveil-edge enrol` failed ({code}):\n{output}");
+	ensure!(output.starts_with("[[members]]\n"), "not a `[[members]]` entry:\n{output}");
+	ensure!(
+		output.contains(&format!("meter_id = {}\n", config.meter.id)),
+		"no meter id:\n{output}"
+	);
+	let keys: Vec<String> = output
 		.lines()
-		.filter(|line| line.split_once(' ').is_some_and(|(index, _)| index.parse::<u32>().is_ok()))
+		.find_map(|line| line.strip_prefix("ledger_keys = ["))
+		.context("no ledger_keys line")?
+		.trim_end_matches(']')
+		.split(", ")
+		.map(|key| key.trim_matches('"').to_string())
 		.collect();
 	ensure!(
-		lines.len() == config.trading.pseudonyms as usize,
-		"{} pseudonyms printed, {} configured:\n{output}",
-		lines.len(),
+		keys.len() == config.trading.pseudonyms as usize,
+		"{} ledger keys printed, {} configured:\n{output}",
+		keys.len(),
 		config.trading.pseudonyms
 	);
-	for (index, line) in lines.iter().enumerate() {
-		ensure!(line.starts_with(&format!("{index} 5")), "not `<index> <address>`: {line:?}");
+	for (ledger, key) in keys.iter().enumerate() {
+		let expected = pseudonyms::ledger_key("//GuidePseudonyms", ledger as u32)?.public_key().0;
+		let expected: String = expected.iter().map(|byte| format!("{byte:02x}")).collect();
+		ensure!(*key == format!("0x{expected}"), "ledger {ledger}: {key}");
 	}
+	// A key file others may read is refused, as the guide says.
+	use std::os::unix::fs::PermissionsExt;
+	std::fs::set_permissions(
+		&config.keys.pseudonym_secret_file,
+		std::fs::Permissions::from_mode(0o644),
+	)?;
+	let (code, output) = run_edge(&["enrol", "--config", config_arg])?;
+	ensure!(code != 0 && output.contains("chmod 600"), "a 0644 key file was read:\n{output}");
 	Ok(())
 }
 
@@ -203,7 +226,8 @@ fn the_aggregator_guides_commands_make_the_keys_and_the_commitment() -> Result<(
 		commitment.len() == 64 && commitment.bytes().all(|byte| byte.is_ascii_hexdigit()),
 		"not 32 bytes of hex: {commitment}"
 	);
-	let secret: ProgramSecret = serde_json::from_slice(&read("prosumer-request.json")?)
+	// The box loads it as the secret it is: only its owner may read it.
+	let secret = ProgramSecret::load(&dir.path().join("prosumer-request.json"))
 		.context("prosumer-request.json is not a request file the edge box can load")?;
 	let opened = hex(&scalar_to_bytes(&poseidon::commitment(&secret.request, secret.salt)));
 	ensure!(

@@ -124,12 +124,13 @@ async fn a_tampered_proof_forfeits_and_excludes_and_a_tampered_reading_is_named_
 	let commitment = scalar_to_bytes(&poseidon::commitment(&request, salt));
 	let proving_key = keys::setup(READINGS_PER_HOUR, &mut StdRng::seed_from_u64(7))?;
 	std::fs::write(dir.path().join("deviation.pk"), proving_key.to_bytes())?;
-	std::fs::write(
-		dir.path().join("program.json"),
-		serde_json::to_vec(&serde_json::json!({
+	gridveil_offchain::secret_file::create(
+		&dir.path().join("program.json"),
+		&serde_json::json!({
 			"request": request,
 			"salt": gridveil_circuits::encoding::to_decimal(&salt),
-		}))?,
+		})
+		.to_string(),
 	)?;
 	// Bob's box and its paired meter, whose key the operator registers.
 	let mut box_config =
