@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod meter;
 pub mod metrics;
 pub mod prove;
+pub mod reading;
 pub mod relay;
 pub mod schedule;
 pub mod split;

@@ -212,7 +212,7 @@ impl MeterIdentity {
 	/// reading its coordinator checks shares against); returns it low-S.
 	pub fn check_reading(
 		&self,
-		reading: &crate::store::Reading,
+		reading: &crate::reading::Reading,
 		interval_ms: u64,
 		signature: &[u8],
 	) -> Result<gridveil_p256::Signature, AttestationRefused> {
@@ -229,7 +229,7 @@ impl MeterIdentity {
 /// The message a meter signs for one interval's reading.
 pub fn reading_message(
 	meter_id: MeterId,
-	reading: &crate::store::Reading,
+	reading: &crate::reading::Reading,
 	interval_ms: u64,
 ) -> [u8; gridveil_p256::SLOT_READING_BYTES] {
 	gridveil_p256::slot_reading_message(
@@ -328,7 +328,7 @@ impl SigningMeter {
 	}
 
 	/// The meter's signature over one interval's reading.
-	pub fn sign_reading(&self, reading: &crate::store::Reading) -> Signature {
+	pub fn sign_reading(&self, reading: &crate::reading::Reading) -> Signature {
 		gridveil_p256::sign(&self.key, &reading_message(self.id, reading, self.interval_ms))
 	}
 

@@ -16,6 +16,7 @@ use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use crate::meter::{Attestation, AttestationPayload};
+pub use crate::reading::Reading;
 
 /// Readings by interval start (ms since the epoch): import Wh, export Wh and
 /// the chain link after this reading, 48 bytes.
@@ -42,27 +43,6 @@ pub enum AppendError {
 	/// The store failed.
 	#[error(transparent)]
 	Store(#[from] StoreError),
-}
-
-/// One meter reading: the energy imported from and exported to the grid in
-/// one interval.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reading {
-	/// Start of the interval, ms since the Unix epoch.
-	pub start_ms: u64,
-	/// Energy drawn from the grid, Wh.
-	pub import_wh: u64,
-	/// Energy fed into the grid, Wh.
-	pub export_wh: u64,
-}
-
-impl Reading {
-	/// Net energy: positive when the household consumed from the grid.
-	pub fn net_wh(&self) -> i64 {
-		let import = i64::try_from(self.import_wh).unwrap_or(i64::MAX);
-		let export = i64::try_from(self.export_wh).unwrap_or(i64::MAX);
-		import.saturating_sub(export)
-	}
 }
 
 /// A stored reading with its chain link.

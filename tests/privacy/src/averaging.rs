@@ -15,6 +15,9 @@ use super::{
 	profiles::Profiles,
 };
 
+/// n of the averaging adversary.
+pub const AVERAGING_SHARES: usize = 5;
+
 /// One point: a split, the days averaged, and the profiling at one |Γ|.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AveragedPoint {

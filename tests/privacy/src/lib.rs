@@ -17,6 +17,7 @@
 //!   attacked from what the chain published.
 //! - [`scan`]: the search of everything published for readings, requests
 //!   and pseudonym-to-person links.
+//! - [`gaps`]: how far from guessing, and what guessing reaches by sampling.
 //! - [`results`], [`report`], [`rotation_report`]: `docs/privacy/results.json`
 //!   and the page.
 
@@ -25,6 +26,7 @@ pub mod chain_view;
 pub mod community;
 pub mod crossday;
 pub mod fingerprints;
+pub mod gaps;
 pub mod linkage;
 pub mod onchain;
 pub mod paper;

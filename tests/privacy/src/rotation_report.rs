@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::{
+	averaging::AVERAGING_SHARES,
+	gaps::{accuracy_cells, guessing_gap, worst_gap, GOAL_PP},
 	paper::Point,
-	report::{guessing_gap, worst_gap, GOAL_PP},
 	rotation::{RotationRun, AVERAGED_DAYS},
 };
 
@@ -123,7 +124,7 @@ pub fn verdict(run: &RotationRun) -> Verdict {
 /// The run of the edge client's defaults (n = 5, the default spread; its
 /// first seed).
 pub fn defaults(runs: &[RotationRun]) -> Option<&RotationRun> {
-	first_of(runs, super::report::AVERAGING_SHARES, gridveil_edge::config::DEFAULT_SPREAD_WH)
+	first_of(runs, AVERAGING_SHARES, gridveil_edge::config::DEFAULT_SPREAD_WH)
 }
 
 /// The run of n = `shares` and `spread_wh` with the smallest seed.
@@ -247,7 +248,7 @@ fn averaging_table(page: &mut String, run: &RotationRun) -> Result<()> {
 			let points = run.points(rotation, days);
 			let Some((gap, at)) = worst_gap(&points, Point::balanced_accuracy) else { continue };
 			let guessing = guessing_gap(&points, GUESSING_SEED);
-			let cells = super::report::accuracy_cells(&points, &TABLE_PROFILES);
+			let cells = accuracy_cells(&points, &TABLE_PROFILES);
 			writeln!(
 				page,
 				"| {days} | {} | {} | {} | {:.1} | {at} | {:.1} | {} |",

@@ -349,7 +349,7 @@ async fn a_coordinator_registers_day_pseudonyms_across_a_restart_and_flags_a_wro
 	// Killed before it checked those slots, started again on the same store.
 	daemon.kill();
 	tokio::time::sleep(Duration::from_secs(3)).await;
-	let mut daemon = config.start().await?;
+	let daemon = config.start().await?;
 
 	// Day d + 1: the next pseudonyms; the second member lies in one slot; a
 	// day-d pseudonym no longer reports.
