@@ -132,11 +132,12 @@ performance: setup node
 performance-report: setup
 	$(CARGO) run --release --locked --quiet --bin gridveil-loadgen -- report
 
-## privacy: the privacy evaluation into docs/privacy.md (about 50 minutes): the
+## privacy: the privacy evaluation into docs/privacy.md (about 90 minutes): the
 ## paper's profiling experiment (its Figure 7) on the reference dataset, with the
-## paper's split and the edge client's; then the demo's trading day on 4 validators
-## with 51 real edge boxes and 5 ledgers a group, once with the defences on and once
-## off, attacked from what the chain published. PRIVACY_ARGS adds options
+## paper's split and the edge client's; rotation's sweep; then the demo on 4
+## validators with 51 real edge boxes and 5 ledgers a group, three days with the
+## defences on (the cross-day linker on the chain's days) and one day off, attacked
+## from what the chain published. PRIVACY_ARGS adds options
 ## (`gridveil-privacy all --help`; `--skip-chain` for the paper's part only).
 PRIVACY_ARGS ?=
 privacy: setup node

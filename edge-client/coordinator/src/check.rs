@@ -1,7 +1,8 @@
-//! The checking stage: each slot, once its report window is in its last
-//! slot, every member whose meter reading is in is checked: its day
-//! pseudonyms' shares of the slot, read from the chain, must all be there and
-//! sum to the meter's net. The shares of members who pass are verified in one
+//! The checking stage: each slot, as soon as every member's meter reading
+//! and all its shares are in (usually a block or two after the slot), and at
+//! the latest at the slot's [`deadline_ms`], every member whose meter reading
+//! is in is checked: its day pseudonyms' shares of the slot, read from the
+//! chain, must all be there and sum to the meter's net. The shares of members who pass are verified in one
 //! `verify_reports` per ledger; every share of a member who does not is
 //! flagged (`flag_report`), which takes it out of the nets. The calls and
 //! the slot's cursor are written in one transaction, so nothing is verified
@@ -38,12 +39,31 @@ pub struct SlotCheck {
 	pub flagged: usize,
 }
 
-/// The first slot whose check may run at `now_ms`: a slot's shares may be
-/// reported until the end of slot `slot + grace`, and a flag must land
-/// before its day closes, so the check runs in the window's last slot.
-pub fn checkable(slot: u32, clock: &MarketClock, now_ms: u64) -> bool {
-	let window_last = u64::from(slot) + u64::from(clock.report_grace_slots);
-	now_ms >= window_last.saturating_mul(clock.slot_length_ms)
+/// Time a check's calls are given to land in a block before the day
+/// closes, ms: two blocks. The chain takes a flag only while the slot's day
+/// is open, and a verification only while its pseudonyms are registered
+/// (they expire when the day closes).
+pub const INCLUSION_MARGIN_MS: u64 = 12_000;
+
+/// When a slot's check may run at all: once the slot is over (its reading
+/// is complete; before that no share can be complete either).
+pub fn started(slot: u32, clock: &MarketClock, now_ms: u64) -> bool {
+	now_ms >= (u64::from(slot) + 1).saturating_mul(clock.slot_length_ms)
+}
+
+/// When a slot is checked whatever is missing: a slot's shares may be
+/// reported until the end of slot `slot + grace`, so a late share is waited
+/// for until the window's last slot; but the calls must land before the
+/// slot's day closes (`INCLUSION_MARGIN_MS` before it), which comes first for
+/// a day's last slots when slots are short. Never before the slot is over.
+pub fn deadline_ms(slot: u32, clock: &MarketClock) -> u64 {
+	let length = clock.slot_length_ms;
+	let grace = u64::from(clock.report_grace_slots);
+	let window_last = (u64::from(slot) + grace).saturating_mul(length);
+	let day = u64::from(slot) / SLOTS_PER_DAY;
+	let closing = ((day + 1) * SLOTS_PER_DAY + grace).saturating_mul(length);
+	let slot_end = (u64::from(slot) + 1).saturating_mul(length);
+	window_last.min(closing.saturating_sub(INCLUSION_MARGIN_MS)).max(slot_end)
 }
 
 /// `EnergyMarket::verify_reports(ledger, slot, pseudonyms)`.
@@ -73,14 +93,18 @@ fn flag_call(encoder: &CallEncoder, pseudonym: &[u8; 32], slot: u32) -> Result<C
 	Ok(Call::new(FLAG_REPORT, encoder.encode(&payload)?))
 }
 
-/// Checks `slot` at `block` and queues its calls; advances the cursor past it.
+/// Checks `slot` at `block` and queues its calls; advances the cursor past
+/// it. Before the slot's deadline (`final_check` false) it checks only when
+/// every member's reading and all its shares are in, and otherwise changes
+/// nothing and returns `None`.
 pub async fn check_slot(
 	store: &Store,
 	block: &AtBlock,
 	members: &[Member],
 	ledgers: &[u32],
 	slot: u32,
-) -> Result<SlotCheck> {
+	final_check: bool,
+) -> Result<Option<SlotCheck>> {
 	let encoder = CallEncoder::new(block);
 	let day = slot / SLOTS_PER_DAY as u32;
 	let read = readings::of_slot(store, slot)?;
@@ -89,6 +113,9 @@ pub async fn check_slot(
 	let mut found = SlotCheck::default();
 	for (index, member) in members.iter().enumerate() {
 		let Some((_, reading)) = read.iter().find(|(member, _)| *member == index) else {
+			if !final_check {
+				return Ok(None);
+			}
 			found.unread += 1;
 			continue;
 		};
@@ -102,6 +129,9 @@ pub async fn check_slot(
 			{
 				shares.push((ledger, pseudonym, report.energy_wh));
 			}
+		}
+		if shares.len() < ledgers.len() && !final_check {
+			return Ok(None);
 		}
 		let sum: i64 = shares.iter().map(|(_, _, share)| share).sum();
 		if shares.len() == ledgers.len() && sum == reading.net_wh() {
@@ -130,7 +160,7 @@ pub async fn check_slot(
 		}
 		writer.put_state(CHECK_CURSOR, &slot.saturating_add(1))
 	})?;
-	Ok(found)
+	Ok(Some(found))
 }
 
 #[cfg(test)]
@@ -138,9 +168,32 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn a_slot_is_checked_in_the_last_slot_of_its_report_window() {
-		let clock = MarketClock { slot_length_ms: 1_000, report_grace_slots: 2 };
-		assert!(!checkable(10, &clock, 11_999));
-		assert!(checkable(10, &clock, 12_000));
+	fn a_slot_waits_for_late_shares_until_the_last_slot_of_its_report_window() {
+		// Production: 15-minute slots, two of grace.
+		let clock = MarketClock { slot_length_ms: 900_000, report_grace_slots: 2 };
+		assert!(!started(10, &clock, 10_999 * 900));
+		assert!(started(10, &clock, 11_000 * 900));
+		assert_eq!(deadline_ms(10, &clock), 12 * 900_000);
+		// The day's last slot: the window's last slot still leaves a whole
+		// slot to land before the day closes.
+		let last = SLOTS_PER_DAY as u32 - 1;
+		assert_eq!(deadline_ms(last, &clock), (SLOTS_PER_DAY + 1) * 900_000);
+	}
+
+	#[test]
+	fn a_days_last_slots_are_checked_in_time_to_land_before_it_closes() {
+		// The demo: 2-second slots, 24 of grace, 6-second blocks.
+		let clock = MarketClock { slot_length_ms: 2_000, report_grace_slots: 24 };
+		let closing = (SLOTS_PER_DAY + 24) * 2_000;
+		assert_eq!(deadline_ms(10, &clock), 34 * 2_000, "far from the day's end");
+		for slot in 80..SLOTS_PER_DAY as u32 {
+			let deadline = deadline_ms(slot, &clock);
+			assert!(deadline + INCLUSION_MARGIN_MS <= closing, "slot {slot}: {deadline}");
+			assert!(deadline >= (u64::from(slot) + 1) * 2_000, "slot {slot} is over first");
+		}
+		// With no grace at all, a slot is still not checked before it is over.
+		let tight = MarketClock { slot_length_ms: 2_000, report_grace_slots: 0 };
+		let last = SLOTS_PER_DAY as u32 - 1;
+		assert_eq!(deadline_ms(last, &tight), SLOTS_PER_DAY * 2_000);
 	}
 }

@@ -52,8 +52,8 @@ pub fn open_store(path: &std::path::Path) -> Result<Store> {
 }
 
 /// One pass of the stages at `block`: registers the coming days and checks
-/// the slots whose window is in its last slot. Returns whether it queued
-/// anything.
+/// the slots that are complete or at their deadline. Returns whether it
+/// queued anything.
 async fn pass(
 	store: &Store,
 	block: &AtBlock,
@@ -101,8 +101,14 @@ async fn pass(
 				current
 			},
 		};
-		while check::checkable(next, &clock, now) {
-			let found = check::check_slot(store, block, members, &group.ledgers, next).await?;
+		while check::started(next, &clock, now) {
+			let final_check = now >= check::deadline_ms(next, &clock);
+			let Some(found) =
+				check::check_slot(store, block, members, &group.ledgers, next, final_check).await?
+			else {
+				// Shares or readings still missing: the next pass looks again.
+				break;
+			};
 			tracing::info!(
 				slot = next,
 				matched = found.matched,

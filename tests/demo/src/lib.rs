@@ -344,7 +344,8 @@ impl Demo {
 
 	/// Counts the newly finalized blocks' events; returns the live line and
 	/// whether the day is done: liquidated, with every program's hours on
-	/// chain. Fails `LIQUIDATION_TIMEOUT` after the day's report window.
+	/// chain and every report checked by its coordinator. Fails
+	/// `LIQUIDATION_TIMEOUT` after the day's report window.
 	pub async fn step(&mut self) -> Result<(String, bool)> {
 		let report_window =
 			u64::from(self.options.report_grace_slots + 1) * self.clock.slot_length_ms;
@@ -367,12 +368,17 @@ impl Demo {
 		if let Some(error) = unavailable {
 			line.push_str(&format!(" · chain unavailable: {error}"));
 		}
+		// The coordinators check each slot once its report window has closed,
+		// as the liquidation starts once the day's last one has: the day is
+		// done when both are.
 		let done = (self.clock.day..=last_day.day)
 			.all(|day| self.tally.liquidated.contains_key(&day))
-			&& self.tally.proof_count() >= expected_proofs;
+			&& self.tally.proof_count() >= expected_proofs
+			&& self.tally.unchecked() == 0;
 		if !done && gridveil_edge::now_ms() > deadline_ms {
 			bail!(
-				"the day was not liquidated (or proofs are missing) {} s after its end: {line}",
+				"the day was not liquidated (or proofs are missing, or reports unchecked) {} s \
+				 after its end: {line}",
 				(deadline_ms - last_day.day_end()) / 1_000
 			);
 		}

@@ -12,7 +12,7 @@ use super::{
 	setup::{Deployment, UNIT},
 };
 use gridveil_harness::{
-	chain::{self, AtBlock, Client, Rpc},
+	chain::{self, AtBlock, Client, Rpc, TransactionFeePaid},
 	demand_response::DeviationRegistered,
 	energy_market::{
 		account_info, day_prices, node_nets, pot_account, DayLiquidated, NodeSettled,
@@ -51,6 +51,10 @@ pub struct Tally {
 	pub liquidated_block: Option<u64>,
 	/// The block of each day's `DayLiquidated`.
 	pub liquidated: BTreeMap<u32, u64>,
+	/// Transaction fees (`TransactionFeePaid`): block, payer and fee. The
+	/// coordinators pay fees for verifying, flagging and registering while
+	/// the day is liquidated; those leave the market's accounts.
+	pub fees: Vec<(u64, AccountId32, u128)>,
 }
 
 impl Tally {
@@ -104,6 +108,10 @@ impl Tally {
 						self.proofs.entry(registered.program_id).or_default().push(registered);
 					},
 					("DemandResponse", "ProgramForfeited") => self.forfeited += 1,
+					("TransactionPayment", "TransactionFeePaid") => {
+						let paid: TransactionFeePaid = event.decode_fields_unchecked_as()?;
+						self.fees.push((number, paid.who, paid.actual_fee));
+					},
 					_ => {},
 				}
 			}
@@ -115,6 +123,11 @@ impl Tally {
 	/// Valid proofs so far.
 	pub fn proof_count(&self) -> usize {
 		self.proofs.values().map(Vec::len).sum()
+	}
+
+	/// Reports the coordinators have not verified or flagged yet.
+	pub fn unchecked(&self) -> u64 {
+		self.shares.saturating_sub(self.verified + self.flagged.len() as u64)
 	}
 }
 
@@ -131,6 +144,8 @@ pub fn live_line(tally: &Tally, clock: &Clock, now: u64, boxes_up: usize, boxes:
 		)
 	} else if !tally.liquidated.contains_key(&clock.day) {
 		format!("day over, liquidating ({} pages)", tally.pages)
+	} else if tally.unchecked() > 0 {
+		format!("day liquidated, coordinators checking {} reports", tally.unchecked())
 	} else {
 		"day liquidated".into()
 	};
@@ -159,7 +174,8 @@ pub struct Summary {
 	/// Slots whose root net equals the households' net readings.
 	pub energy_conserved_slots: u32,
 	/// Whether the liquidation moved money only among the market's accounts
-	/// (their sum unchanged from before the first page to after the last).
+	/// (their sum unchanged from before the first page to after the last,
+	/// but for the transaction fees they paid meanwhile).
 	pub money_conserved: bool,
 	/// Valid proofs on chain.
 	pub proofs: usize,
@@ -291,13 +307,23 @@ pub async fn summary(
 		(Some(first), Some(last)) => {
 			let before = money_of(&client.at_block(first - 1).await?, &market_accounts).await?;
 			let after = money_of(&client.at_block(last).await?, &market_accounts).await?;
+			let fees: u128 = tally
+				.fees
+				.iter()
+				.filter(|(block, who, _)| {
+					(first..=last).contains(block) && market_accounts.contains(who)
+				})
+				.map(|(_, _, fee)| fee)
+				.sum();
 			writeln!(
 				text,
-				"  money: the market's accounts held {} VEIL before the first page and {} after",
+				"  money: the market's accounts held {} VEIL before the first page and {} after; \
+				 they paid {:.6} VEIL of transaction fees meanwhile",
 				veil(before as i128),
-				veil(after as i128)
+				veil(after as i128),
+				fees as f64 / UNIT as f64
 			)?;
-			before == after
+			before == after + fees
 		},
 		_ => {
 			writeln!(text, "  the day was not liquidated")?;

@@ -108,6 +108,18 @@ pub struct Transfer {
 	pub amount: u128,
 }
 
+/// The fields of `TransactionPayment::TransactionFeePaid`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct TransactionFeePaid {
+	/// Who paid.
+	pub who: AccountId32,
+	/// The fee, tip included.
+	pub actual_fee: u128,
+	/// The tip.
+	pub tip: u128,
+}
+
 /// Signs and submits `payload`, waits until the block that includes it is
 /// finalized, and returns the first `pallet::event` it emitted.
 pub async fn submit_for_event<E: scale_decode::DecodeAsFields>(

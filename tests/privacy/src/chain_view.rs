@@ -13,6 +13,7 @@ use subxt::{
 	utils::AccountId32,
 };
 
+use super::community::SLOTS_PER_DAY;
 use gridveil_harness::{
 	chain::{Client, Rpc},
 	demand_response::DeviationRegistered,
@@ -78,6 +79,8 @@ pub struct ChainView {
 	pub deviations: Vec<(u64, u32, u64)>,
 	/// The blocks read.
 	pub blocks: u64,
+	/// Each block's time (its `Timestamp.set`), ms.
+	pub times: BTreeMap<u64, u64>,
 	/// Every extrinsic and every event as published (SCALE bytes), for the
 	/// scan for readings, requests and links.
 	pub published: Vec<Published>,
@@ -93,6 +96,21 @@ pub struct Published {
 }
 
 impl ChainView {
+	/// Each pseudonym's day as reported (96 slots from `first_slot`; a slot
+	/// it did not report is 0).
+	pub fn reported_days(&self, first_slot: u32) -> BTreeMap<AccountId32, Vec<f64>> {
+		let mut days: BTreeMap<AccountId32, Vec<f64>> = BTreeMap::new();
+		for report in &self.reports {
+			let Some(slot) = report.slot.checked_sub(first_slot) else { continue };
+			if slot >= SLOTS_PER_DAY as u32 {
+				continue;
+			}
+			days.entry(report.pseudonym.clone()).or_insert_with(|| vec![0.0; SLOTS_PER_DAY])
+				[slot as usize] += report.energy_wh as f64;
+		}
+		days
+	}
+
 	/// Each ledger's pseudonyms, as registered.
 	pub fn ledgers(&self) -> BTreeMap<u32, Vec<AccountId32>> {
 		let mut ledgers: BTreeMap<u32, Vec<AccountId32>> = BTreeMap::new();
@@ -117,6 +135,12 @@ struct Transfer {
 	from: AccountId32,
 	to: AccountId32,
 	amount: u128,
+}
+
+#[derive(DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct SetTimestamp {
+	now: u64,
 }
 
 #[derive(DecodeAsType)]
@@ -191,6 +215,12 @@ pub async fn read(client: &Client, from: u64, to: u64) -> Result<ChainView> {
 				),
 				bytes: extrinsic.bytes().to_vec(),
 			});
+			if (extrinsic.pallet_name(), extrinsic.call_name()) == ("Timestamp", "set") {
+				let call: SetTimestamp = extrinsic
+					.decode_call_data_fields_unchecked_as()
+					.with_context(|| format!("Timestamp.set in block {number}"))?;
+				view.times.insert(number, call.now);
+			}
 			let Some(account) = signer(extrinsic.address_bytes()) else { continue };
 			if let Some(nonce) =
 				extrinsic.transaction_extensions().and_then(|extensions| extensions.nonce())

@@ -22,6 +22,7 @@
 //!   and the page.
 
 pub mod averaging;
+pub mod chain_linkage;
 pub mod chain_view;
 pub mod community;
 pub mod crossday;

@@ -59,6 +59,10 @@ enum Command {
 		/// Ledgers per group: the shares each prosumer reports.
 		#[arg(long, default_value_t = 5)]
 		ledgers: u32,
+		/// Consecutive days (rotation: each a fresh pseudonym per ledger);
+		/// with more than one, the cross-day linker runs on the chain's days.
+		#[arg(long, default_value_t = 1)]
+		days: u32,
 		/// Where the network and the boxes go (default: a new temporary folder).
 		#[arg(long)]
 		dir: Option<PathBuf>,
@@ -144,17 +148,38 @@ fn parse_defences(text: &str) -> Result<(Defences, String)> {
 	Ok((defences, format!("off: {text}")))
 }
 
-/// One run on chain, added to `results` (replacing a run of the same name).
-fn chain_run(
-	results: &mut Results,
-	dataset: &Path,
-	defences: &str,
+/// What a run on chain is asked for (`gridveil-privacy chain`'s arguments).
+struct ChainRequest {
+	defences: String,
 	prosumers: usize,
 	ledgers: u32,
+	days: u32,
 	dir: Option<PathBuf>,
 	read_from: Option<String>,
-) -> Result<()> {
-	let (defences, name) = parse_defences(defences)?;
+}
+
+impl ChainRequest {
+	/// A new run of 51 prosumers, n = 5, with `defences` over `days` days.
+	fn new(defences: &str, days: u32) -> Self {
+		Self {
+			defences: defences.into(),
+			prosumers: 51,
+			ledgers: 5,
+			days,
+			dir: None,
+			read_from: None,
+		}
+	}
+}
+
+/// Days the run with the defaults on lasts in `gridveil-privacy all`: two
+/// pairs of consecutive days for the cross-day linker.
+const ALL_DAYS_ON: u32 = 3;
+
+/// One run on chain, added to `results` (replacing a run of the same name).
+fn chain_run(results: &mut Results, dataset: &Path, request: ChainRequest) -> Result<()> {
+	let ChainRequest { defences, prosumers, ledgers, days, dir, read_from } = request;
+	let (defences, name) = parse_defences(&defences)?;
 	let community = Community::load(dataset)?;
 	let fitted: Vec<Profiles> = (2..=community.prosumers.len())
 		.map(|count| Profiles::fit(&community.days, count, 2016))
@@ -162,9 +187,20 @@ fn chain_run(
 	let dir = dir.unwrap_or_else(|| {
 		std::env::temp_dir().join(format!("gridveil-privacy-{}", gridveil_edge::now_ms() / 1_000))
 	});
-	say(&format!("{name}: {prosumers} prosumers, {ledgers} ledgers a group, in {}", dir.display()));
-	let plan =
-		RunPlan { name, defences, prosumers, ledgers, dir, dataset: dataset.into(), seed: 2016 };
+	say(&format!(
+		"{name}: {prosumers} prosumers, {ledgers} ledgers a group, {days} day(s), in {}",
+		dir.display()
+	));
+	let plan = RunPlan {
+		name,
+		defences,
+		prosumers,
+		ledgers,
+		days,
+		dir,
+		dataset: dataset.into(),
+		seed: 2016,
+	};
 	let runtime = tokio::runtime::Runtime::new()?;
 	let run = match read_from {
 		None => runtime.block_on(onchain::run(&plan, &community, &fitted, &say))?,
@@ -187,6 +223,17 @@ fn chain_run(
 		if run.findings.clean() { "clean" } else { "found something" },
 		run.minutes
 	));
+	for linkage in &run.crossday {
+		say(&format!(
+			"{}: cross-day {} links {:.2} % right of {} (chance {:.2} %, guessing's gap {:.2} pp)",
+			run.name,
+			linkage.linker.name(),
+			linkage.accuracy() * 100.0,
+			linkage.pseudonyms,
+			linkage.chance * 100.0,
+			linkage.guessing_gap * 100.0
+		));
+	}
 	results.chain.retain(|old| old.name != run.name);
 	results.chain.push(run);
 	Ok(())
@@ -379,8 +426,9 @@ fn main() -> Result<()> {
 			paper_experiments(&mut results, &dataset, day_step, seed, max_profiles)?;
 			results.save(&path)?;
 		},
-		Command::Chain { defences, prosumers, ledgers, dir, read_from } => {
-			chain_run(&mut results, &dataset, &defences, prosumers, ledgers, dir, read_from)?;
+		Command::Chain { defences, prosumers, ledgers, days, dir, read_from } => {
+			let request = ChainRequest { defences, prosumers, ledgers, days, dir, read_from };
+			chain_run(&mut results, &dataset, request)?;
 			results.save(&path)?;
 		},
 		Command::Fingerprints { hours, max_first_wh, max_step_wh } => {
@@ -402,8 +450,8 @@ fn main() -> Result<()> {
 			results.save(&path)?;
 			rotation_runs(&mut results, &path, &dataset, &rotation::sweep(2016), day_step)?;
 			if !skip_chain {
-				for defences in ["on", "off"] {
-					chain_run(&mut results, &dataset, defences, 51, 5, None, None)?;
+				for (defences, days) in [("on", ALL_DAYS_ON), ("off", 1)] {
+					chain_run(&mut results, &dataset, ChainRequest::new(defences, days))?;
 					results.save(&path)?;
 				}
 			}

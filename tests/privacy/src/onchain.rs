@@ -20,11 +20,13 @@ use serde::{Deserialize, Serialize};
 use subxt::utils::AccountId32;
 
 use super::{
+	chain_linkage,
 	chain_view::{self, ChainView},
 	community::{Community, SLOTS_PER_DAY},
 	linkage::{self, Attack, Features},
 	paper::{score, Point},
 	profiles::Profiles,
+	rotation::CrossDayLinkage,
 	scan::{self, Findings, Secrets},
 };
 use gridveil_demo::{
@@ -77,8 +79,14 @@ pub struct ChainRun {
 	pub prosumers: usize,
 	/// Ledgers per group: n.
 	pub ledgers: u32,
-	/// The dataset's day the boxes replayed (0 = 1 January 2016).
+	/// The dataset's day the boxes replayed first (0 = 1 January 2016).
 	pub dataset_day: usize,
+	/// Consecutive days run (the attacks of one day are on the first).
+	#[serde(default = "one_day")]
+	pub days: u32,
+	/// The boxes' share spread, Wh (0: shares equal, random shares off).
+	#[serde(default)]
+	pub spread_wh: i64,
 	/// Blocks read.
 	pub blocks: u64,
 	/// Share reports on chain for the day, and how many the boxes had to send.
@@ -91,10 +99,18 @@ pub struct ChainRun {
 	pub attacks: Vec<AttackOutcome>,
 	/// Each prosumer's own pseudonyms summed: what a perfect linker profiles.
 	pub linked_truly: Vec<Point>,
+	/// The cross-day linker on every pair of consecutive days, one outcome
+	/// per linker (empty for a run of one day).
+	#[serde(default)]
+	pub crossday: Vec<CrossDayLinkage>,
 	/// The scan.
 	pub findings: Findings,
 	/// Minutes the run took.
 	pub minutes: f64,
+}
+
+fn one_day() -> u32 {
+	1
 }
 
 /// What only the harness knows: whose each pseudonym is.
@@ -103,21 +119,6 @@ pub struct Truth {
 	pub owner_of: BTreeMap<AccountId32, usize>,
 	/// Each group's ledgers (public: the tree is on chain).
 	pub groups: Vec<Vec<u32>>,
-}
-
-/// Each pseudonym's day as reported (96 slots from `first_slot`; a slot it
-/// did not report is 0).
-pub fn reported_days(view: &ChainView, first_slot: u32) -> BTreeMap<AccountId32, Vec<f64>> {
-	let mut days: BTreeMap<AccountId32, Vec<f64>> = BTreeMap::new();
-	for report in &view.reports {
-		let Some(slot) = report.slot.checked_sub(first_slot) else { continue };
-		if slot >= SLOTS_PER_DAY as u32 {
-			continue;
-		}
-		days.entry(report.pseudonym.clone()).or_insert_with(|| vec![0.0; SLOTS_PER_DAY])
-			[slot as usize] += report.energy_wh as f64;
-	}
-	days
 }
 
 /// The sum of `pseudonyms`' days.
@@ -146,7 +147,7 @@ fn profile_all(
 
 /// Every attack on `view`, and the perfect linker, from the chain's data
 /// (reports, registrations, transfers, and `days`, each pseudonym's day as
-/// [`reported_days`] rebuilds it) and the public tree; `truth` only scores.
+/// [`ChainView::reported_days`] rebuilds it) and the public tree; `truth` only scores.
 pub fn attack(
 	view: &ChainView,
 	days: &BTreeMap<AccountId32, Vec<f64>>,
@@ -224,13 +225,15 @@ struct RequestFile {
 	salt: String,
 }
 
-/// What the scan looks for in a demo run: every box's readings of the day,
-/// every program's request and salt, every prosumer's accounts and pseudonyms.
+/// What the scan looks for in a demo run: every box's readings of the
+/// (first) day, every program's request and salt, every prosumer's accounts
+/// and its pseudonyms of every day of the run.
 fn secrets(
 	dataset: &Path,
 	actors: &Actors,
 	programs: &[DemoProgram],
 	clock: &Clock,
+	days: u32,
 ) -> Result<Secrets> {
 	let mut secrets = Secrets::default();
 	for prosumer in &actors.prosumers {
@@ -242,7 +245,12 @@ fn secrets(
 			readings.iter().map(|reading| reading.export_wh as i64).collect(),
 		]);
 		secrets.identities.push(vec![account(&prosumer.account), account(&prosumer.device)]);
-		secrets.pseudonyms.push(prosumer.pseudonyms(clock.day).iter().map(account).collect());
+		secrets.pseudonyms.push(
+			(clock.day..clock.day + days)
+				.flat_map(|day| prosumer.pseudonyms(day))
+				.map(|pseudonym| account(&pseudonym))
+				.collect(),
+		);
 	}
 	for program in programs {
 		let file: RequestFile = serde_json::from_slice(&std::fs::read(&program.request_file)?)
@@ -271,6 +279,8 @@ pub struct RunPlan {
 	pub prosumers: usize,
 	/// Ledgers per group.
 	pub ledgers: u32,
+	/// Consecutive days (rotation: a fresh pseudonym each day).
+	pub days: u32,
 	/// Where the network and the boxes live.
 	pub dir: PathBuf,
 	/// The reference dataset the boxes replay.
@@ -291,11 +301,14 @@ pub async fn run(
 	options.prosumers = plan.prosumers;
 	options.ledgers_per_group = plan.ledgers;
 	options.defences = plan.defences;
+	options.days = plan.days.max(1);
 	if plan.defences != Defences::ALL {
 		// Per-prosumer registrations and funding transfers are some 500
 		// more setup extrinsics.
 		options.lead_ms = LEAD_MS + 120_000;
 	}
+	// Each further day's opening, offers and closing.
+	options.lead_ms += 30_000 * u64::from(options.days - 1);
 	let mut demo = Demo::start(options, &VALIDATORS, say).await?;
 	let outcome = attack_demo(&mut demo, plan, community, fitted, say).await;
 	for edge in &mut demo.boxes {
@@ -330,6 +343,7 @@ async fn attack_demo(
 		programs: demo.deployment.programs.clone(),
 		groups: demo.deployment.groups.iter().map(|group| group.ledgers.clone()).collect(),
 		clock: demo.clock,
+		days: plan.days.max(1),
 	};
 	let mut run = attack_view(&view, &day, plan, community, fitted)?;
 	run.energy_conserved_slots = summary.energy_conserved_slots;
@@ -352,6 +366,8 @@ struct Inputs<'a> {
 	programs: Vec<DemoProgram>,
 	groups: Vec<Vec<u32>>,
 	clock: Clock,
+	/// Consecutive days from `clock`'s.
+	days: u32,
 }
 
 /// The attacks and the scan on `view`.
@@ -374,12 +390,37 @@ fn attack_view(
 		}
 	}
 	let truth = Truth { owner_of, groups: day.groups.clone() };
+	let spread_wh =
+		if plan.defences.random_shares { gridveil_edge::config::DEFAULT_SPREAD_WH } else { 0 };
+	let crossday = if day.days > 1 {
+		let mut owner_of_any_day = BTreeMap::new();
+		for prosumer in &day.actors.prosumers {
+			let index = truth.owner_of[&account(&prosumer.pseudonyms(day.clock.day)[0])];
+			for later in day.clock.day..day.clock.day + day.days {
+				for pseudonym in &prosumer.pseudonyms(later) {
+					owner_of_any_day.insert(account(pseudonym), index);
+				}
+			}
+		}
+		let days = chain_linkage::Days {
+			owner_of: &owner_of_any_day,
+			groups: &day.groups,
+			first_day: day.clock.day,
+			days: day.days,
+			slot_length_ms: day.clock.slot_length_ms,
+			shares: plan.ledgers as usize,
+			spread_wh: spread_wh.max(1),
+		};
+		chain_linkage::link_days(view, &days, plan.seed)?
+	} else {
+		Vec::new()
+	};
 	let first_slot = day.clock.slot(0);
-	let days = reported_days(view, first_slot);
+	let days = view.reported_days(first_slot);
 	let (attacks, linked_truly) = attack(view, &days, &truth, fitted, plan.seed)?;
 	let findings = scan::scan(
 		&view.published,
-		&secrets(&plan.dataset, day.actors, &day.programs, &day.clock)?,
+		&secrets(&plan.dataset, day.actors, &day.programs, &day.clock, day.days)?,
 		&days,
 		&view.deviations,
 	);
@@ -398,12 +439,15 @@ fn attack_view(
 		prosumers: plan.prosumers,
 		ledgers: plan.ledgers,
 		dataset_day: day.clock.day as usize % community.day_count().max(1),
+		days: day.days,
+		spread_wh,
 		blocks: view.blocks,
 		reports,
 		expected_reports: plan.prosumers * plan.ledgers as usize * SLOTS_PER_DAY,
 		energy_conserved_slots: 0,
 		attacks,
 		linked_truly,
+		crossday,
 		findings,
 		minutes: 0.0,
 	})
@@ -430,6 +474,8 @@ pub async fn attack_again(
 	)?;
 	let first_slot = view.reports.iter().map(|report| report.slot).min().context("no reports")?;
 	let day = first_slot / SLOTS_PER_DAY as u32;
+	let last_slot = view.reports.iter().map(|report| report.slot).max().unwrap_or(first_slot);
+	let days = last_slot / SLOTS_PER_DAY as u32 - day + 1;
 	let ledger_of: BTreeMap<AccountId32, u32> = view
 		.registrations
 		.iter()
@@ -458,10 +504,13 @@ pub async fn attack_again(
 		})
 		.collect();
 	// The replayed reading depends on the absolute slot only.
-	let clock = Clock { slot_length_ms: 6_000, day };
+	let market = gridveil_offchain::chain::Chain::market_clock(&client.at_current_block().await?)
+		.await
+		.map_err(|error| anyhow::anyhow!("the market's clock: {error}"))?;
+	let clock = Clock { slot_length_ms: market.slot_length_ms, day };
 	attack_view(
 		&view,
-		&Inputs { actors: &actors, programs, groups, clock },
+		&Inputs { actors: &actors, programs, groups, clock, days },
 		plan,
 		community,
 		fitted,
@@ -532,7 +581,7 @@ mod tests {
 	fn registration_order_links_and_its_sums_give_the_profile_away() {
 		let (view, truth, fitted) = view();
 		let (outcomes, linked_truly) =
-			attack(&view, &reported_days(&view, 960), &truth, &fitted, 3).unwrap();
+			attack(&view, &view.reported_days(960), &truth, &fitted, 3).unwrap();
 		assert_eq!(linked_truly[0].accuracy(), 1.0, "the true sums are the readings");
 		let alone = &outcomes[0];
 		assert_eq!(alone.attack, Attack::None);
@@ -549,7 +598,7 @@ mod tests {
 	#[test]
 	fn funding_without_transfers_links_at_random() {
 		let (view, truth, fitted) = view();
-		let (outcomes, _) = attack(&view, &reported_days(&view, 960), &truth, &fitted, 3).unwrap();
+		let (outcomes, _) = attack(&view, &view.reported_days(960), &truth, &fitted, 3).unwrap();
 		let funding = outcomes.iter().find(|outcome| outcome.attack == Attack::Funding).unwrap();
 		assert_eq!(funding.pairs, 12);
 		assert!(funding.tuples_right < 6, "{funding:?}");
@@ -559,7 +608,7 @@ mod tests {
 	fn reports_outside_the_day_are_left_out() {
 		let (mut view, _, _) = view();
 		view.reports[0].slot = 960 + 96;
-		let days = reported_days(&view, 960);
+		let days = view.reported_days(960);
 		assert_eq!(days.len(), 18);
 		assert!(days.values().all(|day| day.len() == SLOTS_PER_DAY));
 	}

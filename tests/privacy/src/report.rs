@@ -217,6 +217,26 @@ pub fn render(
 			rotated.push(chosen);
 		}
 	}
+	for run in results.chain.iter().filter(|run| run.defences == gridveil_demo::Defences::ALL) {
+		let worst = run.crossday.iter().max_by(|left, right| {
+			(left.accuracy() - left.chance)
+				.abs()
+				.total_cmp(&(right.accuracy() - right.chance).abs())
+		});
+		if let Some(linkage) = worst {
+			let gap = (linkage.accuracy() - linkage.chance).abs();
+			writeln!(
+				page,
+				"| on chain, defaults on, {} days: cross-day linkage ({}) | {} | – | – | {:.1} | – | {:.1} | {} | – |",
+				run.days,
+				linkage.linker.name(),
+				run.ledgers,
+				gap * 100.0,
+				linkage.guessing_gap * 100.0,
+				Verdict::of(gap, linkage.guessing_gap).text(),
+			)?;
+		}
+	}
 	for run in rotated {
 		for judged in rotation_report::judge(run) {
 			let name =
@@ -407,9 +427,12 @@ fn chain_section(page: &mut String, runs: &[ChainRun], plots: &[String]) -> Resu
 		page,
 		"`gridveil-privacy chain` runs the demo's trading day (`make demo`: four \
 		 validators, one real `gridveil-edge` process per prosumer replaying its column of \
-		 the dataset, two groups of n ledgers, the validators' offchain workers \
-		 liquidating the day), then reads every block, extrinsic, event and the final \
-		 state over RPC, as anybody can. From that alone: *each pseudonym alone* profiles \
+		 the dataset, two groups of n ledgers, a `gridveil-coordinator` per group \
+		 registering each day's pseudonyms and checking the reports, the validators' \
+		 offchain workers liquidating the day), or several consecutive days \
+		 (`--days`), then reads every block, extrinsic, event and the final state over \
+		 RPC, as anybody can. The attacks of one day are on the run's first day. From \
+		 that alone: *each pseudonym alone* profiles \
 		 every pseudonym's day of shares (the paper's adversary on what is really \
 		 published; its day times n, which is exactly the prosumer's day when the shares \
 		 are equal); the four linkage attacks put one pseudonym of each ledger together \
@@ -423,20 +446,25 @@ fn chain_section(page: &mut String, runs: &[ChainRun], plots: &[String]) -> Resu
 		writeln!(page, "Not measured yet.")?;
 		return Ok(());
 	}
-	writeln!(page, "| run | random shares | jittered timing | feeless reports | batched registration | prosumers × n | dataset day | blocks | reports on chain | energy conserved (slots) | minutes |")?;
+	writeln!(page, "| run | random shares (spread) | jittered timing | feeless reports | batched registration | prosumers × n | days (dataset's first) | blocks | reports on chain (first day) | energy conserved (slots, first day) | minutes |")?;
 	writeln!(page, "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|")?;
 	let on_off = |on: bool| if on { "on" } else { "**off**" };
 	for run in runs {
+		let shares = match (run.defences.random_shares, run.spread_wh) {
+			(false, _) => on_off(false).to_string(),
+			(true, 0) => "on (±10 kWh)".to_string(),
+			(true, spread) => format!("on (±{} kWh)", spread / 1_000),
+		};
 		writeln!(
 			page,
-			"| {} | {} | {} | {} | {} | {} × {} | {} | {} | {} of {} | {} of 96 | {:.1} |",
+			"| {} | {shares} | {} | {} | {} | {} × {} | {} ({}) | {} | {} of {} | {} of 96 | {:.1} |",
 			run.name,
-			on_off(run.defences.random_shares),
 			on_off(run.defences.jittered_timing),
 			on_off(run.defences.feeless_reports),
 			on_off(run.defences.batched_registration),
 			run.prosumers,
 			run.ledgers,
+			run.days,
 			run.dataset_day + 1,
 			run.blocks,
 			run.reports,
@@ -480,6 +508,8 @@ fn chain_section(page: &mut String, runs: &[ChainRun], plots: &[String]) -> Resu
 			.collect();
 		writeln!(page, "| {} | {:.1} % | {} |", attack.name(), chance * 100.0, cells.join(" | "))?;
 	}
+
+	crossday_table(page, runs)?;
 
 	for (run, plot) in runs.iter().zip(plots.iter().map(Some).chain(std::iter::repeat(None))) {
 		writeln!(page, "\n### Profiling, {}\n", run.name)?;
@@ -571,6 +601,40 @@ fn chain_section(page: &mut String, runs: &[ChainRun], plots: &[String]) -> Resu
 		writeln!(page, "\nWhat the scan found in {} (first of each):\n", run.name)?;
 		for example in run.findings.examples.iter().take(6) {
 			writeln!(page, "- {example}")?;
+		}
+	}
+	Ok(())
+}
+
+/// The cross-day linker on the chain's consecutive days, for the runs of
+/// more than one day.
+fn crossday_table(page: &mut String, runs: &[ChainRun]) -> Result<()> {
+	let multi_day: Vec<&ChainRun> = runs.iter().filter(|run| !run.crossday.is_empty()).collect();
+	if multi_day.is_empty() {
+		return Ok(());
+	}
+	writeln!(page, "\n### Rotation on chain: day d's pseudonyms linked to day d + 1's\n")?;
+	writeln!(
+		page,
+		"Each day the boxes report under fresh pseudonyms, registered by their \
+		 coordinators. The linkers of section 5 link every ledger's pseudonyms of each \
+		 day to the same ledger's of the next, one to one, from the chain alone: each \
+		 pseudonym's day of shares, and its reports' real timing (from its slot's end to \
+		 its block's time, the blocks between, its position in its block). The noise \
+		 model is the public split of zero readings for the shares; the timing is \
+		 standardised over the chain's pseudonyms. *Chance* is 1 / members of the \
+		 group; ± is the 95 % half-width (day pairs as clusters); *guessing's gap* as in \
+		 section 5.\n"
+	)?;
+	writeln!(
+		page,
+		"| run | linker | pseudonyms linked | right | chance | gap (pp) | guessing's gap (pp) | met |"
+	)?;
+	writeln!(page, "|---|---|---:|---:|---:|---:|---:|---|")?;
+	for run in multi_day {
+		let label = format!("{}, {} days", run.name, run.days);
+		for linkage in &run.crossday {
+			rotation_report::linkage_row(page, &label, linkage)?;
 		}
 	}
 	Ok(())

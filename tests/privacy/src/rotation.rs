@@ -318,23 +318,26 @@ fn link_days(
 	Links { shares, prosumers, next, right }
 }
 
-/// The linkage's figures from the per-day-pair counts.
-fn linkage_outcome(
+/// The linkage's figures from the per-day-pair counts: `right[p]` of day
+/// pair p's pseudonyms linked rightly, each pair linking every ledger
+/// (`shares` of them) of groups of `group_sizes` members.
+pub fn linkage_outcome(
 	linker: Linker,
-	links: &Links,
-	groups: &[Vec<usize>],
+	right: &[usize],
+	group_sizes: &[usize],
+	shares: usize,
 	seed: u64,
 ) -> CrossDayLinkage {
-	let per_pair = links.prosumers * links.shares;
-	let pairs = links.right.len();
-	let right: usize = links.right.iter().sum();
+	let per_pair = group_sizes.iter().sum::<usize>() * shares;
+	let pairs = right.len();
+	let right_count: usize = right.iter().sum();
 	let pseudonyms = pairs * per_pair;
-	let chance = (groups.len() * links.shares) as f64 / per_pair.max(1) as f64;
-	let accuracy = right as f64 / pseudonyms.max(1) as f64;
+	let chance = (group_sizes.len() * shares) as f64 / per_pair.max(1) as f64;
+	let accuracy = right_count as f64 / pseudonyms.max(1) as f64;
 	// Day pairs as clusters: the variance of their right counts around
 	// the accuracy.
 	let spread: f64 =
-		links.right.iter().map(|right| (*right as f64 - accuracy * per_pair as f64).powi(2)).sum();
+		right.iter().map(|right| (*right as f64 - accuracy * per_pair as f64).powi(2)).sum();
 	let half_width = if pairs > 1 {
 		1.96 * (spread * pairs as f64 / (pairs as f64 - 1.0)).sqrt() / pseudonyms as f64
 	} else {
@@ -344,9 +347,9 @@ fn linkage_outcome(
 	let mut gaps: Vec<f64> = (0..200)
 		.map(|_| {
 			let mut right = 0;
-			for _ in 0..pairs * links.shares {
-				for members in groups {
-					let mut linked: Vec<usize> = (0..members.len()).collect();
+			for _ in 0..pairs * shares {
+				for members in group_sizes {
+					let mut linked: Vec<usize> = (0..*members).collect();
 					linked.shuffle(&mut rng);
 					right += linked.iter().enumerate().filter(|(index, to)| index == *to).count();
 				}
@@ -359,7 +362,7 @@ fn linkage_outcome(
 		linker,
 		day_pairs: pairs,
 		pseudonyms,
-		right,
+		right: right_count,
 		chance,
 		half_width,
 		guessing_gap: gaps[gaps.len() * 95 / 100],
@@ -487,7 +490,8 @@ pub fn run(
 	for linker in Linker::ALL {
 		let links =
 			link_days(&described, &noise, &groups, prosumers, days, n, linker, setting.seed);
-		let outcome = linkage_outcome(linker, &links, &groups, setting.seed);
+		let group_sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+		let outcome = linkage_outcome(linker, &links.right, &group_sizes, n, setting.seed);
 		say(&format!(
 			"n = {n}, ±{} Wh: {} links {:.2} % right (chance {:.2} %)",
 			setting.spread_wh,

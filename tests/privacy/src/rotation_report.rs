@@ -10,7 +10,7 @@ use super::{
 	averaging::AVERAGING_SHARES,
 	gaps::{accuracy_cells, guessing_gap, worst_gap, GOAL_PP},
 	paper::Point,
-	rotation::{RotationRun, AVERAGED_DAYS},
+	rotation::{CrossDayLinkage, RotationRun, AVERAGED_DAYS},
 };
 
 /// |Γ| values the averaging table shows (the gaps are over all measured).
@@ -283,22 +283,28 @@ fn linkage_table(page: &mut String, runs: &[&RotationRun]) -> Result<()> {
 	writeln!(page, "|---|---|---:|---:|---:|---:|---:|---|")?;
 	for run in runs {
 		for linkage in &run.linkage {
-			let gap = (linkage.accuracy() - linkage.chance).abs();
-			writeln!(
-				page,
-				"| {} | {} | {} | {:.2} % ± {:.2} | {:.2} % | {:.2} | {:.2} | {} |",
-				setting(run),
-				linkage.linker.name(),
-				linkage.pseudonyms,
-				linkage.accuracy() * 100.0,
-				linkage.half_width * 100.0,
-				linkage.chance * 100.0,
-				gap * 100.0,
-				linkage.guessing_gap * 100.0,
-				Verdict::of(gap, linkage.guessing_gap).text(),
-			)?;
+			linkage_row(page, &setting(run), linkage)?;
 		}
 	}
+	Ok(())
+}
+
+/// A row of a cross-day linkage table (header: setting, linker, pseudonyms
+/// linked, right, chance, gap, guessing's gap, met).
+pub fn linkage_row(page: &mut String, setting: &str, linkage: &CrossDayLinkage) -> Result<()> {
+	let gap = (linkage.accuracy() - linkage.chance).abs();
+	writeln!(
+		page,
+		"| {setting} | {} | {} | {:.2} % ± {:.2} | {:.2} % | {:.2} | {:.2} | {} |",
+		linkage.linker.name(),
+		linkage.pseudonyms,
+		linkage.accuracy() * 100.0,
+		linkage.half_width * 100.0,
+		linkage.chance * 100.0,
+		gap * 100.0,
+		linkage.guessing_gap * 100.0,
+		Verdict::of(gap, linkage.guessing_gap).text(),
+	)?;
 	Ok(())
 }
 
