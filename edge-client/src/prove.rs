@@ -128,6 +128,10 @@ pub enum HourAlarm {
 	/// The meter signed the hour's end but not its start (it was installed
 	/// or reset during the hour): the hour cannot be anchored.
 	NoStartAttestation,
+	/// Some of the hour's readings never reached the box (it was not
+	/// running then, e.g. it started after the program did): the meter
+	/// publishes in order, so once a later reading is in they never will.
+	MissingReadings,
 }
 
 impl HourAlarm {
@@ -136,6 +140,7 @@ impl HourAlarm {
 		match self {
 			HourAlarm::ReadingsMismatch => "readings_mismatch",
 			HourAlarm::NoStartAttestation => "no_start_attestation",
+			HourAlarm::MissingReadings => "missing_readings",
 		}
 	}
 }
@@ -179,6 +184,12 @@ pub fn hour_inputs(
 		return Ok(HourInputs::Unprovable(HourAlarm::NoStartAttestation));
 	};
 	let Some(readings) = hour_readings(store, schedule, hour, readings_per_hour)? else {
+		// Readings are stored in order: one after the hour means the
+		// missing ones cannot come any more.
+		let after = window.end..window.end.saturating_add(schedule.hour_length_ms);
+		if !store.readings(after)?.is_empty() {
+			return Ok(HourInputs::Unprovable(HourAlarm::MissingReadings));
+		}
 		return Ok(HourInputs::Waiting);
 	};
 	let (Some(previous), Some(signed)) = (start.fingerprint(), end.fingerprint()) else {
@@ -372,8 +383,8 @@ impl Prover {
 							program = program_id,
 							hour,
 							alarm = alarm.label(),
-							"ALARM: the hour does not match the meter's signed fingerprint; \
-							 it is not proven and stays missing"
+							"ALARM: the hour cannot be proven against the meter's signed \
+							 fingerprints (see alarm); it is not proven and stays missing"
 						);
 						self.metrics.hour_unattested(alarm.label());
 						let next = Progress { next_hour: hour + 1, ..progress };
@@ -435,5 +446,50 @@ impl Prover {
 			})?;
 			queued = true;
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use gridveil_p256::MeterSigningKey;
+
+	use super::*;
+	use crate::{meter::SigningMeter, reading::Reading};
+
+	fn reading(start_ms: u64) -> Reading {
+		Reading { start_ms, import_wh: start_ms / 1_000 + 1, export_wh: 0 }
+	}
+
+	#[test]
+	fn an_hour_the_box_missed_part_of_is_unprovable_and_the_next_one_is_proven() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(&dir.path().join("edge.redb")).unwrap();
+		let pairing = PairingSecret::from_hex(&"0b".repeat(32)).unwrap();
+		let key = MeterSigningKey::from_slice(&[0x21; 32]).unwrap();
+		// One-second intervals: hour 0 is 0..4,000 ms, hour 1 4,000..8,000.
+		let mut meter =
+			SigningMeter::open(9, key, pairing.clone(), 1_000, dir.path().join("meter.json"), 0)
+				.unwrap();
+		store.put_attestation(&meter.last()).unwrap();
+		for attestation in meter.close_hours(8_000, |start| reading(start).import_wh).unwrap() {
+			store.put_attestation(&attestation).unwrap();
+		}
+		let schedule = Schedule { start_ms: 0, hours: 2, hour_length_ms: 4_000, due_ms: 60_000 };
+		let inputs = |hour| hour_inputs(&store, &pairing, &schedule, hour, 4).unwrap();
+
+		// The box started after the program: hour 0's first reading is
+		// missing. While the hour's last one is the newest, it waits.
+		for start in [1_000, 2_000, 3_000] {
+			store.append_reading(reading(start)).unwrap();
+		}
+		assert!(matches!(inputs(0), HourInputs::Waiting));
+		// A reading after the hour: the missing one will never come.
+		store.append_reading(reading(4_000)).unwrap();
+		assert!(matches!(inputs(0), HourInputs::Unprovable(HourAlarm::MissingReadings)));
+		assert!(matches!(inputs(1), HourInputs::Waiting));
+		for start in [5_000, 6_000, 7_000] {
+			store.append_reading(reading(start)).unwrap();
+		}
+		assert!(matches!(inputs(1), HourInputs::Ready { .. }));
 	}
 }

@@ -109,6 +109,10 @@ pub struct Options {
 	/// The first validator's RPC port, the others' following it (9944:
 	/// polkadot.js apps' default); `None` for free ports.
 	pub rpc_port: Option<u16>,
+	/// Whether the validators keep the state of every block (an archive),
+	/// not only of the last 256: for reading a run of more than one day
+	/// back, events included, from its first block.
+	pub archive: bool,
 }
 
 impl Options {
@@ -127,6 +131,7 @@ impl Options {
 			validators: VALIDATORS.len(),
 			rpc_port: Some(9944),
 			days: 1,
+			archive: false,
 		}
 	}
 }
@@ -202,6 +207,9 @@ impl Demo {
 		if let Some(port) = options.rpc_port {
 			network_options = network_options.with_rpc_ports_from(port);
 		}
+		if options.archive {
+			network_options = network_options.with_node_args(["--state-pruning=archive"]);
+		}
 		let network = network::spawn(network_options).await?;
 		let alice = network.ws_url();
 		let rpc = chain::rpc(&alice).await?;
@@ -249,15 +257,25 @@ impl Demo {
 			.flat_map(|prosumer| prosumer.pseudonyms(clock.day))
 			.map(|pseudonym| actors::account(&pseudonym))
 			.collect();
-		let until_start = clock.day_start().saturating_sub(gridveil_edge::now_ms());
+		// The boxes must be up before the day's first reading: a box that
+		// misses it cannot prove its program's first hour. Starting one takes
+		// some 90 ms on 2 cores.
+		let boxes_start_ms = 5_000 + 100 * actors.prosumers.len() as u64;
+		let until_boxes = clock
+			.day_start()
+			.saturating_sub(gridveil_edge::now_ms())
+			.saturating_sub(boxes_start_ms);
 		coordinator::wait_for_registered(
 			&client,
 			&rpc,
 			&day_pseudonyms,
-			Duration::from_millis(until_start),
+			Duration::from_millis(until_boxes),
 		)
 		.await
-		.context("the coordinators' registration of the day's pseudonyms, before the day starts")?;
+		.context(
+			"the coordinators' registration of the day's pseudonyms, in time to start the boxes \
+			 before the day starts (a longer lead: Options::lead_ms)",
+		)?;
 
 		say(&format!("starting {} edge boxes", actors.prosumers.len()));
 		let urls: Vec<String> = box_nodes

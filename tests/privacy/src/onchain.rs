@@ -302,13 +302,15 @@ pub async fn run(
 	options.ledgers_per_group = plan.ledgers;
 	options.defences = plan.defences;
 	options.days = plan.days.max(1);
+	// The adversary reads every block's events: the validators keep all states.
+	options.archive = true;
 	if plan.defences != Defences::ALL {
 		// Per-prosumer registrations and funding transfers are some 500
 		// more setup extrinsics.
 		options.lead_ms = LEAD_MS + 120_000;
 	}
-	// Each further day's opening, offers and closing.
-	options.lead_ms += 30_000 * u64::from(options.days - 1);
+	// Each further day's opening, offers, closing and registration.
+	options.lead_ms += 90_000 * u64::from(options.days - 1);
 	let mut demo = Demo::start(options, &VALIDATORS, say).await?;
 	let outcome = attack_demo(&mut demo, plan, community, fitted, say).await;
 	for edge in &mut demo.boxes {
