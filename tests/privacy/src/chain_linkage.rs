@@ -17,11 +17,8 @@ use super::{
 	community::SLOTS_PER_DAY,
 	crossday::{self, Linker, Noise, PseudonymDay},
 	paper::Splitter,
-	rotation::{linkage_outcome, CrossDayLinkage},
+	rotation::{linkage_outcome, noise_share_day, CrossDayLinkage, NOISE_DAYS},
 };
-
-/// Days of pure noise the adversary draws for its noise model of the shares.
-const NOISE_DAYS: usize = 1_000;
 
 /// What a multi-day run's linkage is measured on.
 pub struct Days<'a> {
@@ -133,9 +130,7 @@ fn noise_model<'a>(
 	let mut rng = StdRng::seed_from_u64(seed ^ 0x7141);
 	let noise_days: Vec<PseudonymDay> = (0..NOISE_DAYS)
 		.map(|index| {
-			let share_day: Vec<f64> = (0..SLOTS_PER_DAY)
-				.map(|_| Ok(splitter.split(0.0, days.shares, &mut rng)?[0]))
-				.collect::<Result<_>>()?;
+			let share_day = noise_share_day(&splitter, days.shares, &mut rng)?;
 			let timing = (!timings.is_empty()).then(|| timings[index % timings.len()].clone());
 			Ok(PseudonymDay::of(&share_day, days.shares, timing))
 		})

@@ -380,7 +380,8 @@ fn attack_view(
 	community: &Community,
 	fitted: &[Profiles],
 ) -> Result<ChainRun> {
-	let mut owner_of = BTreeMap::new();
+	// The run's first day's pseudonyms, and every day's (for the cross-day linker).
+	let (mut owner_of, mut owner_of_any_day) = (BTreeMap::new(), BTreeMap::new());
 	for prosumer in &day.actors.prosumers {
 		let index = community
 			.prosumers
@@ -390,20 +391,16 @@ fn attack_view(
 		for pseudonym in &prosumer.pseudonyms(day.clock.day) {
 			owner_of.insert(account(pseudonym), index);
 		}
+		for later in day.clock.day..day.clock.day + day.days {
+			for pseudonym in &prosumer.pseudonyms(later) {
+				owner_of_any_day.insert(account(pseudonym), index);
+			}
+		}
 	}
 	let truth = Truth { owner_of, groups: day.groups.clone() };
 	let spread_wh =
 		if plan.defences.random_shares { gridveil_edge::config::DEFAULT_SPREAD_WH } else { 0 };
 	let crossday = if day.days > 1 {
-		let mut owner_of_any_day = BTreeMap::new();
-		for prosumer in &day.actors.prosumers {
-			let index = truth.owner_of[&account(&prosumer.pseudonyms(day.clock.day)[0])];
-			for later in day.clock.day..day.clock.day + day.days {
-				for pseudonym in &prosumer.pseudonyms(later) {
-					owner_of_any_day.insert(account(pseudonym), index);
-				}
-			}
-		}
 		let days = chain_linkage::Days {
 			owner_of: &owner_of_any_day,
 			groups: &day.groups,

@@ -32,7 +32,7 @@ pub const GROUPS: usize = 2;
 pub const AVERAGED_DAYS: [usize; 4] = [1, 7, 30, 366];
 
 /// Days of pure noise the adversary draws for its noise model.
-const NOISE_DAYS: usize = 1_000;
+pub const NOISE_DAYS: usize = 1_000;
 
 /// A slot's length, ms: the window in which the box sends each share at its
 /// own uniformly random moment (the modelled timing offline).
@@ -436,6 +436,12 @@ pub fn window_starts(days: usize, window: usize, day_step: usize) -> Vec<usize> 
 	(0..days / window.max(1)).step_by(step).map(|index| index * window).collect()
 }
 
+/// One day of pure noise as the adversary draws it: one share a slot of
+/// zero readings split into `n` by the public `splitter`.
+pub fn noise_share_day(splitter: &Splitter, n: usize, rng: &mut StdRng) -> Result<Vec<f64>> {
+	(0..SLOTS_PER_DAY).map(|_| Ok(splitter.split(0.0, n, rng)?[0])).collect()
+}
+
 /// Measures `setting` on `community`: the cross-day linkers on every pair
 /// of consecutive days, then the averaging adversary with rotation on
 /// (following the best linker) and off, over [`AVERAGED_DAYS`], profiled
@@ -462,12 +468,7 @@ pub fn run(
 	};
 	// The adversary's noise model: the public split of zero readings.
 	let noise_days: Vec<PseudonymDay> = (0..NOISE_DAYS)
-		.map(|_| {
-			let share_day: Vec<f64> = (0..SLOTS_PER_DAY)
-				.map(|_| Ok(splitter.split(0.0, n, &mut rng)?[0]))
-				.collect::<Result<_>>()?;
-			Ok(describe(&share_day, &mut rng))
-		})
+		.map(|_| Ok(describe(&noise_share_day(&splitter, n, &mut rng)?, &mut rng)))
 		.collect::<Result<_>>()?;
 	let noise = Noise::of(&noise_days);
 	let mut described = Vec::with_capacity(prosumers * days * n);
