@@ -98,7 +98,7 @@ benchmark-node: setup-build
 
 ## weights: regenerate every GridVeil pallet's weights.rs with the node's `benchmark pallet`
 ## (which has the zk host function). WEIGHT_PALLETS picks pallets; STEPS/REPEAT the precision.
-WEIGHT_PALLETS ?= zk_verifier meter_registry demand_response energy_market
+WEIGHT_PALLETS ?= zk_verifier meter_registry demand_response energy_market validator_set
 STEPS ?= 17
 REPEAT ?= 20
 RUNTIME_WASM := $(CARGO_TARGET_DIR)/release/wbuild/gridveil-runtime/gridveil_runtime.compact.compressed.wasm

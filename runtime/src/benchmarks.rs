@@ -23,6 +23,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_meter_registry, MeterRegistry]
 	[pallet_demand_response, DemandResponse]
 	[pallet_energy_market, EnergyMarket]
+	[pallet_validator_set, ValidatorSet]
 );
 
 /// The benchmarks this runtime has, and its storage layout.

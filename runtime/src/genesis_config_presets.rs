@@ -11,8 +11,9 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	AccountId, AuraConfig, Balance, BalancesConfig, DemandResponseConfig, EnergyMarketConfig,
-	GrandpaConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+	AccountId, Balance, BalancesConfig, BlockNumber, CouncilMembershipConfig, DemandResponseConfig,
+	EnergyMarketConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
+	ValidatorSetConfig, UNIT,
 };
 
 /// A demand-response hour on the development and test chains: 24 s (four
@@ -29,6 +30,11 @@ pub const TEST_SLOT_LENGTH_MS: u64 = 6_000;
 /// Slots after a slot during which its shares may still be reported on the
 /// development and test chains: two blocks.
 pub const TEST_REPORT_GRACE_SLOTS: u32 = 2;
+
+/// A session on the development and test chains: ten 6-second blocks, so a
+/// validator added or removed by governance validates or stops within two
+/// minutes. Chains without a preset use the production hour (600 blocks).
+pub const TEST_SESSION_LENGTH: BlockNumber = 10;
 
 /// What each well-known development account starts with.
 const ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -48,19 +54,36 @@ pub const LOCAL_TESTNET_VALIDATORS: [Validator; 4] = [
 	(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 ];
 
-/// A genesis state with the given validators, endowed accounts and sudo key.
-fn genesis(validators: &[Validator], endowed: Vec<AccountId>, root: AccountId) -> Value {
-	let (aura, grandpa): (Vec<AuraId>, Vec<(GrandpaId, u64)>) = validators
+/// A genesis state with the given validators (who are also the
+/// consortium's members), endowed accounts and sudo key, if any.
+fn genesis(validators: &[Validator], endowed: Vec<AccountId>, root: Option<AccountId>) -> Value {
+	let accounts: Vec<AccountId> =
+		validators.iter().map(|(authoring, _)| authoring.to_account_id()).collect();
+	let keys: Vec<(AccountId, AccountId, SessionKeys)> = validators
 		.iter()
-		.map(|(authoring, finality)| (authoring.public().into(), (finality.public().into(), 1)))
-		.unzip();
+		.map(|(authoring, finality)| {
+			let account = authoring.to_account_id();
+			let keys = SessionKeys {
+				aura: AuraId::from(authoring.public()),
+				grandpa: GrandpaId::from(finality.public()),
+			};
+			(account.clone(), account, keys)
+		})
+		.collect();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|account| (account, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		aura: AuraConfig { authorities: aura },
-		grandpa: GrandpaConfig { authorities: grandpa },
-		sudo: SudoConfig { key: Some(root) },
+		validator_set: ValidatorSetConfig {
+			validators: accounts.clone(),
+			session_length: TEST_SESSION_LENGTH,
+		},
+		session: SessionConfig { keys },
+		council_membership: CouncilMembershipConfig {
+			// The presets have at most four validators, well under the bound.
+			members: frame_support::BoundedVec::truncate_from(accounts),
+		},
+		sudo: SudoConfig { key: root },
 		demand_response: DemandResponseConfig { hour_length: TEST_HOUR_LENGTH_MS },
 		energy_market: EnergyMarketConfig {
 			slot_length_ms: TEST_SLOT_LENGTH_MS,
@@ -74,14 +97,20 @@ fn well_known_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter().map(|account| account.to_account_id()).collect()
 }
 
-/// One validator (Alice), who is also sudo.
+/// One validator (Alice), who is also the consortium's only member and sudo:
+/// the one chain with a sudo key.
 pub fn development_config_genesis() -> Value {
-	genesis(&DEVELOPMENT_VALIDATORS, well_known_accounts(), Sr25519Keyring::Alice.to_account_id())
+	genesis(
+		&DEVELOPMENT_VALIDATORS,
+		well_known_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
 }
 
-/// Four validators (Alice, Bob, Charlie, Dave); Alice is sudo.
+/// Four validators (Alice, Bob, Charlie, Dave), who are the consortium's
+/// members; no sudo key: the consortium's motions govern.
 pub fn local_testnet_genesis() -> Value {
-	genesis(&LOCAL_TESTNET_VALIDATORS, well_known_accounts(), Sr25519Keyring::Alice.to_account_id())
+	genesis(&LOCAL_TESTNET_VALIDATORS, well_known_accounts(), None)
 }
 
 /// The JSON patch of the preset named `id`, if there is one.

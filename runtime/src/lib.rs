@@ -1,8 +1,10 @@
 //! The GridVeil runtime.
 //!
-//! Wires the FRAME pallets of the chain together: consensus (Aura + GRANDPA),
-//! balances, fees (with feeless calls for registered pseudonyms), sudo, and
-//! GridVeil's own pallets. `configs/` holds one file per concern,
+//! Wires the FRAME pallets of the chain together: consensus (Aura + GRANDPA
+//! over sessions of the consortium's validators, with equivocation reports
+//! through pallet-offences), balances, fees (with feeless calls for
+//! registered pseudonyms), the consortium's governance (a collective of its
+//! members; sudo only on development chains), and GridVeil's own pallets. `configs/` holds one file per concern,
 //! `genesis_config_presets.rs` the named genesis states and `apis.rs` the
 //! runtime APIs the node and the clients call.
 
@@ -43,7 +45,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	impl_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -192,4 +194,28 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type MeterRegistry = pallet_meter_registry;
+
+	#[runtime::pallet_index(12)]
+	pub type Authorship = pallet_authorship;
+
+	#[runtime::pallet_index(13)]
+	pub type ValidatorSet = pallet_validator_set;
+
+	#[runtime::pallet_index(14)]
+	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(15)]
+	pub type Historical = pallet_session::historical;
+
+	#[runtime::pallet_index(16)]
+	pub type Offences = pallet_offences;
+
+	#[runtime::pallet_index(17)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(18)]
+	pub type CouncilMembership = pallet_membership<Instance1>;
+
+	#[runtime::pallet_index(19)]
+	pub type Utility = pallet_utility;
 }

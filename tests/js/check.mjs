@@ -1,8 +1,11 @@
 // Proves that polkadot.js (and so polkadot.js apps) needs no custom types for
 // GridVeil: it connects with no `types` option, reads every storage item of
-// the four GridVeil pallets, resolves every event type, and submits the
-// market operator's calls in the order docs/operator-guide.md lists them
-// (the meter registrar's with a real P-256 key made by Node's crypto).
+// GridVeil's pallets and of the consortium's (validators, sessions,
+// offences, council), resolves every event type, and submits the market
+// operator's calls in the order docs/operator-guide.md lists them (the
+// meter registrar's with a real P-256 key made by Node's crypto): the
+// authority's as council motions (on the dev chain Alice is the only
+// member, so a motion passes as it is proposed), the days' by the main grid.
 //
 // Usage: node check.mjs <ws-url> <verifying-key-hex-file>
 //
@@ -20,7 +23,10 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aCmp, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 
-const PALLETS = ['ZkVerifier', 'MeterRegistry', 'DemandResponse', 'EnergyMarket'];
+const PALLETS = [
+  'ZkVerifier', 'MeterRegistry', 'DemandResponse', 'EnergyMarket',
+  'ValidatorSet', 'Session', 'Offences', 'Council', 'CouncilMembership',
+];
 const TIMEOUT_MS = 180_000;
 const SLOTS_PER_DAY = 96;
 /// 1 VEIL has 12 decimals.
@@ -235,9 +241,10 @@ function eventJson (event) {
 }
 
 /// Signs and sends `tx` as `signer`, waits until it is in a block, checks it
-/// succeeded (and, through sudo, that the call itself succeeded), prints the
-/// events of the three pallets it emitted and returns them.
-async function submit (api, label, signer, tx, viaSudo) {
+/// succeeded (and, for a council motion, that the motion was executed and
+/// its call succeeded), prints the events of the checked pallets it emitted
+/// and returns them.
+async function submit (api, label, signer, tx, viaMotion) {
   const sections = new Set(PALLETS.map(camel));
   const events = await new Promise((resolve, reject) => {
     let unsubscribe = () => {};
@@ -260,15 +267,15 @@ async function submit (api, label, signer, tx, viaSudo) {
         reject(new Error(`${label}: no ExtrinsicSuccess in its block`));
         return;
       }
-      if (viaSudo) {
-        const sudid = own.find((event) => api.events.sudo.Sudid.is(event));
-        if (!sudid) {
-          reject(new Error(`${label}: no Sudid event`));
+      if (viaMotion) {
+        const executed = own.find((event) => api.events.council.Executed.is(event));
+        if (!executed) {
+          reject(new Error(`${label}: the motion was not executed (no council.Executed)`));
           return;
         }
-        const result = sudid.data[0];
+        const result = executed.data[1];
         if (result.isErr) {
-          reject(new Error(`${label} failed under sudo: ${dispatchErrorText(api, result.asErr)}`));
+          reject(new Error(`${label} failed as a motion: ${dispatchErrorText(api, result.asErr)}`));
           return;
         }
       }
@@ -315,7 +322,7 @@ async function main () {
   const eventKinds = checkEvents(api, pallets);
 
   const keyring = new Keyring({ type: 'sr25519' });
-  const alice = keyring.addFromUri('//Alice'); // sudo on the dev chain
+  const alice = keyring.addFromUri('//Alice'); // the dev chain's only council member
   const charlie = keyring.addFromUri('//Charlie'); // the group's coordinator
   const dave = keyring.addFromUri('//Dave'); // a producer
   const eve = keyring.addFromUri('//Eve'); // the group's operator
@@ -327,7 +334,12 @@ async function main () {
     .map((pair) => pair.address);
 
   const { tx } = api;
-  const sudo = (call) => tx.sudo.sudo(call);
+  // A council motion: propose with a threshold of one (the dev chain's
+  // council is Alice alone), which executes the call at once with the
+  // council's origin. Apps: Governance → Council → Motions → Propose motion.
+  const members = (await api.query.council.members()).length;
+  ensure(members === 1, `the dev chain's council has ${members} members`);
+  const motion = (call) => tx.council.propose(1, call, call.method.encodedLength);
   let calls = 0;
   let emitted = 0;
   const run = async (label, signer, extrinsic, viaSudo) => {
@@ -337,40 +349,40 @@ async function main () {
     return events;
   };
 
-  // 1. zkVerifier.registerKey(verifyingKey), Root.
-  let events = await run('zkVerifier.registerKey', alice, sudo(tx.zkVerifier.registerKey(verifyingKey)), true);
+  // 1. zkVerifier.registerKey(verifyingKey), a council motion.
+  let events = await run('zkVerifier.registerKey', alice, motion(tx.zkVerifier.registerKey(verifyingKey)), true);
   const registered = eventOf('registerKey', events, 'zkVerifier.KeyRegistered');
   ensure(registered.keyHash === blake2AsHex(verifyingKey, 256),
     `KeyRegistered.keyHash ${registered.keyHash} is not blake2-256 of the key`);
 
-  // 1b. meterRegistry.registerMeter(meterId, key, prosumer), Root: a meter's
+  // 1b. meterRegistry.registerMeter(meterId, key, prosumer), a council motion: a meter's
   // P-256 public key, SEC1 compressed (33 bytes), bound to a household.
   const meter = createECDH('prime256v1');
   meter.generateKeys();
   const meterKey = u8aToHex(meter.getPublicKey(null, 'compressed'));
   events = await run('meterRegistry.registerMeter', alice,
-    sudo(tx.meterRegistry.registerMeter(4242, meterKey, dave.address)), true);
+    motion(tx.meterRegistry.registerMeter(4242, meterKey, dave.address)), true);
   const meterRegistered = eventOf('registerMeter', events, 'meterRegistry.MeterRegistered');
   ensure(meterRegistered.key === meterKey && Number(meterRegistered.meterId) === 4242,
     `MeterRegistered ${JSON.stringify(meterRegistered)}`);
 
-  // 2. energyMarket.setMainGridAccount(account), Root.
+  // 2. energyMarket.setMainGridAccount(account), a council motion.
   events = await run('energyMarket.setMainGridAccount', alice,
-    sudo(tx.energyMarket.setMainGridAccount(ferdie.address)), true);
+    motion(tx.energyMarket.setMainGridAccount(ferdie.address)), true);
   eventOf('setMainGridAccount', events, 'energyMarket.MainGridAccountSet');
 
-  // 3. energyMarket.registerProducer(producer), Root.
+  // 3. energyMarket.registerProducer(producer), a council motion.
   events = await run('energyMarket.registerProducer', alice,
-    sudo(tx.energyMarket.registerProducer(dave.address)), true);
+    motion(tx.energyMarket.registerProducer(dave.address)), true);
   eventOf('registerProducer', events, 'energyMarket.ProducerRegistered');
 
-  // 4. energyMarket.addIntermediate(parent), Root: a node under the root (0).
-  events = await run('energyMarket.addIntermediate', alice, sudo(tx.energyMarket.addIntermediate(0)), true);
+  // 4. energyMarket.addIntermediate(parent), a council motion: a node under the root (0).
+  events = await run('energyMarket.addIntermediate', alice, motion(tx.energyMarket.addIntermediate(0)), true);
   const intermediate = eventOf('addIntermediate', events, 'energyMarket.NodeAdded').node;
 
-  // 5. energyMarket.addGroup(parent, coordinator, ledgers), Root.
+  // 5. energyMarket.addGroup(parent, coordinator, ledgers), a council motion.
   events = await run('energyMarket.addGroup', alice,
-    sudo(tx.energyMarket.addGroup(intermediate, charlie.address, LEDGERS)), true);
+    motion(tx.energyMarket.addGroup(intermediate, charlie.address, LEDGERS)), true);
   const group = eventOf('addGroup', events, 'energyMarket.GroupAdded').group;
   const ledgers = events.filter((event) => event.event === 'energyMarket.NodeAdded').map((event) => event.fields.node);
   ensure(ledgers.length === LEDGERS, `addGroup added ledgers ${JSON.stringify(ledgers)}`);
@@ -403,9 +415,9 @@ async function main () {
   ensure(BigInt(enrolled.firstDay) === day && BigInt(enrolled.lastDay) === day,
     `registered for days ${enrolled.firstDay} to ${enrolled.lastDay}, not ${day}`);
 
-  // 9. energyMarket.openDay(day, expectedConsumption), Root.
+  // 9. energyMarket.openDay(day, expectedConsumption), signed by the main grid.
   const expected = Array.from({ length: SLOTS_PER_DAY }, () => EXPECTED_CONSUMPTION_WH);
-  events = await run('energyMarket.openDay', alice, sudo(tx.energyMarket.openDay(day, expected)), true);
+  events = await run('energyMarket.openDay', ferdie, tx.energyMarket.openDay(day, expected), false);
   ensure(BigInt(eventOf('openDay', events, 'energyMarket.DayOpened').day) === day, `DayOpened is not day ${day}`);
 
   // 10. energyMarket.addOffer(day, slot, capacityWh, pricePerKwh), signed by the producer.
@@ -413,16 +425,16 @@ async function main () {
     tx.energyMarket.addOffer(day, OFFER.slot, OFFER.capacityWh, OFFER.pricePerKwh), false);
   eventOf('addOffer', events, 'energyMarket.OfferAdded');
 
-  // 11. energyMarket.closeAuction(day), Root.
-  events = await run('energyMarket.closeAuction', alice, sudo(tx.energyMarket.closeAuction(day)), true);
+  // 11. energyMarket.closeAuction(day), signed by the main grid.
+  events = await run('energyMarket.closeAuction', ferdie, tx.energyMarket.closeAuction(day), false);
   eventOf('closeAuction', events, 'energyMarket.AuctionClosed');
   const fallback = events.filter((event) => event.event === 'energyMarket.FallbackPriceUsed').length;
   ensure(fallback === SLOTS_PER_DAY - 1, `${fallback} slots took the fallback price`);
 
-  // 12. energyMarket.addLiquidator(liquidator), Root: the sr25519 public key
+  // 12. energyMarket.addLiquidator(liquidator), a council motion: the sr25519 public key
   // a validator holds under key type gvlq.
   events = await run('energyMarket.addLiquidator', alice,
-    sudo(tx.energyMarket.addLiquidator(u8aToHex(liquidator.publicKey))), true);
+    motion(tx.energyMarket.addLiquidator(u8aToHex(liquidator.publicKey))), true);
   const added = eventOf('addLiquidator', events, 'energyMarket.LiquidatorAdded').liquidator;
   ensure(added === u8aToHex(liquidator.publicKey), `LiquidatorAdded ${added}`);
 

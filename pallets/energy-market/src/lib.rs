@@ -576,6 +576,9 @@ pub mod pallet {
 		InvalidRotationPeriod,
 		/// No main-grid account is set: set one before opening days.
 		NoMainGridAccount,
+		/// Only the main grid's account or the market authority opens days
+		/// and closes their auctions.
+		NotDayOperator,
 		/// The day has already been opened.
 		DayAlreadyOpened,
 		/// The day has started (or passed): days are opened ahead.
@@ -816,14 +819,15 @@ pub mod pallet {
 		}
 
 		/// Opens a future trading day for bids with the main grid's expected
-		/// consumption of each of its 96 slots, in Wh. Authority only.
+		/// consumption of each of its 96 slots, in Wh. The main grid's account
+		/// (its daily work) or the market authority.
 		#[pallet::call_index(12)]
 		pub fn open_day(
 			origin: OriginFor<T>,
 			day: Day,
 			expected_consumption: BoundedVec<u64, ConstU32<SLOTS_PER_DAY>>,
 		) -> DispatchResult {
-			T::MarketAuthority::ensure_origin(origin)?;
+			Self::ensure_day_operator(origin)?;
 			Self::do_open_day(day, expected_consumption)
 		}
 
@@ -845,10 +849,11 @@ pub mod pallet {
 		/// Closes a day's auction (the paper's `beginAuction`): per slot, the
 		/// cheapest offers are taken until the expected consumption is covered
 		/// and the last one taken sets the price. Trading then begins (the
-		/// paper's `beginTrading`). Authority only.
+		/// paper's `beginTrading`). The main grid's account or the market
+		/// authority.
 		#[pallet::call_index(14)]
 		pub fn close_auction(origin: OriginFor<T>, day: Day) -> DispatchResult {
-			T::MarketAuthority::ensure_origin(origin)?;
+			Self::ensure_day_operator(origin)?;
 			Self::do_close_auction(day)
 		}
 

@@ -672,7 +672,7 @@ fn liquidated_days_older_than_the_retention_window_are_pruned() {
 // ------------------------------------------------------------------ auction
 
 #[test]
-fn the_authority_opens_future_days_with_96_expected_slots() {
+fn the_authority_or_the_main_grid_opens_future_days_with_96_expected_slots() {
 	new_test_ext().execute_with(|| {
 		at_slot(0);
 		assert_noop!(
@@ -688,9 +688,13 @@ fn the_authority_opens_future_days_with_96_expected_slots() {
 		assert_noop!(Market::open_day(root(), 0, consumption(500)), MarketError::DayAlreadyStarted);
 		assert_noop!(
 			Market::open_day(signed(STRANGER), DAY, consumption(500)),
+			MarketError::NotDayOperator
+		);
+		assert_noop!(
+			Market::open_day(RuntimeOrigin::none(), DAY, consumption(500)),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(Market::open_day(root(), DAY, consumption(500)));
+		assert_ok!(Market::open_day(signed(MAIN_GRID), DAY, consumption(500)));
 		assert_eq!(last_event(), Event::DayOpened { day: DAY }.into());
 		assert_eq!(Days::<Test>::get(DAY).unwrap().phase, DayPhase::Bidding);
 		assert_noop!(
@@ -768,9 +772,9 @@ fn the_auction_takes_the_cheapest_offers_and_falls_back_when_short() {
 		assert_ok!(Market::add_offer(signed(PRODUCER), DAY, 1, 2_000, 300_000));
 		// Slot 2: 700 Wh cannot cover 1,500 → fallback.
 		assert_ok!(Market::add_offer(signed(PRODUCER), DAY, 2, 700, 100_000));
-		assert_noop!(Market::close_auction(signed(PRODUCER), DAY), DispatchError::BadOrigin);
+		assert_noop!(Market::close_auction(signed(PRODUCER), DAY), MarketError::NotDayOperator);
 		assert_noop!(Market::close_auction(root(), 7), MarketError::UnknownDay);
-		assert_ok!(Market::close_auction(root(), DAY));
+		assert_ok!(Market::close_auction(signed(MAIN_GRID), DAY));
 		let day = Days::<Test>::get(DAY).unwrap();
 		assert_eq!(day.phase, DayPhase::Trading);
 		assert_eq!(&day.prices_per_kwh[..4], &[300_000, 100_000, FALLBACK_PRICE, FALLBACK_PRICE]);

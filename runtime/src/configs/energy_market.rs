@@ -54,7 +54,7 @@ parameter_types! {
 impl pallet_energy_market::Config for Runtime {
 	type Currency = Balances;
 	type Time = Timestamp;
-	type MarketAuthority = frame_system::EnsureRoot<crate::AccountId>;
+	type MarketAuthority = super::governance::ConsortiumOrigin;
 	type LiquidatorId = liquidator::Public;
 	type PalletId = MarketPalletId;
 	type MaxTreeDepth = MaxTreeDepth;

@@ -4,8 +4,8 @@
 use crate::Runtime;
 
 impl pallet_meter_registry::Config for Runtime {
-	/// Meters are registered by the metering operator (root during the pilot).
-	type RegistrarOrigin = frame_system::EnsureRoot<crate::AccountId>;
+	/// Meters are registered by a motion of the consortium (or root on a development chain).
+	type RegistrarOrigin = super::governance::ConsortiumOrigin;
 	/// Native verification; `pallet_meter_registry::InWasm` is the fallback.
 	type Backend = pallet_meter_registry::HostFunction;
 	type WeightInfo = pallet_meter_registry::weights::SubstrateWeight<Runtime>;

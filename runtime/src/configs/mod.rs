@@ -9,4 +9,5 @@ pub mod meter_registry;
 pub mod offchain;
 pub mod payment;
 pub mod system;
+pub mod validators;
 pub mod zk_verifier;

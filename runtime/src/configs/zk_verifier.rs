@@ -11,8 +11,8 @@ parameter_types! {
 }
 
 impl pallet_zk_verifier::Config for Runtime {
-	/// Keys are registered by the chain's operator (sudo during the pilot).
-	type KeyAdmin = frame_system::EnsureRoot<crate::AccountId>;
+	/// Keys are registered by a motion of the consortium (or root on a development chain).
+	type KeyAdmin = super::governance::ConsortiumOrigin;
 	/// Native verification; `pallet_zk_verifier::InWasm` is the fallback.
 	type Backend = pallet_zk_verifier::HostFunction;
 	type MaxPublicInputs = MaxPublicInputs;

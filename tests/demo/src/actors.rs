@@ -78,9 +78,20 @@ impl Prosumer {
 	}
 }
 
+/// The consortium's members on the demo's network, who carry its motions:
+/// the validators' operators, the first `validators` of Alice, Bob, Charlie
+/// and Dave (the `local` preset's members, cut as the network is).
+pub fn consortium(validators: usize) -> Vec<Keypair> {
+	[sr25519::dev::alice(), sr25519::dev::bob(), sr25519::dev::charlie(), sr25519::dev::dave()]
+		.into_iter()
+		.take(validators.max(1))
+		.collect()
+}
+
 /// Everybody.
 pub struct Actors {
-	/// The chain's operator and main-grid authority (sudo): Alice.
+	/// The operator who funds coordinators and devices, and who proposes
+	/// the consortium's motions: Alice.
 	pub operator: Keypair,
 	/// The demand-response aggregator: Bob.
 	pub aggregator: Keypair,

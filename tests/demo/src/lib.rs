@@ -152,8 +152,9 @@ pub fn report_grace_slots(slot_length_ms: u64) -> u32 {
 }
 
 /// Time from picking the clock to the day's start: spawning the network
-/// (about a minute on 2 cores) and three setup rounds.
-pub const LEAD_MS: u64 = 150_000;
+/// (about a minute on 2 cores) and three setup rounds, two of them the
+/// consortium's motions (propose, vote, close: three blocks each).
+pub const LEAD_MS: u64 = 190_000;
 
 /// A running demo.
 pub struct Demo {
@@ -224,6 +225,7 @@ impl Demo {
 			&client,
 			&rpc,
 			&actors,
+			&actors::consortium(options.validators),
 			&clock,
 			options.days.max(1),
 			&options.dataset,

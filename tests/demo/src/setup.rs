@@ -1,6 +1,6 @@
-//! Setting up the demo day with the same extrinsics an operator, an
-//! aggregator, producers and coordinators send from polkadot.js apps, in
-//! three rounds of one or two blocks each.
+//! Setting up the demo day with the same extrinsics the consortium (its
+//! motions), the main grid, an aggregator, producers and coordinators send
+//! from polkadot.js apps, in three rounds.
 
 use std::{path::Path, time::Duration};
 
@@ -23,13 +23,16 @@ use super::{
 };
 use gridveil_harness::{
 	chain::{self, Client, KeyRegistered, Rpc},
-	demand_response::{accept_with_device, register_meter, ProgramOffered},
+	demand_response::{accept_with_device, meter_registration, ProgramOffered},
 	energy_market::{
 		address_value, all_in_block, event_of, events_of, main_grid_fields,
-		register_pseudonyms_call, submit_all, GroupAdded, NodeAdded, ROOT, SLOTS_PER_DAY,
+		register_pseudonyms_call, submit_all, submit_in_block, GroupAdded, NodeAdded, ROOT,
+		SLOTS_PER_DAY,
 	},
+	governance::{self, Call as Motion},
 	network::Clock,
 };
+use subxt_signer::sr25519::Keypair;
 
 /// 1 VEIL.
 pub use gridveil_harness::UNIT;
@@ -122,12 +125,6 @@ fn transfer(to: AccountId32, amount: u128) -> Call {
 	)
 }
 
-/// `Sudo::sudo(pallet::call(fields))`.
-fn sudo(pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Call {
-	let inner = Value::unnamed_variant(pallet, [Value::named_variant(call, fields)]);
-	dynamic::transaction("Sudo", "sudo", vec![inner])
-}
-
 /// Puts the liquidator key into a node's keystore (`author_insertKey`), so
 /// its offchain worker can sign liquidation pages.
 pub async fn insert_liquidator_key(ws_url: &str) -> Result<()> {
@@ -166,12 +163,14 @@ fn request_for(readings: &[gridveil_edge::store::Reading]) -> [u64; poseidon::HO
 }
 
 /// Runs the setup of `days` consecutive days from `clock`'s with
-/// `defences`; the first day must not have started when round 1 lands.
+/// `defences`, the consortium's motions carried by `members`; the first day
+/// must not have started when round 1 lands.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
 	client: &Client,
 	rpc: &Rpc,
 	actors: &Actors,
+	members: &[Keypair],
 	clock: &Clock,
 	days: u32,
 	dataset_path: &Path,
@@ -204,83 +203,107 @@ pub async fn run(
 		.collect();
 	let expected_wh = expected_by_day[0].clone();
 
-	// Round 1. The operator: verifying key, main grid, producers, liquidator,
-	// two intermediate nodes, the day; money for coordinators and devices.
+	// Round 1. The consortium's motion: verifying key, main grid, producers,
+	// liquidator, two intermediate nodes, every household's meter. Then the
+	// main grid opens the days; the operator (Alice) funds coordinators and
+	// devices meanwhile.
 	let liquidator = keypair(LIQUIDATOR_SURI)?.public_key().0;
-	let mut operator_calls = vec![
-		chain::register_key(&encode_verifying_key(proving_key.verifying_key())),
-		sudo("EnergyMarket", "set_main_grid_account", main_grid_fields(account(&actors.main_grid))),
+	let mut motion = vec![
+		Motion::new(
+			"ZkVerifier",
+			"register_key",
+			vec![(
+				"verifying_key",
+				Value::from_bytes(encode_verifying_key(proving_key.verifying_key())),
+			)],
+		),
+		Motion::new(
+			"EnergyMarket",
+			"set_main_grid_account",
+			main_grid_fields(account(&actors.main_grid)),
+		),
 	];
 	for producer in &actors.producers {
-		operator_calls.push(sudo(
+		motion.push(Motion::new(
 			"EnergyMarket",
 			"register_producer",
 			vec![("producer", address_value(account(producer)))],
 		));
 	}
-	operator_calls.push(sudo(
+	motion.push(Motion::new(
 		"EnergyMarket",
 		"add_liquidator",
 		vec![("liquidator", Value::from_bytes(liquidator))],
 	));
 	for _ in &actors.coordinators {
-		operator_calls.push(sudo(
+		motion.push(Motion::new(
 			"EnergyMarket",
 			"add_intermediate",
 			vec![("parent", Value::u128(ROOT.into()))],
 		));
 	}
-	for (day_clock, expected) in clocks.iter().zip(&expected_by_day) {
-		operator_calls.push(sudo(
-			"EnergyMarket",
-			"open_day",
-			vec![
-				("day", Value::u128(day_clock.day.into())),
-				(
-					"expected_consumption",
-					Value::unnamed_composite(expected.iter().map(|wh| Value::u128((*wh).into()))),
-				),
-			],
-		));
-	}
-	for coordinator in &actors.coordinators {
-		operator_calls.push(transfer(account(coordinator), COORDINATOR_FUNDS));
-	}
-	for prosumer in &actors.prosumers {
-		if prosumer.in_program || !defences.feeless_reports {
-			operator_calls.push(transfer(account(&prosumer.account), FEE_FUNDS));
-		}
-		if prosumer.in_program {
-			operator_calls.push(transfer(account(&prosumer.device), FEE_FUNDS));
-		}
-	}
-	// The metering operator (root here) registers every household's meter.
 	for prosumer in &actors.prosumers {
 		let key = meters::pair(prosumer, dataset_path, &boxes_root(dir))?;
-		operator_calls.push(register_meter(
+		motion.push(meter_registration(
 			meters::meter_id(prosumer),
 			key,
 			account(&prosumer.account),
 		));
 	}
-	let emitted = all_in_block(submit_all(client, rpc, &actors.operator, &operator_calls).await?)
+	let mut funding = Vec::new();
+	for coordinator in &actors.coordinators {
+		funding.push(transfer(account(coordinator), COORDINATOR_FUNDS));
+	}
+	for prosumer in &actors.prosumers {
+		if prosumer.in_program || !defences.feeless_reports {
+			funding.push(transfer(account(&prosumer.account), FEE_FUNDS));
+		}
+		if prosumer.in_program {
+			funding.push(transfer(account(&prosumer.device), FEE_FUNDS));
+		}
+	}
+	let funding = submit_all(client, rpc, &actors.operator, &funding).await?;
+	let enacted = governance::enact(client, rpc, members, &motion)
 		.await
-		.context("round 1: the operator's setup")?;
-	let key: KeyRegistered = event_of(&emitted[0], "ZkVerifier", "KeyRegistered")?;
-	let first_intermediate = 2 + actors.producers.len() + 1;
-	let intermediates = emitted[first_intermediate..first_intermediate + actors.coordinators.len()]
+		.context("round 1: the consortium's motion")?;
+	let key: KeyRegistered = event_of(&enacted, "ZkVerifier", "KeyRegistered")?;
+	let intermediates = events_of::<NodeAdded>(&enacted, "EnergyMarket", "NodeAdded")?
+		.into_iter()
+		.map(|node| node.node)
+		.collect::<Vec<u32>>();
+	ensure!(
+		intermediates.len() == actors.coordinators.len(),
+		"the motion added {} intermediate nodes, not {}",
+		intermediates.len(),
+		actors.coordinators.len()
+	);
+	let open_days: Vec<Call> = clocks
 		.iter()
-		.map(|emitted| Ok(event_of::<NodeAdded>(emitted, "EnergyMarket", "NodeAdded")?.node))
-		.collect::<Result<Vec<u32>>>()?;
+		.zip(&expected_by_day)
+		.map(|(day_clock, expected)| {
+			dynamic::transaction(
+				"EnergyMarket",
+				"open_day",
+				vec![
+					Value::u128(day_clock.day.into()),
+					Value::unnamed_composite(expected.iter().map(|wh| Value::u128((*wh).into()))),
+				],
+			)
+		})
+		.collect();
+	submit_in_block(client, rpc, &actors.main_grid, &open_days)
+		.await
+		.context("round 1: the main grid opens the days")?;
+	all_in_block(funding).await.context("round 1: the operator's funding")?;
 
-	// Round 2. The operator adds a group under each intermediate node; the
+	// Round 2. The consortium adds a group under each intermediate node; the
 	// producers offer every slot; the aggregator offers the programs.
-	let group_calls: Vec<_> = actors
+	let group_motion: Vec<Motion> = actors
 		.coordinators
 		.iter()
 		.zip(&intermediates)
 		.map(|(coordinator, parent)| {
-			sudo(
+			Motion::new(
 				"EnergyMarket",
 				"add_group",
 				vec![
@@ -348,21 +371,33 @@ pub async fn run(
 			),
 		));
 	}
-	let groups_pending = submit_all(client, rpc, &actors.operator, &group_calls).await?;
 	let mut offers_pending = Vec::new();
 	for (index, producer) in actors.producers.iter().enumerate() {
 		offers_pending.push(submit_all(client, rpc, producer, &offers(index)).await?);
 	}
 	let programs_pending = submit_all(client, rpc, &actors.aggregator, &program_calls).await?;
-	let mut groups = Vec::new();
-	for emitted in all_in_block(groups_pending).await.context("round 2: the groups")? {
-		let added: GroupAdded = event_of(&emitted, "EnergyMarket", "GroupAdded")?;
-		let ledgers = events_of::<NodeAdded>(&emitted, "EnergyMarket", "NodeAdded")?
-			.into_iter()
-			.map(|node| node.node)
-			.collect();
-		groups.push(DemoGroup { group: added.group, parent: added.parent, ledgers });
-	}
+	let enacted = governance::enact(client, rpc, members, &group_motion)
+		.await
+		.context("round 2: the consortium's motion adding the groups")?;
+	// Each `add_group` emits one `NodeAdded` per ledger of its group.
+	let added = events_of::<GroupAdded>(&enacted, "EnergyMarket", "GroupAdded")?;
+	let ledgers = events_of::<NodeAdded>(&enacted, "EnergyMarket", "NodeAdded")?;
+	let per_group = actors.ledgers_per_group as usize;
+	ensure!(
+		added.len() == actors.coordinators.len() && ledgers.len() == added.len() * per_group,
+		"the motion added {} groups with {} ledgers",
+		added.len(),
+		ledgers.len()
+	);
+	let groups: Vec<DemoGroup> = added
+		.into_iter()
+		.zip(ledgers.chunks(per_group))
+		.map(|(added, ledgers)| DemoGroup {
+			group: added.group,
+			parent: added.parent,
+			ledgers: ledgers.iter().map(|node| node.node).collect(),
+		})
+		.collect();
 	for pending in offers_pending {
 		all_in_block(pending).await.context("round 2: the offers")?;
 	}
@@ -433,10 +468,14 @@ pub async fn run(
 	let closes: Vec<Call> = clocks
 		.iter()
 		.map(|day_clock| {
-			sudo("EnergyMarket", "close_auction", vec![("day", Value::u128(day_clock.day.into()))])
+			dynamic::transaction(
+				"EnergyMarket",
+				"close_auction",
+				vec![Value::u128(day_clock.day.into())],
+			)
 		})
 		.collect();
-	pending.push(submit_all(client, rpc, &actors.operator, &closes).await?);
+	pending.push(submit_all(client, rpc, &actors.main_grid, &closes).await?);
 	for batch in pending {
 		all_in_block(batch).await.context("round 3")?;
 	}

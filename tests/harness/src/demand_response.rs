@@ -16,6 +16,7 @@ pub use gridveil_offchain::chain::{HourRecord, Program, ProgramState, ProgramSta
 use crate::{
 	chain::{self, Client},
 	energy_market::address_value,
+	governance,
 };
 
 /// What a prosumer sends to take program `program_id` with its meter and
@@ -41,14 +42,10 @@ pub fn accept_program(program_id: u64, meter_id: u64) -> DynamicPayload<Vec<Valu
 	)
 }
 
-/// `Sudo.sudo(MeterRegistry.register_meter(meter_id, key, prosumer))`: the
-/// registrar (root on the dev chains) binds a meter's key to a prosumer.
-pub fn register_meter(
-	meter_id: u64,
-	key: [u8; 33],
-	prosumer: AccountId32,
-) -> DynamicPayload<Vec<Value>> {
-	chain::sudo(
+/// `MeterRegistry.register_meter(meter_id, key, prosumer)`: the registrar
+/// (a motion of the consortium) binds a meter's key to a prosumer.
+pub fn meter_registration(meter_id: u64, key: [u8; 33], prosumer: AccountId32) -> governance::Call {
+	governance::Call::new(
 		"MeterRegistry",
 		"register_meter",
 		vec![
@@ -57,6 +54,15 @@ pub fn register_meter(
 			("prosumer", address_value(prosumer)),
 		],
 	)
+}
+
+/// [`meter_registration`] through sudo, as on the development chains.
+pub fn register_meter(
+	meter_id: u64,
+	key: [u8; 33],
+	prosumer: AccountId32,
+) -> DynamicPayload<Vec<Value>> {
+	meter_registration(meter_id, key, prosumer).sudo()
 }
 
 /// `MeterRegistry::MeterRegistered`.

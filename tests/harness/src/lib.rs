@@ -10,10 +10,12 @@
 
 pub mod accounts;
 pub mod chain;
+pub mod chain_spec;
 pub mod coordinator;
 pub mod demand_response;
 pub mod edge;
 pub mod energy_market;
+pub mod governance;
 pub mod network;
 pub mod node;
 pub mod workspace;

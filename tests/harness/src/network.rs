@@ -1,9 +1,9 @@
 //! Local networks of validators: the one way the demo, the load generator and
 //! the tests start them. [`spawn`] takes the first 1–4 validators of
-//! `zombienet/local.toml` (Alice, Bob, Charlie, Dave), sets genesis fields
-//! (the market's and the programs' clocks), and spawns them with
-//! zombienet-sdk's native provider, which makes the spawned validators the
-//! chain's only Aura and GRANDPA authorities.
+//! `zombienet/local.toml` (Alice, Bob, Charlie, Dave), builds a raw chain
+//! spec in which they are the only validators and with the run's genesis
+//! fields (the market's and the programs' clocks: [`chain_spec`]), and
+//! spawns them with zombienet-sdk's native provider.
 //!
 //! The network definition is compiled in (it is part of the program, like the
 //! runtime), so a binary never reads it from the clone that built it.
@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use zombienet_sdk::{LocalFileSystem, Network, NetworkConfig, NetworkConfigExt, NetworkNode};
 
+pub use crate::chain_spec::GenesisField;
 use crate::{
+	chain_spec,
 	energy_market::SLOTS_PER_DAY,
 	node::{free_port, node_binary},
 };
@@ -97,25 +99,6 @@ impl Clock {
 	}
 }
 
-/// One field of a pallet's genesis config, in the preset's JSON names
-/// (`energyMarket.slotLengthMs`, `demandResponse.hourLength`).
-#[derive(Clone, Debug)]
-pub struct GenesisField {
-	/// The pallet's genesis key (`energyMarket`).
-	pub pallet: String,
-	/// The field (`slotLengthMs`).
-	pub field: String,
-	/// Its value.
-	pub value: serde_json::Value,
-}
-
-impl GenesisField {
-	/// `pallet.field = value`.
-	pub fn new(pallet: &str, field: &str, value: impl Into<serde_json::Value>) -> Self {
-		Self { pallet: pallet.into(), field: field.into(), value: value.into() }
-	}
-}
-
 /// Where the validators' RPC listens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RpcPorts {
@@ -185,6 +168,7 @@ pub struct LocalNetwork {
 	/// zombienet's handle: each node can be paused, resumed and restarted.
 	pub network: Network<LocalFileSystem>,
 	dir: PathBuf,
+	spec: PathBuf,
 	_temporary: Option<tempfile::TempDir>,
 }
 
@@ -216,6 +200,12 @@ impl LocalNetwork {
 		&self.dir
 	}
 
+	/// The raw chain spec the validators started from: a node that joins
+	/// the network starts from it too.
+	pub fn chain_spec(&self) -> &Path {
+		&self.spec
+	}
+
 	/// Stops every node and waits for them.
 	pub async fn destroy(self) -> Result<()> {
 		self.network.destroy().await.map_err(|error| anyhow!("stopping the network: {error}"))
@@ -223,8 +213,9 @@ impl LocalNetwork {
 }
 
 /// `zombienet/local.toml` cut to the options' validators, with their ports,
-/// folder, node arguments and genesis fields.
-pub fn network_toml(options: &Options, dir: &Path) -> Result<String> {
+/// folder and node arguments, started from the raw chain spec at `spec`
+/// (which carries the genesis fields: [`chain_spec::local_raw`]).
+pub fn network_toml(options: &Options, dir: &Path, spec: &Path) -> Result<String> {
 	if !(1..=VALIDATORS.len()).contains(&options.validators) {
 		bail!(
 			"a local network has 1 to {} validators, not {}",
@@ -262,45 +253,9 @@ pub fn network_toml(options: &Options, dir: &Path) -> Result<String> {
 			.insert("rpc_port".into(), i64::from(port).into());
 	}
 
-	let mut genesis = toml::Table::new();
-	for GenesisField { pallet, field, value } in &options.genesis {
-		let pallet = genesis
-			.entry(pallet.clone())
-			.or_insert_with(|| toml::Value::Table(toml::Table::new()))
-			.as_table_mut()
-			.ok_or_else(|| anyhow!("genesis.{pallet} is not a table"))?;
-		pallet.insert(field.clone(), toml_value(value)?);
-	}
-	if !genesis.is_empty() {
-		relaychain.insert("genesis".into(), genesis.into());
-	}
+	let relaychain = table(&mut config, "relaychain")?;
+	relaychain.insert("chain_spec_path".into(), spec.display().to_string().into());
 	Ok(toml::to_string(&config)?)
-}
-
-/// A JSON value as TOML. (Not through serde: with serde_json's
-/// `arbitrary_precision`, which the node's dependencies turn on, a number
-/// would serialize as a table.)
-fn toml_value(value: &serde_json::Value) -> Result<toml::Value> {
-	use serde_json::Value as Json;
-	Ok(match value {
-		Json::Bool(boolean) => toml::Value::Boolean(*boolean),
-		Json::Number(number) => match (number.as_i64(), number.as_f64()) {
-			(Some(integer), _) => toml::Value::Integer(integer),
-			(None, Some(float)) if number.is_f64() => toml::Value::Float(float),
-			_ => bail!("genesis value {number} does not fit TOML's 64-bit integers"),
-		},
-		Json::String(text) => toml::Value::String(text.clone()),
-		Json::Array(items) => {
-			toml::Value::Array(items.iter().map(toml_value).collect::<Result<_>>()?)
-		},
-		Json::Object(fields) => toml::Value::Table(
-			fields
-				.iter()
-				.map(|(key, value)| Ok((key.clone(), toml_value(value)?)))
-				.collect::<Result<_>>()?,
-		),
-		Json::Null => bail!("a genesis value cannot be null in TOML"),
-	})
 }
 
 fn table<'a>(config: &'a mut toml::Table, key: &str) -> Result<&'a mut toml::Table> {
@@ -334,12 +289,18 @@ pub async fn spawn(options: Options) -> Result<LocalNetwork> {
 			(temporary.path().join("network"), Some(temporary))
 		},
 	};
-	let toml = network_toml(&options, &dir)?;
+	let spec_dir = dir.with_file_name(format!(
+		"{}-spec",
+		dir.file_name().and_then(|name| name.to_str()).unwrap_or("network")
+	));
+	let spec =
+		chain_spec::local_raw(&node_binary()?, options.validators, &options.genesis, &spec_dir)?;
+	let toml = network_toml(&options, &dir, &spec)?;
 	let config = NetworkConfig::load_from_toml_string(&toml)
 		.map_err(|error| anyhow!("zombienet/local.toml: {error}"))?;
 	let network =
 		config.spawn_native().await.map_err(|error| anyhow!("spawning the network: {error}"))?;
-	Ok(LocalNetwork { network, dir, _temporary: temporary })
+	Ok(LocalNetwork { network, dir, spec, _temporary: temporary })
 }
 
 #[cfg(test)]
@@ -362,19 +323,22 @@ mod tests {
 			.with_rpc_ports_from(19_944)
 			.with_genesis([GenesisField::new("energyMarket", "slotLengthMs", 2_000)])
 			.with_node_args(["-loffchain-worker=debug"]);
-		let toml = network_toml(&options, Path::new("/tmp/somewhere")).expect("a definition");
+		let spec = Path::new("/tmp/somewhere-spec/local-raw.json");
+		let toml = network_toml(&options, Path::new("/tmp/somewhere"), spec).expect("a definition");
 		let config: toml::Table = toml.parse().expect("TOML");
 		let nodes = config["relaychain"]["nodes"].as_array().expect("nodes");
 		let names: Vec<_> = nodes.iter().map(|node| node["name"].as_str().unwrap()).collect();
 		assert_eq!(names, ["alice", "bob"]);
 		assert_eq!(nodes[1]["rpc_port"].as_integer(), Some(19_945));
 		assert_eq!(
-			config["relaychain"]["genesis"]["energyMarket"]["slotLengthMs"].as_integer(),
-			Some(2_000),
+			config["relaychain"]["chain_spec_path"].as_str(),
+			Some("/tmp/somewhere-spec/local-raw.json"),
 			"{toml}"
 		);
-		let huge = Options::new(1).with_genesis([GenesisField::new("x", "y", u64::MAX)]);
-		assert!(network_toml(&huge, Path::new("/tmp")).is_err());
+		let args = config["relaychain"]["default_args"].as_array().unwrap();
+		for arg in ["--no-mdns", "-:--rpc-methods", "-:--rpc-cors", "-:--prometheus-external"] {
+			assert!(args.iter().any(|a| a.as_str() == Some(arg)), "{arg} in {toml}");
+		}
 		assert_eq!(config["settings"]["base_dir"].as_str(), Some("/tmp/somewhere"));
 		assert!(config["relaychain"]["default_args"]
 			.as_array()
@@ -382,7 +346,7 @@ mod tests {
 			.iter()
 			.any(|arg| arg.as_str() == Some("-loffchain-worker=debug")));
 		NetworkConfig::load_from_toml_string(&toml).expect("zombienet accepts it");
-		assert!(network_toml(&Options::new(0), Path::new("/tmp")).is_err());
-		assert!(network_toml(&Options::new(5), Path::new("/tmp")).is_err());
+		assert!(network_toml(&Options::new(0), Path::new("/tmp"), spec).is_err());
+		assert!(network_toml(&Options::new(5), Path::new("/tmp"), spec).is_err());
 	}
 }

@@ -13,6 +13,8 @@ use std::{
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 
+use crate::chain_spec::{self, GenesisField};
+
 /// How much of a node's log an error message quotes.
 const LOG_TAIL_BYTES: u64 = 4_000;
 
@@ -89,6 +91,36 @@ pub fn run_to_completion(args: &[&str]) -> Result<(bool, String)> {
 /// under `base_path` with `gridveil-node key insert`, as an operator would
 /// before starting a validator.
 pub fn insert_key(chain: &str, base_path: &Path, key_type: &str, suri: &str) -> Result<()> {
+	insert_key_of_scheme(chain, base_path, key_type, "sr25519", suri)
+}
+
+/// A network key (libp2p identity) in the node's folder under `base_path`,
+/// as a validator needs one before it starts (`key generate-node-key`).
+pub fn generate_node_key(chain: &str, base_path: &Path) -> Result<()> {
+	let base = base_path.to_str().ok_or_else(|| anyhow!("{base_path:?} is not UTF-8"))?;
+	let (ok, output) =
+		run_to_completion(&["key", "generate-node-key", "--chain", chain, "--base-path", base])?;
+	if !ok {
+		bail!("key generate-node-key failed: {output}");
+	}
+	Ok(())
+}
+
+/// A validator's session keys from `suri` (Aura sr25519, GRANDPA ed25519),
+/// as `--alice` would put them, into the keystore under `base_path`.
+pub fn insert_session_keys(chain: &str, base_path: &Path, suri: &str) -> Result<()> {
+	insert_key_of_scheme(chain, base_path, "aura", "sr25519", suri)?;
+	insert_key_of_scheme(chain, base_path, "gran", "ed25519", suri)
+}
+
+/// [`insert_key`] with the key's `scheme` (`sr25519`, `ed25519`).
+fn insert_key_of_scheme(
+	chain: &str,
+	base_path: &Path,
+	key_type: &str,
+	scheme: &str,
+	suri: &str,
+) -> Result<()> {
 	let base = base_path.to_str().ok_or_else(|| anyhow!("{base_path:?} is not UTF-8"))?;
 	let (ok, output) = run_to_completion(&[
 		"key",
@@ -100,7 +132,7 @@ pub fn insert_key(chain: &str, base_path: &Path, key_type: &str, suri: &str) -> 
 		"--key-type",
 		key_type,
 		"--scheme",
-		"sr25519",
+		scheme,
 		"--suri",
 		suri,
 	])?;
@@ -189,7 +221,7 @@ impl Node {
 			.arg(base_path)
 			.args(["--rpc-port", &spec.rpc_port.to_string()])
 			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
-			.args(["--rpc-methods", "unsafe", "--listen-addr"])
+			.arg("--listen-addr")
 			.arg(format!("/ip4/127.0.0.1/tcp/{}", spec.p2p_port))
 			.args(&spec.args)
 			.stdin(Stdio::null())
@@ -350,14 +382,11 @@ pub fn dev_spec_with_genesis(fields: &[(&str, &str, serde_json::Value)]) -> Resu
 		.pointer_mut("/genesis/runtimeGenesis/patch")
 		.and_then(|patch| patch.as_object_mut())
 		.ok_or_else(|| anyhow!("the dev chain spec has no genesis.runtimeGenesis.patch object"))?;
-	for (pallet, field, value) in fields {
-		patch
-			.entry(*pallet)
-			.or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
-			.as_object_mut()
-			.ok_or_else(|| anyhow!("{pallet} in the genesis patch is not an object"))?
-			.insert((*field).into(), value.clone());
-	}
+	let fields: Vec<GenesisField> = fields
+		.iter()
+		.map(|(pallet, field, value)| GenesisField::new(pallet, field, value.clone()))
+		.collect();
+	chain_spec::set_fields(patch, &fields)?;
 
 	let dir = tempfile::Builder::new().prefix("gridveil-spec-").tempdir()?;
 	let path = dir.path().join("patched-dev.json");

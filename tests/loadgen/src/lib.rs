@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use gridveil_harness::{
-	network::{self, Clock, LocalNetwork},
+	network::{self, Clock, GenesisField, LocalNetwork},
 	node::{dev_spec_with_genesis, ChainSpecFile, Node, NodeSpec},
 	workspace,
 };
@@ -64,10 +64,17 @@ impl Chain {
 	}
 
 	/// The four validators of `zombienet/local.toml` with `clock` in genesis
-	/// (a program hour is four slots); load goes to Alice.
+	/// (a program hour is four slots); load goes to Alice. The load's setup
+	/// (thousands of meters, groups, the day) goes through a sudo key given
+	/// to Alice in this test network's genesis, not through the consortium's
+	/// motions: the `local` preset itself has no sudo key.
 	pub async fn local(clock: &Clock) -> Result<Self> {
+		let alice = subxt_signer::sr25519::dev::alice().public_key().to_account_id().to_string();
 		let network = network::spawn(
-			network::Options::new(4).with_genesis(clock.genesis(30)).with_node_args(POOL_ARGS),
+			network::Options::new(4)
+				.with_genesis(clock.genesis(30))
+				.with_genesis([GenesisField::new("sudo", "key", alice)])
+				.with_node_args(POOL_ARGS),
 		)
 		.await
 		.context("spawning the load network")?;

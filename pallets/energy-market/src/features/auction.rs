@@ -2,6 +2,7 @@
 //! auction (the paper's Algorithm 2).
 use crate::*;
 use frame_support::{ensure, pallet_prelude::*, traits::UnixTime, BoundedVec};
+use frame_system::{ensure_signed, pallet_prelude::OriginFor};
 use sp_runtime::traits::Zero;
 
 impl<T: Config> Pallet<T> {
@@ -9,6 +10,18 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn current_slot() -> Slot {
 		let now = T::Time::now().as_millis();
 		Clock::<T>::get().slot_at(Moment::try_from(now).unwrap_or(Moment::MAX))
+	}
+
+	/// Who opens days and closes their auctions: the market authority (a
+	/// motion of the consortium), or the main grid's account, whose daily
+	/// work it is.
+	pub(crate) fn ensure_day_operator(origin: OriginFor<T>) -> DispatchResult {
+		let Err(origin) = T::MarketAuthority::try_origin(origin) else {
+			return Ok(());
+		};
+		let who = ensure_signed(origin)?;
+		ensure!(MainGridAccount::<T>::get() == Some(who), Error::<T>::NotDayOperator);
+		Ok(())
 	}
 
 	pub(crate) fn do_open_day(

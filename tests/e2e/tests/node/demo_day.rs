@@ -79,9 +79,10 @@ async fn a_compressed_demo_day_conserves_energy_and_money_and_sends_everything_o
 	options.slot_length_ms = 2_000;
 	// 48 seconds to report a slot (24 slots), as in the six-second day.
 	options.report_grace_slots = report_grace_slots(options.slot_length_ms);
-	// Six households set up in a few rounds and their coordinators register
-	// the day; the network takes about a minute.
-	options.lead_ms = 120_000;
+	// Six households set up in a few rounds (two of them council motions of
+	// three blocks each) and their coordinators register the day; the
+	// network takes about a minute.
+	options.lead_ms = 165_000;
 	let mut demo = Demo::start(options, &["alice", "bob"], |line| eprintln!("▸ {line}")).await?;
 	let outcome = async {
 		demo.follow(|line| eprintln!("  {line}")).await?;

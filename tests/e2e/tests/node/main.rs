@@ -8,6 +8,7 @@
 //! demo day with failing validators and the load generator's round.
 
 mod bad_input;
+mod consortium;
 mod coordinator;
 mod demand_response;
 mod demo_day;

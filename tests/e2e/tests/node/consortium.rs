@@ -1,0 +1,211 @@
+//! The consortium's chain on `zombienet/local.toml`'s four validators
+//! (sessions of ten blocks): a validator joins and one cannot be removed
+//! below the minimum, through the council's motions and real nodes.
+//!
+//! 1. A motion removing Dave is refused (`TooFewValidators`: four is the
+//!    minimum) and changes nothing.
+//! 2. Eve runs a fifth node, generates session keys bound to her account on
+//!    it (`author_rotateKeysWithOwner`), and cannot register them before the
+//!    council adds her (`NoAssociatedValidatorId`); after the motion she
+//!    can, and within two session boundaries she validates. Finality goes
+//!    on with the five.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use gridveil_harness::{
+	chain::{self, Client, Rpc},
+	energy_market::{address_value, submit_in_block},
+	governance::{self, Call},
+	network::{self, LocalNetwork},
+	node::{generate_node_key, Node, NodeSpec},
+};
+use subxt::{
+	dynamic::{self, Value},
+	rpcs::{rpc_params, RpcClient},
+	utils::AccountId32,
+};
+use subxt_signer::sr25519::{self, Keypair};
+
+/// How long a validator change may take: two sessions of ten 6-second
+/// blocks, and some slack for a loaded machine.
+const SESSION_CHANGE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The accounts of the consortium's validators in the current session.
+async fn session_validators(client: &Client) -> Result<Vec<AccountId32>> {
+	let block = client.at_current_block().await?;
+	let address = dynamic::storage::<(), Vec<AccountId32>>("Session", "Validators");
+	Ok(block.storage().fetch(address, ()).await?.decode()?)
+}
+
+/// The consortium's validators (`ValidatorSet::Validators`).
+async fn consortium_validators(client: &Client) -> Result<Vec<AccountId32>> {
+	let block = client.at_current_block().await?;
+	let address = dynamic::storage::<(), Vec<AccountId32>>("ValidatorSet", "Validators");
+	Ok(block.storage().fetch(address, ()).await?.decode()?)
+}
+
+/// The session index and finalized block number now.
+async fn session_and_block(client: &Client, rpc: &Rpc) -> Result<(u32, u64)> {
+	let block = client.at_current_block().await?;
+	let address = dynamic::storage::<(), u32>("Session", "CurrentIndex");
+	let session = block.storage().fetch(address, ()).await?.decode()?;
+	Ok((session, chain::finalized_number(rpc).await?))
+}
+
+/// Waits until `done` holds for the session's validators; prints the
+/// session and finalized block it happened at.
+async fn wait_for_session_validators(
+	client: &Client,
+	rpc: &Rpc,
+	what: &str,
+	done: impl Fn(&[AccountId32]) -> bool,
+) -> Result<()> {
+	let started = Instant::now();
+	loop {
+		if done(&session_validators(client).await?) {
+			let (session, block) = session_and_block(client, rpc).await?;
+			println!(
+				"{what}: session {session}, finalized #{block}, {:.0} s after the change was made",
+				started.elapsed().as_secs_f64()
+			);
+			return Ok(());
+		}
+		ensure!(
+			started.elapsed() < SESSION_CHANGE_TIMEOUT,
+			"{what}: not after {:?}",
+			started.elapsed()
+		);
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+}
+
+/// `author_rotateKeysWithOwner` on the node at `ws_url`: new session keys
+/// in its keystore, and their proof of possession over `owner`'s account.
+async fn rotate_keys(ws_url: &str, owner: &Keypair) -> Result<(Vec<u8>, Vec<u8>)> {
+	let rpc = RpcClient::from_insecure_url(ws_url).await?;
+	let owner = format!("0x{}", hex::encode(owner.public_key().0));
+	let generated: serde_json::Value =
+		rpc.request("author_rotateKeysWithOwner", rpc_params![owner]).await?;
+	let bytes = |field: &str| -> Result<Vec<u8>> {
+		let text = generated[field]
+			.as_str()
+			.ok_or_else(|| anyhow!("author_rotateKeysWithOwner gave no {field}: {generated}"))?;
+		Ok(hex::decode(text.trim_start_matches("0x"))?)
+	};
+	Ok((bytes("keys")?, bytes("proof")?))
+}
+
+/// `Session.set_keys(keys, proof)` with `keys` as the node returned them:
+/// the Aura key, then the GRANDPA key.
+fn set_keys(keys: &[u8], proof: &[u8]) -> Result<subxt::transactions::DynamicPayload<Vec<Value>>> {
+	ensure!(keys.len() == 64, "session keys of {} bytes, not 64", keys.len());
+	Ok(dynamic::transaction(
+		"Session",
+		"set_keys",
+		vec![
+			Value::named_composite([
+				("aura", Value::from_bytes(&keys[..32])),
+				("grandpa", Value::from_bytes(&keys[32..])),
+			]),
+			Value::from_bytes(proof),
+		],
+	))
+}
+
+/// A motion's call on the validator set.
+fn validator_call(function: &str, validator: &Keypair) -> Call {
+	Call::new(
+		"ValidatorSet",
+		function,
+		vec![("validator", address_value(validator.public_key().to_account_id()))],
+	)
+}
+
+/// Waits until the finalized block is `blocks` past where it is now.
+async fn finality_goes_on(rpc: &Rpc, blocks: u64) -> Result<u64> {
+	let from = chain::finalized_number(rpc).await?;
+	chain::wait_for_finalized(rpc, from + blocks, Duration::from_secs(120))
+		.await
+		.with_context(|| format!("finality stalled at #{from}"))
+}
+
+async fn check(network: &LocalNetwork) -> Result<()> {
+	let url = network.ws_url();
+	let rpc = chain::rpc(&url).await?;
+	chain::wait_for_finalized(&rpc, 2, Duration::from_secs(240)).await?;
+	let client = chain::connect(&url).await?;
+	let members =
+		[sr25519::dev::alice(), sr25519::dev::bob(), sr25519::dev::charlie(), sr25519::dev::dave()];
+	let account = |pair: &Keypair| pair.public_key().to_account_id();
+	let genesis: Vec<AccountId32> = members.iter().map(account).collect();
+	ensure!(session_validators(&client).await? == genesis, "the genesis session's validators");
+
+	// 1. Below the minimum: refused, nothing changed.
+	let refused = governance::enact(
+		&client,
+		&rpc,
+		&members,
+		&[validator_call("remove_validator", &members[3])],
+	)
+	.await
+	.err()
+	.ok_or_else(|| anyhow!("the council removed a fourth validator"))?;
+	ensure!(
+		format!("{refused:#}").contains("ValidatorSet::TooFewValidators"),
+		"removing below the minimum failed otherwise: {refused:#}"
+	);
+	ensure!(
+		consortium_validators(&client).await? == genesis,
+		"the refused removal changed the set"
+	);
+
+	// 2. Eve joins.
+	let alice_node = network.node("alice")?;
+	let spec = network
+		.chain_spec()
+		.to_str()
+		.ok_or_else(|| anyhow!("the chain spec's path is not UTF-8"))?
+		.to_string();
+	let bootnode = alice_node.multiaddr().to_string();
+	let eve_base = tempfile::Builder::new().prefix("gridveil-eve-").tempdir()?;
+	generate_node_key(&spec, eve_base.path())?;
+	let eve_node = Node::start_in(
+		NodeSpec::new("eve", &spec)?.with_args(["--validator", "--bootnodes", &bootnode]),
+		eve_base,
+	)
+	.await?;
+	let eve = sr25519::dev::eve();
+	let (keys, proof) = rotate_keys(&eve_node.ws_url(), &eve).await?;
+	let early = submit_in_block(&client, &rpc, &eve, &[set_keys(&keys, &proof)?]).await;
+	match early {
+		Ok(_) => bail!("Eve set session keys before the council added her"),
+		Err(error) => ensure!(
+			format!("{error:#}").contains("NoAssociatedValidatorId"),
+			"a non-member's keys were refused otherwise: {error:#}"
+		),
+	}
+	governance::enact(&client, &rpc, &members, &[validator_call("add_validator", &eve)])
+		.await
+		.context("the motion adding Eve")?;
+	submit_in_block(&client, &rpc, &eve, &[set_keys(&keys, &proof)?])
+		.await
+		.context("Eve's session keys")?;
+	let eve_account = account(&eve);
+	wait_for_session_validators(&client, &rpc, "Eve validates", |validators| {
+		validators.contains(&eve_account)
+	})
+	.await?;
+	finality_goes_on(&rpc, 3).await.context("after Eve joined")?;
+
+	drop(eve_node);
+	Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_validator_joins_by_motion_and_none_is_removed_below_the_minimum() -> Result<()> {
+	let network = network::spawn(network::Options::new(4)).await?;
+	let outcome = check(&network).await;
+	network.destroy().await?;
+	outcome
+}
