@@ -75,14 +75,18 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let mut validators = Validators::<T>::get();
+		// Validators with keys, counted once: a removal takes one off if the
+		// removed validator had keys.
+		let mut keyed = Self::with_keys(&validators).len();
 		for validator in offenders {
 			let Some(position) = validators.iter().position(|v| *v == validator) else {
 				continue;
 			};
-			let mut without = validators.clone();
-			without.remove(position);
-			if Self::with_keys(&without).len() >= Self::minimum() {
-				validators = without;
+			let remaining =
+				keyed - usize::from(pallet_session::NextKeys::<T>::contains_key(&validator));
+			if remaining >= Self::minimum() {
+				validators.remove(position);
+				keyed = remaining;
 				Self::deposit_event(Event::OffenderRemoved { validator });
 			} else {
 				Self::deposit_event(Event::OffenderKeptAtMinimum { validator });

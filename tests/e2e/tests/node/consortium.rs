@@ -31,17 +31,11 @@ use subxt_signer::sr25519::{self, Keypair};
 /// blocks, and some slack for a loaded machine.
 const SESSION_CHANGE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The accounts of the consortium's validators in the current session.
-async fn session_validators(client: &Client) -> Result<Vec<AccountId32>> {
+/// The accounts a pallet's `Validators` item lists: `Session` (this
+/// session's) or `ValidatorSet` (the consortium's).
+async fn validators(client: &Client, pallet: &str) -> Result<Vec<AccountId32>> {
 	let block = client.at_current_block().await?;
-	let address = dynamic::storage::<(), Vec<AccountId32>>("Session", "Validators");
-	Ok(block.storage().fetch(address, ()).await?.decode()?)
-}
-
-/// The consortium's validators (`ValidatorSet::Validators`).
-async fn consortium_validators(client: &Client) -> Result<Vec<AccountId32>> {
-	let block = client.at_current_block().await?;
-	let address = dynamic::storage::<(), Vec<AccountId32>>("ValidatorSet", "Validators");
+	let address = dynamic::storage::<(), Vec<AccountId32>>(pallet, "Validators");
 	Ok(block.storage().fetch(address, ()).await?.decode()?)
 }
 
@@ -63,7 +57,7 @@ async fn wait_for_session_validators(
 ) -> Result<()> {
 	let started = Instant::now();
 	loop {
-		if done(&session_validators(client).await?) {
+		if done(&validators(client, "Session").await?) {
 			let (session, block) = session_and_block(client, rpc).await?;
 			println!(
 				"{what}: session {session}, finalized #{block}, {:.0} s after the change was made",
@@ -139,7 +133,7 @@ async fn check(network: &LocalNetwork) -> Result<()> {
 		[sr25519::dev::alice(), sr25519::dev::bob(), sr25519::dev::charlie(), sr25519::dev::dave()];
 	let account = |pair: &Keypair| pair.public_key().to_account_id();
 	let genesis: Vec<AccountId32> = members.iter().map(account).collect();
-	ensure!(session_validators(&client).await? == genesis, "the genesis session's validators");
+	ensure!(validators(&client, "Session").await? == genesis, "the genesis session's validators");
 
 	// 1. Below the minimum: refused, nothing changed.
 	let refused = governance::enact(
@@ -156,7 +150,7 @@ async fn check(network: &LocalNetwork) -> Result<()> {
 		"removing below the minimum failed otherwise: {refused:#}"
 	);
 	ensure!(
-		consortium_validators(&client).await? == genesis,
+		validators(&client, "ValidatorSet").await? == genesis,
 		"the refused removal changed the set"
 	);
 
