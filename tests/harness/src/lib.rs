@@ -16,6 +16,7 @@ pub mod demand_response;
 pub mod edge;
 pub mod energy_market;
 pub mod governance;
+pub mod grandpa;
 pub mod network;
 pub mod node;
 pub mod workspace;

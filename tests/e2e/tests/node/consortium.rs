@@ -7,21 +7,27 @@
 //! 2. Eve runs a fifth node, generates session keys bound to her account on
 //!    it (`author_rotateKeysWithOwner`), and cannot register them before the
 //!    council adds her (`NoAssociatedValidatorId`); after the motion she
-//!    can, and within two session boundaries she validates. Finality goes
-//!    on with the five.
+//!    can, and within two session boundaries she validates.
+//! 3. Alice equivocates (two prevotes for different blocks in one round,
+//!    signed with her GRANDPA key: what a second node with her keys sends
+//!    when its view differs); Bob reports it with the ownership proof the
+//!    runtime generates, a repeated report is refused, and Alice is removed
+//!    when the next session is planned. Finality goes on throughout.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use gridveil_harness::{
 	chain::{self, Client, Rpc},
-	energy_market::{address_value, submit_in_block},
+	energy_market::{address_value, events_of, submit_in_block},
 	governance::{self, Call},
+	grandpa,
 	network::{self, LocalNetwork},
 	node::{generate_node_key, Node, NodeSpec},
 };
 use subxt::{
 	dynamic::{self, Value},
+	ext::scale_decode::DecodeAsType,
 	rpcs::{rpc_params, RpcClient},
 	utils::AccountId32,
 };
@@ -30,6 +36,17 @@ use subxt_signer::sr25519::{self, Keypair};
 /// How long a validator change may take: two sessions of ten 6-second
 /// blocks, and some slack for a loaded machine.
 const SESSION_CHANGE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The fields of `ValidatorSet::OffenceReported`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct OffenceReported {
+	/// The reported validator.
+	validator: AccountId32,
+	/// The session of the offence.
+	#[allow(dead_code)]
+	session: u32,
+}
 
 /// The accounts a pallet's `Validators` item lists: `Session` (this
 /// session's) or `ValidatorSet` (the consortium's).
@@ -192,12 +209,59 @@ async fn check(network: &LocalNetwork) -> Result<()> {
 	.await?;
 	finality_goes_on(&rpc, 3).await.context("after Eve joined")?;
 
+	// 3. Alice equivocates: two prevotes for different blocks in one round,
+	// signed with her GRANDPA key. Bob reports it with the key's ownership
+	// proof; the offence is recorded and Alice is removed when the next
+	// session is planned (five validators: above the minimum).
+	let alice_account = account(&members[0]);
+	let report = grandpa::prevote_equivocation_report(&client, &rpc, "//Alice").await?;
+	let reported = submit_in_block(&client, &rpc, &members[1], std::slice::from_ref(&report))
+		.await
+		.context("Bob's report of Alice's equivocation")?;
+	let emitted = reported.first().ok_or_else(|| anyhow!("no report submitted"))?;
+	let offence: Vec<OffenceReported> = events_of(emitted, "ValidatorSet", "OffenceReported")?;
+	ensure!(
+		offence.len() == 1 && offence[0].validator == alice_account,
+		"the report recorded {offence:?}"
+	);
+	ensure!(
+		!events_of::<subxt::ext::scale_value::Composite<()>>(emitted, "Offences", "Offence")?
+			.is_empty(),
+		"no Offences::Offence event"
+	);
+	let again = submit_in_block(&client, &rpc, &members[2], &[report]).await;
+	match again {
+		Ok(_) => bail!("the same equivocation was accepted twice"),
+		Err(error) => ensure!(
+			format!("{error:#}").contains("DuplicateOffenceReport"),
+			"a repeated report was refused otherwise: {error:#}"
+		),
+	}
+	let started = Instant::now();
+	while validators(&client, "ValidatorSet").await?.contains(&alice_account) {
+		ensure!(
+			started.elapsed() < SESSION_CHANGE_TIMEOUT,
+			"Alice was not removed within {:?} of the report",
+			started.elapsed()
+		);
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+	println!(
+		"Alice removed from the consortium's validators {:.0} s after the report",
+		started.elapsed().as_secs_f64()
+	);
+	wait_for_session_validators(&client, &rpc, "Alice stops validating", |validators| {
+		!validators.contains(&alice_account) && validators.len() == 4
+	})
+	.await?;
+	finality_goes_on(&rpc, 3).await.context("after Alice was removed")?;
 	drop(eve_node);
 	Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_validator_joins_by_motion_and_none_is_removed_below_the_minimum() -> Result<()> {
+async fn validators_join_by_motion_are_kept_at_the_minimum_and_an_equivocator_is_removed(
+) -> Result<()> {
 	let network = network::spawn(network::Options::new(4)).await?;
 	let outcome = check(&network).await;
 	network.destroy().await?;
