@@ -12,7 +12,7 @@ CARGO := cargo
 # fifth of the two cores at four threads): run eight side by side.
 TEST_THREADS ?= 8
 
-.PHONY: help demo test test-long setup setup-build build node benchmark-node weights bench-circuits bench-circuits-aarch64 zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
+.PHONY: help demo test test-long setup setup-build build node try-upgrade benchmark-node weights bench-circuits bench-circuits-aarch64 zombie-cli check no-rocksdb edge-aarch64 fuzz performance performance-report privacy privacy-report
 
 ## help: what each target does.
 help:
@@ -71,9 +71,16 @@ setup: setup-build
 # Installs the Debian packages named in the shell word $(1), if any.
 apt_install = if [ -n "$(1)" ]; then echo "installing:$(1)"; SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1); fi
 
-## build: the node (with its wasm runtime) and all test binaries, in one profile.
-build: node
+## build: the node (with its wasm runtime), all test binaries and the
+## try-runtime check, in one profile.
+build: node try-upgrade
 	$(CARGO) test --release --locked --workspace --no-run
+## try-upgrade: gridveil-try-upgrade, this build's migrations checked with
+## try-runtime on a snapshot of a live chain (`--uri ws://…`). A workspace of
+## its own (the runtime with `try-runtime`, native only): the node's runtime
+## never gets the feature.
+try-upgrade: setup-build
+	SKIP_WASM_BUILD=1 $(CARGO) build --release --locked --manifest-path tests/try-upgrade/Cargo.toml
 
 ## edge-aarch64: gridveil-edge for the Raspberry Pi (aarch64-unknown-linux-gnu),
 ## cross-compiled with Debian's gcc-aarch64-linux-gnu as linker and C compiler.
@@ -98,7 +105,7 @@ benchmark-node: setup-build
 
 ## weights: regenerate every GridVeil pallet's weights.rs with the node's `benchmark pallet`
 ## (which has the zk host function). WEIGHT_PALLETS picks pallets; STEPS/REPEAT the precision.
-WEIGHT_PALLETS ?= zk_verifier meter_registry demand_response energy_market validator_set
+WEIGHT_PALLETS ?= zk_verifier meter_registry demand_response energy_market validator_set upgrade_authorization
 STEPS ?= 17
 REPEAT ?= 20
 RUNTIME_WASM := $(CARGO_TARGET_DIR)/release/wbuild/gridveil-runtime/gridveil_runtime.compact.compressed.wasm

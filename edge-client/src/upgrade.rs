@@ -242,7 +242,8 @@ mod tests {
 			)
 		};
 		let mut signed = share("pseudonym/1");
-		signed.signed = Some(Signed { nonce: 0, extrinsic: "00".into(), hash: "11".into() });
+		signed.signed =
+			Some(Signed { nonce: 0, extrinsic: "00".into(), hash: "11".into(), runtime: None });
 		store
 			.write(|writer| {
 				outbox::enqueue(writer, &share("pseudonym/2"))?;

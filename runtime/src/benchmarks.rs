@@ -24,6 +24,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_demand_response, DemandResponse]
 	[pallet_energy_market, EnergyMarket]
 	[pallet_validator_set, ValidatorSet]
+	[pallet_upgrade_authorization, UpgradeAuthorization]
 );
 
 /// The benchmarks this runtime has, and its storage layout.

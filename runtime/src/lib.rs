@@ -45,7 +45,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	impl_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -108,7 +108,9 @@ pub type UncheckedExtrinsic =
 /// What a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations to run on the next runtime upgrade.
+/// Storage migrations to run on the next runtime upgrade. Each checks its
+/// pallet's storage version, so it runs once and is a no-op on a chain
+/// started from a newer genesis.
 type Migrations = ();
 
 /// Dispatches blocks and extrinsics to the pallets.
@@ -218,4 +220,7 @@ mod runtime {
 
 	#[runtime::pallet_index(19)]
 	pub type Utility = pallet_utility;
+
+	#[runtime::pallet_index(20)]
+	pub type UpgradeAuthorization = pallet_upgrade_authorization;
 }

@@ -25,7 +25,7 @@ import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 
 const PALLETS = [
   'ZkVerifier', 'MeterRegistry', 'DemandResponse', 'EnergyMarket',
-  'ValidatorSet', 'Session', 'Offences', 'Council', 'CouncilMembership',
+  'ValidatorSet', 'Session', 'Offences', 'Council', 'CouncilMembership', 'UpgradeAuthorization',
 ];
 const TIMEOUT_MS = 180_000;
 const SLOTS_PER_DAY = 96;

@@ -51,6 +51,11 @@ pub struct Signed {
 	pub extrinsic: String,
 	/// Its hash, hex.
 	pub hash: String,
+	/// The runtime it was signed for, `(spec_version, transaction_version)`
+	/// (both are in the signed payload: an upgrade makes the signature
+	/// invalid). `None` in entries signed before boxes recorded it.
+	#[serde(default)]
+	pub runtime: Option<(u32, u32)>,
 }
 
 /// One outbox entry.
@@ -228,7 +233,12 @@ mod tests {
 			.collect();
 		assert_eq!(ids, vec![0, 1, 2, 3]);
 		let mut signed = entry(0);
-		signed.signed = Some(Signed { nonce: 0, extrinsic: "00".into(), hash: "ab".into() });
+		signed.signed = Some(Signed {
+			nonce: 0,
+			extrinsic: "00".into(),
+			hash: "ab".into(),
+			runtime: Some((104, 3)),
+		});
 		let retired = Retired { entry: signed, retired_ms: 1, expired: None };
 		let expired = Retired { entry: entry(1), retired_ms: 1, expired: Some("closed".into()) };
 		let mut in_block = entry(2);

@@ -30,7 +30,8 @@ pub type ConsortiumOrigin = EitherOfDiverse<
 	pallet_collective::EnsureProportionAtLeast<AccountId, ConsortiumCollective, 2, 3>,
 >;
 
-/// Three quarters of the consortium's members: to change who the members are.
+/// Three quarters of the consortium's members: to change who the members
+/// are, and to authorize a runtime upgrade.
 pub type MembershipOrigin = EitherOfDiverse<
 	EnsureRoot<AccountId>,
 	pallet_collective::EnsureProportionAtLeast<AccountId, ConsortiumCollective, 3, 4>,
@@ -90,4 +91,10 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = crate::RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_upgrade_authorization::Config for Runtime {
+	/// An upgrade changes every rule: three quarters, like the membership.
+	type UpgradeOrigin = MembershipOrigin;
+	type WeightInfo = pallet_upgrade_authorization::weights::SubstrateWeight<Runtime>;
 }

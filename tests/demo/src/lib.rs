@@ -113,6 +113,9 @@ pub struct Options {
 	/// not only of the last 256: for reading a run of more than one day
 	/// back, events included, from its first block.
 	pub archive: bool,
+	/// The runtime the chain starts with (a compressed wasm, e.g. an earlier
+	/// release to upgrade from); `None`: the node's own.
+	pub genesis_code: Option<PathBuf>,
 }
 
 impl Options {
@@ -132,6 +135,7 @@ impl Options {
 			rpc_port: Some(9944),
 			days: 1,
 			archive: false,
+			genesis_code: None,
 		}
 	}
 }
@@ -210,6 +214,9 @@ impl Demo {
 		}
 		if options.archive {
 			network_options = network_options.with_node_args(["--state-pruning=archive"]);
+		}
+		if let Some(code) = &options.genesis_code {
+			network_options = network_options.with_code(code);
 		}
 		let network = network::spawn(network_options).await?;
 		let alice = network.ws_url();

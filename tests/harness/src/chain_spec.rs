@@ -36,16 +36,26 @@ const VALIDATOR_LISTS: [(&str, &str); 3] =
 
 /// Builds `local` for the first `validators` validators with `genesis` set,
 /// raw, into `dir`, with the node binary `node`; returns the raw spec's path.
+/// With `code`, the chain starts with that runtime (a compressed wasm, e.g.
+/// an earlier release), whose own genesis builder then builds the state.
 pub fn local_raw(
 	node: &Path,
 	validators: usize,
 	genesis: &[GenesisField],
+	code: Option<&Path>,
 	dir: &Path,
 ) -> Result<PathBuf> {
 	std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 	let plain = build_spec(node, &["--chain", "local", "--disable-default-bootnode"])?;
 	let mut spec: Value = serde_json::from_slice(&plain).context("the node's plain local spec")?;
 	patch(&mut spec, validators, genesis)?;
+	if let Some(code) = code {
+		let wasm = std::fs::read(code).with_context(|| format!("reading {}", code.display()))?;
+		*spec
+			.pointer_mut("/genesis/runtimeGenesis/code")
+			.ok_or_else(|| anyhow!("the plain spec has no genesis.runtimeGenesis.code"))? =
+			Value::String(format!("0x{}", hex::encode(wasm)));
+	}
 	let plain_path = dir.join("local-plain.json");
 	std::fs::write(&plain_path, serde_json::to_vec_pretty(&spec)?)?;
 	let plain_arg = plain_path.display().to_string();
@@ -53,6 +63,18 @@ pub fn local_raw(
 	let raw_path = dir.join("local-raw.json");
 	std::fs::write(&raw_path, raw)?;
 	Ok(raw_path)
+}
+
+/// The runtime `node` embeds (the genesis code of its `local` spec): the
+/// compressed wasm an upgrade to this build applies.
+pub fn node_code(node: &Path) -> Result<Vec<u8>> {
+	let plain = build_spec(node, &["--chain", "local", "--disable-default-bootnode"])?;
+	let spec: Value = serde_json::from_slice(&plain).context("the node's plain local spec")?;
+	let code = spec
+		.pointer("/genesis/runtimeGenesis/code")
+		.and_then(Value::as_str)
+		.ok_or_else(|| anyhow!("the plain spec has no genesis.runtimeGenesis.code"))?;
+	hex::decode(code.trim_start_matches("0x")).context("the genesis code is not hex")
 }
 
 /// `<node> build-spec <args>`'s output.

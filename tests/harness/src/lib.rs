@@ -5,7 +5,8 @@
 //! group's `gridveil-coordinator` ([`coordinator`]), a
 //! subxt client ([`chain`]), the demand-response and energy-market pallets as
 //! a client sees them ([`demand_response`], [`energy_market`]), well-known
-//! keys ([`accounts`]) and the repository's data found at run time
+//! keys ([`accounts`]), the consortium's motions ([`governance`]) and runtime
+//! upgrades ([`upgrade`]), and the repository's data found at run time
 //! ([`workspace`]).
 
 pub mod accounts;
@@ -19,6 +20,7 @@ pub mod governance;
 pub mod grandpa;
 pub mod network;
 pub mod node;
+pub mod upgrade;
 pub mod workspace;
 
 pub use accounts::{account, keypair, UNIT};

@@ -123,6 +123,9 @@ pub struct Options {
 	pub rpc_ports: RpcPorts,
 	/// Extra arguments for every node (`-loffchain-worker=debug`).
 	pub node_args: Vec<String>,
+	/// The runtime the chain starts with (a compressed wasm); `None`: the
+	/// node's own.
+	pub code: Option<PathBuf>,
 }
 
 impl Options {
@@ -134,7 +137,14 @@ impl Options {
 			dir: None,
 			rpc_ports: RpcPorts::Free,
 			node_args: Vec::new(),
+			code: None,
 		}
+	}
+
+	/// Starts the chain with the runtime in `wasm` (an earlier release).
+	pub fn with_code(mut self, wasm: impl Into<PathBuf>) -> Self {
+		self.code = Some(wasm.into());
+		self
 	}
 
 	/// Sets genesis fields.
@@ -293,8 +303,13 @@ pub async fn spawn(options: Options) -> Result<LocalNetwork> {
 		"{}-spec",
 		dir.file_name().and_then(|name| name.to_str()).unwrap_or("network")
 	));
-	let spec =
-		chain_spec::local_raw(&node_binary()?, options.validators, &options.genesis, &spec_dir)?;
+	let spec = chain_spec::local_raw(
+		&node_binary()?,
+		options.validators,
+		&options.genesis,
+		options.code.as_deref(),
+		&spec_dir,
+	)?;
 	let toml = network_toml(&options, &dir, &spec)?;
 	let config = NetworkConfig::load_from_toml_string(&toml)
 		.map_err(|error| anyhow!("zombienet/local.toml: {error}"))?;

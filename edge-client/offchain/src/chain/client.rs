@@ -204,15 +204,27 @@ impl Chain {
 		Ok(token.clone())
 	}
 
-	/// Signs the encoded `call` with `nonce` (immortal: the nonce alone makes
-	/// it unique); returns the extrinsic's bytes and hash.
+	/// The runtime `block` runs, `(spec_version, transaction_version)`.
+	pub fn runtime(block: &AtBlock) -> (u32, u32) {
+		(block.spec_version(), block.transaction_version())
+	}
+
+	/// The runtime of the best block: the one the pool checks signatures
+	/// against.
+	pub async fn best_runtime(&self) -> Result<(u32, u32), ChainError> {
+		Ok(Self::runtime(&self.best().await?))
+	}
+
+	/// Signs the encoded `call` with `nonce` for the runtime of `block` (the
+	/// best block, which the pool validates against; immortal: the nonce
+	/// alone makes it unique); returns the extrinsic's bytes and hash.
 	pub async fn sign(
 		&self,
+		block: &AtBlock,
 		call: &[u8],
 		signer: &Keypair,
 		nonce: u64,
 	) -> Result<(Vec<u8>, [u8; 32]), ChainError> {
-		let block = self.client.at_current_block().await.map_err(ChainError::subxt)?;
 		let transactions = block.transactions();
 		let payload = transactions
 			.from_call_data_bytes(call)
@@ -242,7 +254,13 @@ impl Chain {
 					),
 					other => other.to_string(),
 				};
-				if message.contains("Already Imported") || message.contains("temporarily banned") {
+				// "Priority is too low": the pool holds another extrinsic with
+				// this nonce (one signed for the runtime before an upgrade, not
+				// yet dropped): sent again later.
+				if message.contains("Already Imported")
+					|| message.contains("temporarily banned")
+					|| message.contains("Priority is too low")
+				{
 					Ok(Submitted::Accepted)
 				} else if message.contains("outdated") || message.contains("Stale") {
 					Ok(Submitted::Stale)

@@ -10,6 +10,12 @@
 //! the entry's nonce; it expires when the pool refuses it for good (a report
 //! window that closed) or its call does not fit the runtime, and later
 //! entries of that signer are signed again.
+//!
+//! A runtime upgrade changes the spec version (and maybe the transaction
+//! version) every signature covers: entries signed for an earlier runtime and
+//! not yet in a block are signed again, with the same nonces, for the runtime
+//! of the best block, and a refusal that comes with a runtime change is not
+//! taken as final.
 use std::{
 	collections::{BTreeMap, HashMap},
 	sync::Arc,
@@ -66,6 +72,7 @@ pub async fn pass(
 	}
 	let best = chain.best().await?;
 	let best_time = Chain::time_at(&best).await?;
+	let runtime = Chain::runtime(&best);
 	let finalized = chain.finalized().await?;
 	let now = now_ms();
 	let mut by_signer: BTreeMap<String, Vec<(u64, Entry)>> = BTreeMap::new();
@@ -105,6 +112,17 @@ pub async fn pass(
 				}
 				continue;
 			}
+			let stale = signed.runtime.is_some_and(|signed_for| signed_for != runtime);
+			if stale && !refused {
+				tracing::info!(
+					entry = id,
+					signed_for = ?signed.runtime,
+					?runtime,
+					"signed for an earlier runtime: signing again"
+				);
+				refused = true;
+				next_nonce = signed.nonce;
+			}
 			if refused {
 				entry.signed = None;
 				entry.in_block = false;
@@ -125,7 +143,15 @@ pub async fn pass(
 				refused = true;
 				next_nonce = signed.nonce;
 				memory.sent.remove(&id);
-				expire(store, metrics, id, entry, reason)?;
+				if signed.runtime == Some(chain.best_runtime().await?) {
+					expire(store, metrics, id, entry, reason)?;
+				} else {
+					// Refused because the runtime changed under it.
+					entry.signed = None;
+					entry.in_block = false;
+					store.write(|writer| outbox::update(writer, id, &entry))?;
+					unsigned.push((id, entry));
+				}
 			}
 		}
 		unsigned.sort_by_key(|(id, entry)| (entry.not_before_ms, *id));
@@ -133,21 +159,31 @@ pub async fn pass(
 			if entry.not_before_ms > now || entry.chain_not_before_ms > best_time {
 				continue;
 			}
-			let (extrinsic, hash) = match chain.sign(&entry.call.encoded, &key, next_nonce).await {
-				Ok(signed) => signed,
-				Err(ChainError::Call(reason)) => {
-					expire(store, metrics, id, entry, reason)?;
-					continue;
-				},
-				Err(error) => return Err(error.into()),
-			};
+			let (extrinsic, hash) =
+				match chain.sign(&best, &entry.call.encoded, &key, next_nonce).await {
+					Ok(signed) => signed,
+					Err(ChainError::Call(reason)) => {
+						expire(store, metrics, id, entry, reason)?;
+						continue;
+					},
+					Err(error) => return Err(error.into()),
+				};
 			entry.signed = Some(Signed {
 				nonce: next_nonce,
 				extrinsic: hex::encode(extrinsic),
 				hash: hex::encode(hash),
+				runtime: Some(runtime),
 			});
 			store.write(|writer| outbox::update(writer, id, &entry))?;
 			match send(store, chain, metrics, memory, id, &mut entry).await? {
+				Submitted::Invalid(_) if chain.best_runtime().await? != runtime => {
+					// The runtime changed while this pass ran: the next pass
+					// signs this and the rest for the new one.
+					entry.signed = None;
+					store.write(|writer| outbox::update(writer, id, &entry))?;
+					memory.sent.remove(&id);
+					break;
+				},
 				Submitted::Invalid(reason) => expire(store, metrics, id, entry, reason)?,
 				Submitted::Accepted | Submitted::Stale => next_nonce += 1,
 			}
