@@ -45,7 +45,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	impl_name: alloc::borrow::Cow::Borrowed("gridveil"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -111,7 +111,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations to run on the next runtime upgrade. Each checks its
 /// pallet's storage version, so it runs once and is a no-op on a chain
 /// started from a newer genesis.
-type Migrations = ();
+type Migrations = (
+	// Spec 105: the day's phase out of the trading day's record.
+	pallet_energy_market::migrations::v1::MigrateToV1<Runtime>,
+);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -294,7 +294,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::reset_events();
 		#[extrinsic_call]
 		_(RawOrigin::Root, DAY);
-		assert_eq!(Days::<T>::get(DAY).map(|day| day.phase), Some(DayPhase::Trading));
+		assert_eq!(DayPhases::<T>::get(DAY), Some(DayPhase::Trading));
 		Ok(())
 	}
 
@@ -380,10 +380,10 @@ mod benchmarks {
 		Nets::<T>::insert(DAY, ROOT, [root_net; SLOTS_PER_DAY as usize]);
 		let nodes = NextNodeId::<T>::get();
 		let per_pass = nodes.div_ceil(page_nodes);
-		let mut day = Days::<T>::get(DAY).ok_or(BenchmarkError::Stop("no day"))?;
-		day.phase =
-			DayPhase::Liquidating { next_page: per_pass, pages: per_pass.saturating_mul(2), nodes };
-		Days::<T>::insert(DAY, day);
+		DayPhases::<T>::insert(
+			DAY,
+			DayPhase::Liquidating { next_page: per_pass, pages: per_pass.saturating_mul(2), nodes },
+		);
 		T::Currency::set_balance(
 			&Pallet::<T>::pot(),
 			T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into()),
@@ -396,7 +396,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::reset_events();
 		#[extrinsic_call]
 		_(RawOrigin::None, DAY, per_pass, signature);
-		assert!(Days::<T>::get(DAY).is_some_and(|day| day.phase != DayPhase::Trading));
+		assert!(DayPhases::<T>::get(DAY).is_some_and(|phase| phase != DayPhase::Trading));
 		Ok(())
 	}
 
@@ -462,11 +462,11 @@ mod benchmarks {
 			Days::<T>::insert(
 				day,
 				TradingDay {
-					phase: DayPhase::Liquidated,
 					expected_consumption_wh: [0; SLOTS_PER_DAY as usize],
 					prices_per_kwh: [0u32.into(); SLOTS_PER_DAY as usize],
 				},
 			);
+			DayPhases::<T>::insert(day, DayPhase::Liquidated);
 		}
 		Pruning::<T>::put(PruneCursor { expiry_day: None, market_day: Some(DAY) });
 		let today =

@@ -4,9 +4,6 @@ use codec::Encode;
 use frame_system::offchain::{CreateBare, SubmitTransaction};
 use sp_runtime::RuntimeAppPublic;
 
-/// Log target of the liquidation worker.
-const LOG_TARGET: &str = "runtime::energy-market";
-
 impl<T: Config> Pallet<T> {
 	/// If this node holds a registered liquidator key, signs the next page of
 	/// the oldest closed day and submits it as an unsigned transaction. One

@@ -7,7 +7,7 @@ impl<T: Config> Pallet<T> {
 	pub fn day_prices(day: Day) -> Option<DayPrices<BalanceOf<T>>> {
 		let trading_day = Days::<T>::get(day)?;
 		Some(DayPrices {
-			phase: trading_day.phase,
+			phase: DayPhases::<T>::get(day)?,
 			prices_per_kwh: trading_day.prices_per_kwh.to_vec(),
 			slot_length_ms: Clock::<T>::get().slot_length_ms,
 		})

@@ -8,6 +8,7 @@ mod benchmarking;
 mod features;
 mod hooks;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -22,6 +23,9 @@ pub use features::{merit_order, AuctionOutcome};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
+
+/// The target of this pallet's log lines.
+pub(crate) const LOG_TARGET: &str = "runtime::energy-market";
 
 /// A trading slot in production: 15 minutes, in milliseconds.
 pub const PRODUCTION_SLOT_LENGTH: Moment = 900_000;
@@ -44,7 +48,12 @@ pub mod pallet {
 	pub type LiquidatorSignatureOf<T> =
 		<<T as Config>::LiquidatorId as RuntimeAppPublic>::Signature;
 
+	/// The layout of this pallet's storage: 1 since the day's phase moved
+	/// out of `Days` into `DayPhases` ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -189,9 +198,14 @@ pub mod pallet {
 	pub type FlaggedReports<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-	/// Trading days: phase, expected consumption and slot prices.
+	/// Trading days' plans: expected consumption and slot prices.
 	#[pallet::storage]
 	pub type Days<T: Config> = StorageMap<_, Twox64Concat, Day, TradingDayOf<T>>;
+
+	/// Where each trading day is (bidding, trading, liquidating, liquidated);
+	/// a day has a phase exactly when it has an entry in `Days`.
+	#[pallet::storage]
+	pub type DayPhases<T: Config> = StorageMap<_, Twox64Concat, Day, DayPhase>;
 
 	/// Days opened and not yet liquidated, oldest first.
 	#[pallet::storage]

@@ -119,7 +119,7 @@ fn liquidator() {
 fn liquidate_day() {
 	at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
 	let mut page = 0;
-	while Days::<Test>::get(DAY).unwrap().phase != DayPhase::Liquidated {
+	while DayPhases::<Test>::get(DAY).unwrap() != DayPhase::Liquidated {
 		assert_ok!(Market::liquidate(
 			RuntimeOrigin::none(),
 			DAY,
@@ -660,6 +660,7 @@ fn liquidated_days_older_than_the_retention_window_are_pruned() {
 			assert!(blocks < 200, "pruning does not finish");
 		}
 		assert!(blocks > 1);
+		assert!(!DayPhases::<Test>::contains_key(DAY), "the phase goes with the day");
 		assert_eq!(Reports::<Test>::iter_prefix((DAY,)).count(), 0);
 		assert_eq!(Nets::<Test>::iter_prefix(DAY).count(), 0);
 		assert_eq!(Offers::<Test>::iter_prefix(DAY).count(), 0);
@@ -696,7 +697,7 @@ fn the_authority_or_the_main_grid_opens_future_days_with_96_expected_slots() {
 		);
 		assert_ok!(Market::open_day(signed(MAIN_GRID), DAY, consumption(500)));
 		assert_eq!(last_event(), Event::DayOpened { day: DAY }.into());
-		assert_eq!(Days::<Test>::get(DAY).unwrap().phase, DayPhase::Bidding);
+		assert_eq!(DayPhases::<Test>::get(DAY).unwrap(), DayPhase::Bidding);
 		assert_noop!(
 			Market::open_day(root(), DAY, consumption(500)),
 			MarketError::DayAlreadyOpened
@@ -776,7 +777,7 @@ fn the_auction_takes_the_cheapest_offers_and_falls_back_when_short() {
 		assert_noop!(Market::close_auction(root(), 7), MarketError::UnknownDay);
 		assert_ok!(Market::close_auction(signed(MAIN_GRID), DAY));
 		let day = Days::<Test>::get(DAY).unwrap();
-		assert_eq!(day.phase, DayPhase::Trading);
+		assert_eq!(DayPhases::<Test>::get(DAY), Some(DayPhase::Trading));
 		assert_eq!(&day.prices_per_kwh[..4], &[300_000, 100_000, FALLBACK_PRICE, FALLBACK_PRICE]);
 		let events = market_events();
 		assert!(events.contains(&Event::FallbackPriceUsed {
@@ -1068,7 +1069,7 @@ fn pages_go_in_order_with_a_registered_signature_after_the_day_closes() {
 		assert_ok!(Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)));
 		// Five nodes, two a page: three collection pages and three payout pages.
 		assert_eq!(
-			Days::<Test>::get(DAY).unwrap().phase,
+			DayPhases::<Test>::get(DAY).unwrap(),
 			DayPhase::Liquidating { next_page: 1, pages: 6, nodes: 5 }
 		);
 		assert_noop!(
@@ -1224,7 +1225,7 @@ fn the_offchain_worker_signs_and_submits_each_next_page() {
 			assert!(Market::validate_unsigned(TransactionSource::Local, &call).is_ok());
 			assert_ok!(call.dispatch_bypass_filter(RuntimeOrigin::none()));
 		}
-		assert_eq!(Days::<Test>::get(DAY).unwrap().phase, DayPhase::Liquidated);
+		assert_eq!(DayPhases::<Test>::get(DAY).unwrap(), DayPhase::Liquidated);
 		Market::offchain_worker(1);
 		assert!(pool_state.read().transactions.is_empty());
 	});
@@ -1356,4 +1357,60 @@ proptest! {
 			Ok(())
 		})?;
 	}
+}
+
+#[test]
+fn the_version_1_migration_moves_each_days_phase_out_of_its_plan_once() {
+	use crate::migrations::v1::{v0, MigrateToV1, SplitDayPhase};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		// A new chain's genesis writes version 1: nothing to migrate.
+		<Market as frame_support::traits::OnGenesis>::on_genesis();
+		assert_eq!(Market::on_chain_storage_version(), 1);
+		let phases = [
+			DayPhase::Trading,
+			DayPhase::Liquidating { next_page: 2, pages: 6, nodes: 5 },
+			DayPhase::Liquidated,
+		];
+		let plan = |day: Day| v0::TradingDay {
+			phase: phases[(day - 10) as usize],
+			expected_consumption_wh: [u64::from(day) * 100; SLOTS_PER_DAY as usize],
+			prices_per_kwh: [BalanceOf::<Test>::from(day * 1_000); SLOTS_PER_DAY as usize],
+		};
+		// A chain that stored days in version 0's layout.
+		StorageVersion::new(0).put::<Market>();
+		for day in 10..13 {
+			v0::Days::<Test>::insert(day, plan(day));
+		}
+		let state = SplitDayPhase::<Test>::snapshot().expect("a version-0 snapshot");
+
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Market::on_chain_storage_version(), 1);
+		assert_eq!(SplitDayPhase::<Test>::verify(&state), Ok(()));
+		for day in 10..13 {
+			let old = plan(day);
+			assert_eq!(DayPhases::<Test>::get(day), Some(old.phase));
+			let new = Days::<Test>::get(day).expect("the plan stays");
+			assert_eq!(new.expected_consumption_wh, old.expected_consumption_wh);
+			assert_eq!(new.prices_per_kwh, old.prices_per_kwh);
+		}
+		// Run again (the next upgrade): version 1 already, nothing changes.
+		let stored: Vec<_> = Days::<Test>::iter().collect();
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Days::<Test>::iter().collect::<Vec<_>>(), stored);
+		assert_eq!(SplitDayPhase::<Test>::verify(&state), Ok(()));
+		// The checks fail on what the migration must not do.
+		assert_eq!(
+			SplitDayPhase::<Test>::snapshot(),
+			Err("DayPhases has entries before the migration")
+		);
+		DayPhases::<Test>::insert(11, DayPhase::Bidding);
+		assert_eq!(SplitDayPhase::<Test>::verify(&state), Err("a day's phase changed"));
+		DayPhases::<Test>::insert(11, phases[1]);
+		DayPhases::<Test>::insert(99, DayPhase::Trading);
+		assert_eq!(SplitDayPhase::<Test>::verify(&state), Err("DayPhases has days without a plan"));
+		DayPhases::<Test>::remove(99);
+		Days::<Test>::remove(12);
+		assert_eq!(SplitDayPhase::<Test>::verify(&state), Err("a day lost its plan"));
+	});
 }

@@ -220,11 +220,11 @@ pub enum DayPhase {
 	Liquidated,
 }
 
-/// A trading day: its plan and where it is.
+/// A trading day's plan: what the main grid expects and what the auction
+/// priced (its phase is kept apart, in `DayPhases`, so the calls that only
+/// need the phase do not read the 96 slots' figures).
 #[derive(Clone, PartialEq, Eq, Encode, Decode, Debug, TypeInfo, MaxEncodedLen)]
 pub struct TradingDay<Balance> {
-	/// Bidding, trading, liquidating or liquidated.
-	pub phase: DayPhase,
 	/// Consumption the main grid expects in each slot, in Wh.
 	pub expected_consumption_wh: [u64; SLOTS_PER_DAY as usize],
 	/// The price per kWh of each slot (zero until the auction closes).

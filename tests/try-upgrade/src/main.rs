@@ -15,7 +15,6 @@
 //! The chain is only read.
 
 use anyhow::{anyhow, bail, Context, Result};
-use frame_support::traits::Get;
 use frame_try_runtime::UpgradeCheckSelect;
 use gridveil_runtime::{Executive, Runtime, VERSION};
 use subxt::{

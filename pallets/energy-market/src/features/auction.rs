@@ -44,11 +44,11 @@ impl<T: Config> Pallet<T> {
 		Days::<T>::insert(
 			day,
 			TradingDay {
-				phase: DayPhase::Bidding,
 				expected_consumption_wh,
 				prices_per_kwh: [Zero::zero(); SLOTS_PER_DAY as usize],
 			},
 		);
+		DayPhases::<T>::insert(day, DayPhase::Bidding);
 		Self::prune_days_from(day);
 		Self::deposit_event(Event::DayOpened { day });
 		Ok(())
@@ -75,8 +75,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(slot < SLOTS_PER_DAY, Error::<T>::SlotOutOfDay);
 		ensure!(capacity_wh > 0, Error::<T>::ZeroCapacity);
 		Self::ensure_valid_price(price_per_kwh)?;
-		let trading_day = Days::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
-		ensure!(trading_day.phase == DayPhase::Bidding, Error::<T>::AuctionAlreadyClosed);
+		let phase = DayPhases::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
+		ensure!(phase == DayPhase::Bidding, Error::<T>::AuctionAlreadyClosed);
 		Offers::<T>::try_mutate(day, slot, |offers| {
 			let offer = Offer { producer: producer.clone(), capacity_wh, price_per_kwh };
 			match offers.iter_mut().find(|existing| existing.producer == producer) {
@@ -90,8 +90,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_close_auction(day: Day) -> DispatchResult {
+		let phase = DayPhases::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
+		ensure!(phase == DayPhase::Bidding, Error::<T>::AuctionAlreadyClosed);
 		let mut trading_day = Days::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
-		ensure!(trading_day.phase == DayPhase::Bidding, Error::<T>::AuctionAlreadyClosed);
 		let last_slot = MarketClock::first_slot(day)
 			.and_then(|first| first.checked_add(SLOTS_PER_DAY))
 			.ok_or(Error::<T>::Overflow)?;
@@ -111,8 +112,8 @@ impl<T: Config> Pallet<T> {
 				Offers::<T>::insert(day, slot, SlotOffersOf::<T>::truncate_from(offers));
 			}
 		}
-		trading_day.phase = DayPhase::Trading;
 		Days::<T>::insert(day, trading_day);
+		DayPhases::<T>::insert(day, DayPhase::Trading);
 		Self::deposit_event(Event::AuctionClosed { day });
 		Ok(())
 	}

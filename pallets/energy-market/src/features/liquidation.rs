@@ -17,9 +17,7 @@ use sp_runtime::{
 };
 
 /// Where a closed day's liquidation stands.
-pub(crate) struct LiquidationPosition<T: Config> {
-	/// The day as stored.
-	trading_day: TradingDayOf<T>,
+pub(crate) struct LiquidationPosition {
 	/// The next page to liquidate.
 	pub(crate) next_page: u32,
 	/// Pages in all.
@@ -69,11 +67,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Where `day`'s liquidation stands, if the day has closed and is not yet liquidated.
-	pub(crate) fn liquidation_position(day: Day) -> Result<LiquidationPosition<T>, Error<T>> {
-		let trading_day = Days::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
+	pub(crate) fn liquidation_position(day: Day) -> Result<LiquidationPosition, Error<T>> {
+		let phase = DayPhases::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
 		let closing = Clock::<T>::get().closing_slot(day).ok_or(Error::<T>::Overflow)?;
 		ensure!(Self::current_slot() >= closing, Error::<T>::DayNotClosed);
-		let (next_page, pages, nodes) = match trading_day.phase {
+		let (next_page, pages, nodes) = match phase {
 			DayPhase::Liquidating { next_page, pages, nodes } => (next_page, pages, nodes),
 			DayPhase::Liquidated => return Err(Error::<T>::DayAlreadyLiquidated),
 			DayPhase::Bidding | DayPhase::Trading => {
@@ -82,7 +80,7 @@ impl<T: Config> Pallet<T> {
 				(0, per_pass.saturating_mul(2), nodes)
 			},
 		};
-		Ok(LiquidationPosition { trading_day, next_page, pages, nodes })
+		Ok(LiquidationPosition { next_page, pages, nodes })
 	}
 
 	/// Pool validation of a liquidation page: a registered key's signature,
@@ -111,8 +109,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_liquidate(day: Day, page: u32) -> DispatchResult {
-		let LiquidationPosition { mut trading_day, next_page, pages, nodes } =
-			Self::liquidation_position(day)?;
+		let LiquidationPosition { next_page, pages, nodes } = Self::liquidation_position(day)?;
+		let trading_day = Days::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
 		ensure!(page == next_page, Error::<T>::PageOutOfOrder);
 		let per_pass = pages / 2;
 		let (pass, index) = if page < per_pass {
@@ -129,14 +127,14 @@ impl<T: Config> Pallet<T> {
 			Self::settle_node(day, node, pass, &prices_per_wh)?;
 		}
 		let next_page = page.saturating_add(1);
-		if next_page >= pages {
-			trading_day.phase = DayPhase::Liquidated;
+		let phase = if next_page >= pages {
 			OpenDays::<T>::mutate(|days| days.retain(|open| *open != day));
+			DayPhase::Liquidated
 		} else {
-			trading_day.phase = DayPhase::Liquidating { next_page, pages, nodes };
-		}
-		let done = trading_day.phase == DayPhase::Liquidated;
-		Days::<T>::insert(day, trading_day);
+			DayPhase::Liquidating { next_page, pages, nodes }
+		};
+		let done = phase == DayPhase::Liquidated;
+		DayPhases::<T>::insert(day, phase);
 		Self::deposit_event(Event::PageLiquidated { day, page });
 		if done {
 			Self::deposit_event(Event::DayLiquidated { day });

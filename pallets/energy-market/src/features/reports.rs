@@ -44,8 +44,8 @@ impl<T: Config> Pallet<T> {
 		let slot_of_day = slot_of_day as u32;
 		ensure!(day >= record.first_day, Error::<T>::PseudonymNotYetValid);
 		ensure!(day <= record.last_day, Error::<T>::PseudonymExpired);
-		let trading_day = Days::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
-		ensure!(trading_day.phase == DayPhase::Trading, Error::<T>::DayNotTrading);
+		let phase = DayPhases::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
+		ensure!(phase == DayPhase::Trading, Error::<T>::DayNotTrading);
 		let now = Self::current_slot();
 		ensure!(slot <= now, Error::<T>::SlotNotStarted);
 		let grace = Clock::<T>::get().report_grace_slots;
@@ -146,10 +146,10 @@ impl<T: Config> Pallet<T> {
 		let node = Self::coordinated_ledger(&who, ledger)?;
 		let (day, slot_of_day) = day_of(slot);
 		let slot_of_day = slot_of_day as u32;
-		let trading_day = Days::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
+		let phase = DayPhases::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
 		let closing = Clock::<T>::get().closing_slot(day).ok_or(Error::<T>::Overflow)?;
 		ensure!(
-			trading_day.phase == DayPhase::Trading && Self::current_slot() < closing,
+			phase == DayPhase::Trading && Self::current_slot() < closing,
 			Error::<T>::DayClosed
 		);
 		let mut report =

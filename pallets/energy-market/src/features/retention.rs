@@ -60,8 +60,8 @@ impl<T: Config> Pallet<T> {
 			if day.saturating_add(retention) >= today || days >= DAYS_PER_BLOCK {
 				break;
 			}
-			let record = Days::<T>::get(day);
-			if record.as_ref().is_some_and(|record| record.phase != DayPhase::Liquidated) {
+			let phase = DayPhases::<T>::get(day);
+			if phase.is_some_and(|phase| phase != DayPhase::Liquidated) {
 				// Not liquidated yet: nothing after it is pruned before it.
 				break;
 			}
@@ -74,8 +74,9 @@ impl<T: Config> Pallet<T> {
 			if !done {
 				break;
 			}
-			if record.is_some() {
+			if phase.is_some() {
 				Days::<T>::remove(day);
+				DayPhases::<T>::remove(day);
 				Self::deposit_event(Event::DayPruned { day });
 			}
 			cursor.market_day = day.checked_add(1);

@@ -33,7 +33,11 @@ use gridveil_harness::{
 
 /// The demo's options for a day of `prosumers` households, the first
 /// `programs` of them in programs, in a temporary folder.
-fn options(dir: &tempfile::TempDir, prosumers: usize, programs: usize) -> Result<Options> {
+pub(crate) fn options(
+	dir: &tempfile::TempDir,
+	prosumers: usize,
+	programs: usize,
+) -> Result<Options> {
 	let mut options = Options::new(dir.path().to_path_buf(), workspace::dataset()?);
 	options.prosumers = prosumers;
 	options.programs = programs;
@@ -43,7 +47,7 @@ fn options(dir: &tempfile::TempDir, prosumers: usize, programs: usize) -> Result
 }
 
 /// Follows the day until the wall clock reaches slot `slot` of the day.
-async fn follow_until_slot(demo: &mut Demo, slot: u32) -> Result<()> {
+pub(crate) async fn follow_until_slot(demo: &mut Demo, slot: u32) -> Result<()> {
 	let moment = demo.clock.day_start() + u64::from(slot) * demo.clock.slot_length_ms;
 	while gridveil_edge::now_ms() < moment {
 		let (line, _) = demo.step().await?;
@@ -166,7 +170,7 @@ async fn with_failures(demo: &mut Demo) -> Result<()> {
 /// After the liquidation: every program hour on chain, energy conserved in
 /// every slot, money conserved, and exactly one report per pseudonym and
 /// slot and one submission per device and hour (their nonces).
-async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize) -> Result<()> {
+pub(crate) async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize) -> Result<()> {
 	let summary = demo.summary().await?;
 	println!("{}", summary.text);
 	ensure!(

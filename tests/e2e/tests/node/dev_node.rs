@@ -1,6 +1,7 @@
 //! A `--dev` node: it authors and finalizes blocks, stores state in
 //! ParityDB, accepts a balance transfer, runs offchain workers, and holds
-//! keys inserted for the market's offchain workers.
+//! keys inserted for the market's offchain workers; its genesis wrote the
+//! pallets' storage versions.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use gridveil_e2e::shared_dev_node;
 use gridveil_harness::{
 	chain, keypair,
 	node::{insert_key, Node, NodeSpec},
-	UNIT,
+	upgrade, UNIT,
 };
 use subxt_signer::sr25519;
 
@@ -26,6 +27,18 @@ async fn dev_node_finalizes_and_transfers_with_event() -> Result<()> {
 	ensure!(transfer.from == ferdie.public_key().into(), "wrong sender in {transfer:?}");
 	ensure!(transfer.to == receiver.public_key().into(), "wrong receiver in {transfer:?}");
 	ensure!(transfer.amount == 42 * UNIT, "wrong amount in {transfer:?}");
+	Ok(())
+}
+
+/// A chain started from this runtime's genesis has its pallets' storage at
+/// the versions the code declares: no migration of the next upgrade runs on
+/// it (energy-market's v1 would misread its `Days`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_chain_starts_at_the_codes_storage_versions() -> Result<()> {
+	let node = shared_dev_node().await?;
+	let rpc = chain::rpc(&node.ws_url).await?;
+	let version = upgrade::storage_version(&rpc, "EnergyMarket").await?;
+	ensure!(version == 1, "EnergyMarket at storage version {version} on a new chain");
 	Ok(())
 }
 

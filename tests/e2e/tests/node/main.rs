@@ -20,4 +20,5 @@ mod load_round;
 mod network;
 mod polkadot_js;
 mod scenarios;
+mod upgrade;
 mod zk_verifier;
