@@ -439,8 +439,11 @@ async function main () {
   ensure(added === u8aToHex(liquidator.publicKey), `LiquidatorAdded ${added}`);
 
   const storageItems = await readStorage(api, pallets);
-  const tradingDay = (await api.query.energyMarket.days(day)).unwrap();
-  ensure(tradingDay.phase.isTrading, `day ${day} is ${tradingDay.phase.type}`);
+  const phase = (await api.query.energyMarket.dayPhases(day)).unwrap();
+  ensure(phase.isTrading, `day ${day} is ${phase.type}`);
+  const plan = (await api.query.energyMarket.days(day)).unwrap();
+  ensure(plan.pricesPerKwh[OFFER.slot].toBigInt() === OFFER.pricePerKwh,
+    `energyMarket.days(${day}) is ${JSON.stringify(plan.toJSON())}`);
   // The runtime API (apps: Developer → Runtime calls) decodes from the metadata too.
   const prices = (await api.call.energyMarketApi.dayPrices(day)).unwrap();
   ensure(prices.phase.isTrading && prices.pricesPerKwh[OFFER.slot].toBigInt() === OFFER.pricePerKwh,

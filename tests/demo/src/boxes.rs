@@ -83,7 +83,8 @@ pub fn config(
 }
 
 /// Writes household `prosumer`'s keys and configuration under `root` and
-/// starts its daemon against `node_url`.
+/// starts its daemon against `node_url`, its dashboard on `dashboard_port`.
+#[allow(clippy::too_many_arguments)]
 pub fn start(
 	prosumer: &Prosumer,
 	node_url: &str,
@@ -93,10 +94,10 @@ pub fn start(
 	defences: Defences,
 	dataset: &Path,
 	root: &Path,
+	dashboard_port: u16,
 ) -> Result<EdgeBox> {
 	let dir = meters::box_dir(root, prosumer);
 	std::fs::create_dir_all(&dir)?;
-	let dashboard_port = FIRST_DASHBOARD_PORT + prosumer.index as u16;
 	let config_path = config(
 		prosumer,
 		node_url,

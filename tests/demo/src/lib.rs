@@ -29,6 +29,7 @@ use gridveil_harness::{
 	edge::Process,
 	energy_market::SLOTS_PER_DAY,
 	network::{self, Clock, LocalNetwork, VALIDATORS},
+	node::free_port,
 	workspace,
 };
 
@@ -107,7 +108,8 @@ pub struct Options {
 	/// checks are of the first day.
 	pub days: u32,
 	/// The first validator's RPC port, the others' following it (9944:
-	/// polkadot.js apps' default); `None` for free ports.
+	/// polkadot.js apps' default); `None` for free ports (the boxes' dashboards
+	/// too: other runs may be beside this one).
 	pub rpc_port: Option<u16>,
 	/// Whether the validators keep the state of every block (an archive),
 	/// not only of the last 256: for reading a run of more than one day
@@ -293,6 +295,12 @@ impl Demo {
 			.collect::<Result<_>>()?;
 		let mut boxes = Vec::new();
 		for (prosumer, url) in actors.prosumers.iter().zip(urls.iter().cycle()) {
+			// The demo's dashboards on known ports; a test's on free ones
+			// (other demo runs may be beside it).
+			let dashboard_port = match options.rpc_port {
+				Some(_) => boxes::FIRST_DASHBOARD_PORT + prosumer.index as u16,
+				None => free_port()?,
+			};
 			boxes.push(boxes::start(
 				prosumer,
 				url,
@@ -302,6 +310,7 @@ impl Demo {
 				options.defences,
 				&options.dataset,
 				&meters::boxes_root(&options.dir),
+				dashboard_port,
 			)?);
 		}
 		Ok(Self {
