@@ -54,7 +54,9 @@ struct CodeUpdated {
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
 struct PerClass {
+	#[allow(dead_code)]
 	normal: Weight,
+	#[allow(dead_code)]
 	operational: Weight,
 	mandatory: Weight,
 }
@@ -185,18 +187,16 @@ async fn first_blocks_after(demo: &Demo, upgraded: u64) -> Result<(u64, (u64, u6
 		ensure!(started.elapsed() < Duration::from_secs(120), "no block after the upgrade");
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
-	let time = async |number: u64| -> Result<u64> {
-		chain::time_at(&demo.client.at_block(number).await?).await
-	};
-	let gap = time(upgraded + 1).await? - time(upgraded).await?;
-	let weight = async |number: u64| -> Result<PerClass> {
+	// Each block opened once: its clock and its weight.
+	let mut blocks = Vec::with_capacity(3);
+	for number in upgraded..=upgraded + 2 {
 		let block = demo.client.at_block(number).await?;
 		let address = dynamic::storage::<(), PerClass>("System", "BlockWeight");
-		Ok(block.storage().fetch(address, ()).await?.decode()?)
-	};
-	let first = weight(upgraded + 1).await?;
-	let second = weight(upgraded + 2).await?;
-	let _ = (&first.normal, &first.operational);
+		let weight = block.storage().fetch(address, ()).await?.decode()?;
+		blocks.push((chain::time_at(&block).await?, weight));
+	}
+	let gap = blocks[1].0 - blocks[0].0;
+	let (first, second) = (&blocks[1].1, &blocks[2].1);
 	Ok((gap, (first.mandatory.ref_time, second.mandatory.ref_time, first.mandatory.proof_size)))
 }
 
