@@ -14,7 +14,8 @@
 //! A runtime upgrade changes the spec version (and maybe the transaction
 //! version) every signature covers: entries signed for an earlier runtime and
 //! not yet in a block are signed again, with the same nonces, for the runtime
-//! of the best block, and a refusal that comes with a runtime change is not
+//! of the best block, and a refusal that comes with a runtime change, or in
+//! the block that changed the runtime before its migrations ran, is not
 //! taken as final.
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -143,7 +144,8 @@ pub async fn pass(
 				refused = true;
 				next_nonce = signed.nonce;
 				memory.sent.remove(&id);
-				if signed.runtime == Some(chain.best_runtime().await?) {
+				let (now, migrating) = chain.best_runtime().await?;
+				if signed.runtime == Some(now) && !migrating {
 					expire(store, metrics, id, entry, reason)?;
 				} else {
 					// Refused because the runtime changed under it.
@@ -176,9 +178,11 @@ pub async fn pass(
 			});
 			store.write(|writer| outbox::update(writer, id, &entry))?;
 			match send(store, chain, metrics, memory, id, &mut entry).await? {
-				Submitted::Invalid(_) if chain.best_runtime().await? != runtime => {
-					// The runtime changed while this pass ran: the next pass
-					// signs this and the rest for the new one.
+				Submitted::Invalid(_) if matches!(chain.best_runtime().await?, (now, migrating) if now != runtime || migrating) =>
+				{
+					// The runtime changed while this pass ran, or its
+					// migrations have not run yet: the next pass signs this
+					// and the rest again.
 					entry.signed = None;
 					store.write(|writer| outbox::update(writer, id, &entry))?;
 					memory.sent.remove(&id);
