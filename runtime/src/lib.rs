@@ -24,6 +24,8 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -48,7 +50,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -82,11 +84,16 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// The block.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 
-/// The checks every signed transaction goes through, in order. All are the
+/// The checks every transaction goes through, in order. All are the
 /// standard FRAME extensions, so polkadot.js apps and subxt sign without
-/// custom types. `SkipCheckIfFeeless` exempts calls marked `feeless_if` (the
-/// market's share reports) from fees.
+/// custom types (`AuthorizeCall` adds no bytes to what a signer signs).
+/// `SkipCheckIfFeeless` exempts calls marked `feeless_if` (the market's
+/// share reports) from fees. Transaction version 4 since spec 105, which
+/// added `AuthorizeCall`.
 pub type TxExtension = (
+	// First: a general transaction without a signer gets its origin here,
+	// from its call's `#[pallet::authorize]` (liquidation pages).
+	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
@@ -115,6 +122,36 @@ type Migrations = (
 	// Spec 105: the day's phase out of the trading day's record.
 	pallet_energy_market::migrations::v1::MigrateToV1<Runtime>,
 );
+
+/// The custom "unknown validity" code of a transaction checked while the
+/// new code's migrations have not run (see [`migrations_pending`]).
+pub const MIGRATIONS_PENDING: u8 = 1;
+
+/// Whether this code is newer than the code whose migrations last ran: true
+/// only in the block that set new code, until the next block runs them.
+pub fn migrations_pending() -> bool {
+	frame_system::LastRuntimeUpgrade::<Runtime>::get()
+		.is_some_and(|last| last.was_upgraded(&VERSION))
+}
+
+/// The pool's check of a transaction at `block_hash`. Until the block after
+/// an upgrade is built, the pool checks transactions with the new code
+/// against storage the new code's migrations have not converted yet (a share
+/// report would not be feeless, say): such a transaction is neither valid nor
+/// invalid, and is to be sent again.
+pub fn validate_transaction(
+	source: sp_runtime::transaction_validity::TransactionSource,
+	transaction: <Block as sp_runtime::traits::Block>::Extrinsic,
+	block_hash: <Block as sp_runtime::traits::Block>::Hash,
+) -> sp_runtime::transaction_validity::TransactionValidity {
+	if migrations_pending() {
+		return Err(sp_runtime::transaction_validity::UnknownTransaction::Custom(
+			MIGRATIONS_PENDING,
+		)
+		.into());
+	}
+	Executive::validate_transaction(source, transaction, block_hash)
+}
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

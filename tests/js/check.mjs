@@ -23,6 +23,8 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aCmp, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 
+import { ensure, ensureNoSuspiciousWarnings, run, UNRESOLVED } from './common.mjs';
+
 const PALLETS = [
   'ZkVerifier', 'MeterRegistry', 'DemandResponse', 'EnergyMarket',
   'ValidatorSet', 'Session', 'Offences', 'Council', 'CouncilMembership', 'UpgradeAuthorization',
@@ -44,32 +46,6 @@ const LEDGERS = 2;
 const PSEUDONYM_URIS = ['//Pseudonym//0', '//Pseudonym//1', '//Pseudonym//2'];
 /// The liquidator key a validator holds under key type `gvlq`.
 const LIQUIDATOR_URI = '//Liquidator';
-
-/// Everything polkadot.js warns about while it runs: a type it cannot
-/// resolve or a transaction extension it does not know shows up here.
-const warnings = [];
-for (const level of ['warn', 'error']) {
-  const original = console[level].bind(console);
-  console[level] = (...args) => {
-    warnings.push(args.map(String).join(' '));
-    original(...args);
-  };
-}
-const SUSPICIOUS = /unknown (signed|transaction) extension|unable to (resolve|map|decode)|unknown type|cannot construct/i;
-
-/// What polkadot.js makes of a type it cannot resolve.
-const UNRESOLVED = /\bUnknown\b|DoNotConstruct/;
-
-function fail (reason) {
-  console.log(JSON.stringify({ ok: false, error: String(reason) }));
-  process.exit(1);
-}
-
-function ensure (condition, reason) {
-  if (!condition) {
-    throw new Error(reason);
-  }
-}
 
 /// The camelCase name polkadot.js gives a metadata name (`EnergyMarket` → `energyMarket`).
 function camel (name) {
@@ -452,8 +428,7 @@ async function main () {
   ensure(debt.toBigInt() === 0n, `energyMarketApi.debtOf(coordinator) is ${debt}`);
   console.log(JSON.stringify({ runtimeApi: 'energyMarketApi.dayPrices', value: checkDecoded('dayPrices', prices) }));
 
-  const suspicious = warnings.filter((line) => SUSPICIOUS.test(line));
-  ensure(suspicious.length === 0, `polkadot.js warned: ${suspicious.join(' | ')}`);
+  ensureNoSuspiciousWarnings(api);
   await api.disconnect();
   console.log(JSON.stringify({
     ok: true,
@@ -466,8 +441,4 @@ async function main () {
   }));
 }
 
-const timer = setTimeout(() => fail(`timed out after ${TIMEOUT_MS / 1000} s`), TIMEOUT_MS);
-main().then(() => {
-  clearTimeout(timer);
-  process.exit(0);
-}, (error) => fail(error?.message ?? error));
+run(main, TIMEOUT_MS);

@@ -7,7 +7,7 @@ use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{
 		fungible::{Inspect, Mutate},
-		Get,
+		Authorize, Get,
 	},
 	weights::Weight,
 	BoundedVec,
@@ -15,6 +15,7 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::{
 	traits::{Saturating, StaticLookup},
+	transaction_validity::TransactionSource,
 	RuntimeAppPublic,
 };
 
@@ -395,8 +396,36 @@ mod benchmarks {
 		at_slot::<T>(DAY.saturating_add(2).saturating_mul(SLOTS_PER_DAY));
 		frame_system::Pallet::<T>::reset_events();
 		#[extrinsic_call]
-		_(RawOrigin::None, DAY, per_pass, signature);
+		_(RawOrigin::Authorized, DAY, per_pass, signature);
 		assert!(DayPhases::<T>::get(DAY).is_some_and(|phase| phase != DayPhase::Trading));
+		Ok(())
+	}
+
+	/// Authorizing a page, which `AuthorizeCall` does in the pool and again
+	/// when the block applies it: at worst the page's key is the last of a
+	/// full liquidator list, so every registered key is tried.
+	#[benchmark]
+	fn authorize_liquidate() -> Result<(), BenchmarkError> {
+		offered_day::<T>(1, true)?;
+		let mut key = registered_liquidator::<T>()?;
+		for _ in 1..T::MaxLiquidators::get() {
+			let next = T::BenchmarkHelper::liquidator();
+			// A helper that has only one key (the mock's) leaves the list short.
+			if Pallet::<T>::do_add_liquidator(next.clone()).is_ok() {
+				key = next;
+			}
+		}
+		let signature = key
+			.sign(&Pallet::<T>::liquidation_payload(DAY, 0).encode())
+			.ok_or(BenchmarkError::Stop("the liquidator key cannot sign"))?;
+		at_slot::<T>(DAY.saturating_add(2).saturating_mul(SLOTS_PER_DAY));
+		let call = Call::<T>::liquidate { day: DAY, page: 0, signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or(BenchmarkError::Stop("liquidate has no authorization"))?
+				.map_err(|_| BenchmarkError::Stop("the page was not authorized"))?;
+		}
 		Ok(())
 	}
 

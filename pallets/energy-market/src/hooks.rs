@@ -1,14 +1,14 @@
 //! The offchain worker that liquidates closed days.
 use crate::*;
 use codec::Encode;
-use frame_system::offchain::{CreateBare, SubmitTransaction};
+use frame_system::offchain::{CreateAuthorizedTransaction, SubmitTransaction};
 use sp_runtime::RuntimeAppPublic;
 
 impl<T: Config> Pallet<T> {
 	/// If this node holds a registered liquidator key, signs the next page of
-	/// the oldest closed day and submits it as an unsigned transaction. One
-	/// page a block: the pool keeps one copy of each page however many
-	/// validators send it.
+	/// the oldest closed day and submits it as a general transaction for
+	/// `AuthorizeCall` to authorize. One page a block: the pool keeps one copy
+	/// of each page however many validators send it.
 	pub(crate) fn liquidation_worker() {
 		let registered = Liquidators::<T>::get();
 		if registered.is_empty() {
@@ -26,7 +26,10 @@ impl<T: Config> Pallet<T> {
 				return;
 			};
 			let call = Call::<T>::liquidate { day, page, signature };
-			let transaction = <T as CreateBare<Call<T>>>::create_bare(call.into());
+			let transaction =
+				<T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(
+					call.into(),
+				);
 			match SubmitTransaction::<T, Call<T>>::submit_transaction(transaction) {
 				Ok(()) => log::debug!(target: LOG_TARGET, "submitted page {page} of day {day}"),
 				Err(()) => log::debug!(target: LOG_TARGET, "page {page} of day {day} not accepted"),

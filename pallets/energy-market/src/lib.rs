@@ -13,8 +13,6 @@ pub mod migrations;
 mod mock;
 pub mod runtime_api;
 #[cfg(test)]
-// The pool-validation tests call `ValidateUnsigned`, deprecated in this SDK release.
-#[allow(deprecated)]
 mod tests;
 pub mod types;
 pub mod weights;
@@ -58,7 +56,7 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config:
-		frame_system::Config + frame_system::offchain::CreateBare<Call<Self>>
+		frame_system::Config + frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
 	{
 		/// The currency energy is paid in.
 		type Currency: fungible::Mutate<Self::AccountId>;
@@ -641,8 +639,6 @@ pub mod pallet {
 		DayAlreadyLiquidated,
 		/// Pages are liquidated in order: this is not the next one.
 		PageOutOfOrder,
-		/// The signature is not by a registered liquidator key.
-		BadLiquidatorSignature,
 		/// The key is already a liquidator.
 		AlreadyLiquidator,
 		/// The key is not a liquidator.
@@ -676,25 +672,6 @@ pub mod pallet {
 			assert!(T::NodesPerLiquidationPage::get() >= 1, "a page settles at least one node");
 			assert!(T::MaxLedgersPerGroup::get() >= 1, "a group has at least one ledger");
 			assert!(T::MaxRotationDays::get() >= 1, "a pseudonym lives at least one day");
-		}
-	}
-
-	// `ValidateUnsigned` is what the issue asks for and what polkadot.js and
-	// every offchain-worker pallet of this SDK release still use; its
-	// successor (`#[pallet::authorize]`) needs `AuthorizeCall` in the
-	// runtime's extensions.
-	#[allow(deprecated)]
-	#[pallet::validate_unsigned]
-	impl<T: Config> ValidateUnsigned for Pallet<T> {
-		type Call = Call<T>;
-
-		fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
-			match call {
-				Call::liquidate { day, page, signature } => {
-					Self::validate_liquidation(*day, *page, signature)
-				},
-				_ => InvalidTransaction::Call.into(),
-			}
 		}
 	}
 
@@ -917,17 +894,19 @@ pub mod pallet {
 
 		/// Liquidates the next page of a closed day (the paper's
 		/// `calculateDebts` and the payments of `payElectricity`): sent by an
-		/// offchain worker as an unsigned transaction, signed by a registered
-		/// liquidator key.
+		/// offchain worker as a general transaction without a signer, which
+		/// the runtime's `AuthorizeCall` extension admits when a registered
+		/// liquidator key signed the page (`authorize_liquidation`, checked
+		/// in the pool and again when the block applies it).
 		#[pallet::call_index(18)]
+		#[pallet::authorize(Pallet::<T>::authorize_liquidation)]
 		pub fn liquidate(
 			origin: OriginFor<T>,
 			day: Day,
 			page: u32,
-			signature: LiquidatorSignatureOf<T>,
+			_signature: LiquidatorSignatureOf<T>,
 		) -> DispatchResult {
-			ensure_none(origin)?;
-			Self::ensure_liquidator_signature(day, page, &signature)?;
+			ensure_authorized(origin)?;
 			Self::do_liquidate(day, page)
 		}
 

@@ -5,14 +5,13 @@ use codec::{Decode, Encode};
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::CheckIfFeeless,
-	traits::{fungible::Inspect, Hooks, UnfilteredDispatchable},
+	traits::{fungible::Inspect, Authorize, Hooks, UnfilteredDispatchable},
 	weights::Weight,
 	BoundedVec,
 };
 use proptest::prelude::*;
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
-	traits::ValidateUnsigned,
 	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	DispatchError,
 };
@@ -36,6 +35,11 @@ fn root() -> RuntimeOrigin {
 
 fn signed(who: u64) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
+}
+
+/// The origin `AuthorizeCall` gives a call its `authorize` function admitted.
+fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
 }
 
 /// The two pseudonyms of ledger `index` (0, 1 or 2).
@@ -120,12 +124,7 @@ fn liquidate_day() {
 	at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
 	let mut page = 0;
 	while DayPhases::<Test>::get(DAY).unwrap() != DayPhase::Liquidated {
-		assert_ok!(Market::liquidate(
-			RuntimeOrigin::none(),
-			DAY,
-			page,
-			signature(LIQUIDATOR, DAY, page)
-		));
+		assert_ok!(Market::liquidate(authorized(), DAY, page, signature(LIQUIDATOR, DAY, page)));
 		page += 1;
 	}
 }
@@ -1040,22 +1039,18 @@ fn pages_go_in_order_with_a_registered_signature_after_the_day_closes() {
 		trading_day();
 		liquidator();
 		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS - 1);
-		let none = RuntimeOrigin::none;
 		assert_noop!(
-			Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
+			Market::liquidate(authorized(), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
 			MarketError::DayNotClosed
 		);
 		at_slot(DAY_START + SLOTS_PER_DAY + GRACE_SLOTS);
+		// Only `AuthorizeCall` gives the origin: not unsigned, not signed.
 		assert_noop!(
-			Market::liquidate(none(), DAY, 0, signature(7, DAY, 0)),
-			MarketError::BadLiquidatorSignature
+			Market::liquidate(RuntimeOrigin::none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
+			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 1)),
-			MarketError::BadLiquidatorSignature
-		);
-		assert_noop!(
-			Market::liquidate(none(), DAY, 1, signature(LIQUIDATOR, DAY, 1)),
+			Market::liquidate(authorized(), DAY, 1, signature(LIQUIDATOR, DAY, 1)),
 			MarketError::PageOutOfOrder
 		);
 		assert_noop!(
@@ -1063,24 +1058,29 @@ fn pages_go_in_order_with_a_registered_signature_after_the_day_closes() {
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Market::liquidate(none(), 9, 0, signature(LIQUIDATOR, 9, 0)),
+			Market::liquidate(authorized(), 9, 0, signature(LIQUIDATOR, 9, 0)),
 			MarketError::UnknownDay
 		);
-		assert_ok!(Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)));
+		assert_ok!(Market::liquidate(authorized(), DAY, 0, signature(LIQUIDATOR, DAY, 0)));
 		// Five nodes, two a page: three collection pages and three payout pages.
 		assert_eq!(
 			DayPhases::<Test>::get(DAY).unwrap(),
 			DayPhase::Liquidating { next_page: 1, pages: 6, nodes: 5 }
 		);
 		assert_noop!(
-			Market::liquidate(none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
+			Market::liquidate(authorized(), DAY, 0, signature(LIQUIDATOR, DAY, 0)),
 			MarketError::PageOutOfOrder
 		);
 		for page in 1..6 {
-			assert_ok!(Market::liquidate(none(), DAY, page, signature(LIQUIDATOR, DAY, page)));
+			assert_ok!(Market::liquidate(
+				authorized(),
+				DAY,
+				page,
+				signature(LIQUIDATOR, DAY, page)
+			));
 		}
 		assert_noop!(
-			Market::liquidate(none(), DAY, 6, signature(LIQUIDATOR, DAY, 6)),
+			Market::liquidate(authorized(), DAY, 6, signature(LIQUIDATOR, DAY, 6)),
 			MarketError::DayAlreadyLiquidated
 		);
 	});
@@ -1093,10 +1093,11 @@ fn the_pool_accepts_the_next_page_once_and_refuses_the_rest() {
 		trading_day();
 		liquidator();
 		let validate = |page, signature| {
-			Market::validate_unsigned(
-				TransactionSource::External,
-				&Call::liquidate { day: DAY, page, signature },
-			)
+			let call = Call::<Test>::liquidate { day: DAY, page, signature };
+			let (valid, refund) =
+				call.authorize(TransactionSource::External).expect("liquidate is authorized")?;
+			assert_eq!(refund, Weight::zero());
+			Ok::<_, TransactionValidityError>(valid)
 		};
 		at_slot(DAY_START + 10);
 		assert_eq!(
@@ -1116,13 +1117,17 @@ fn the_pool_accepts_the_next_page_once_and_refuses_the_rest() {
 			validate(1, signature(LIQUIDATOR, DAY, 1)),
 			Err(TransactionValidityError::Invalid(InvalidTransaction::Future))
 		);
-		assert_ok!(Market::liquidate(RuntimeOrigin::none(), DAY, 0, signature(LIQUIDATOR, DAY, 0)));
+		assert_eq!(
+			validate(0, signature(LIQUIDATOR, DAY, 1)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))
+		);
+		assert_ok!(Market::liquidate(authorized(), DAY, 0, signature(LIQUIDATOR, DAY, 0)));
 		assert_eq!(
 			validate(0, signature(LIQUIDATOR, DAY, 0)),
 			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
 		);
-		let other = Market::validate_unsigned(TransactionSource::External, &Call::claim_credit {});
-		assert_eq!(other, Err(TransactionValidityError::Invalid(InvalidTransaction::Call)));
+		// No other call of the pallet is authorized.
+		assert!(Call::<Test>::claim_credit {}.authorize(TransactionSource::External).is_none());
 	});
 }
 
@@ -1215,6 +1220,10 @@ fn the_offchain_worker_signs_and_submits_each_next_page() {
 			Market::offchain_worker(1);
 			let sent = pool_state.write().transactions.pop().expect("a page was submitted");
 			let extrinsic = Extrinsic::decode(&mut &sent[..]).unwrap();
+			assert!(
+				matches!(extrinsic.preamble, sp_runtime::generic::Preamble::General(..)),
+				"a general transaction, not a bare one"
+			);
 			let RuntimeCall::EnergyMarket(call) = extrinsic.function.clone() else {
 				panic!("not a market call")
 			};
@@ -1222,8 +1231,8 @@ fn the_offchain_worker_signs_and_submits_each_next_page() {
 				call,
 				Call::liquidate { day: DAY, page, signature: signature(LIQUIDATOR, DAY, page) }
 			);
-			assert!(Market::validate_unsigned(TransactionSource::Local, &call).is_ok());
-			assert_ok!(call.dispatch_bypass_filter(RuntimeOrigin::none()));
+			assert!(call.authorize(TransactionSource::Local).expect("authorized").is_ok());
+			assert_ok!(call.dispatch_bypass_filter(authorized()));
 		}
 		assert_eq!(DayPhases::<Test>::get(DAY).unwrap(), DayPhase::Liquidated);
 		Market::offchain_worker(1);

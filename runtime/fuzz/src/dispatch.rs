@@ -1,4 +1,4 @@
-//! Applying one record: its origin, the unsigned-transaction check, room in
+//! Applying one record: its origin, the unsigned-transaction checks, room in
 //! the block, the dispatch itself, and the invariants around it.
 use crate::{
 	input::{Origin, Record},
@@ -26,19 +26,17 @@ pub struct Outcome {
 }
 
 /// Dispatches a record's call in the current block and checks the invariants
-/// around it. An unsigned call goes through the runtime's `ValidateUnsigned`
-/// (pool validation, rolled back, then `pre_dispatch`) first; every call takes
+/// around it. An unsigned call goes through its authorization or the
+/// runtime's `ValidateUnsigned` first (see [`admitted_unsigned`]); every call takes
 /// its weight and length from the block as `CheckWeight` books them, and gives
 /// back what it did not use, so `on_idle` sees what a real block leaves it.
 pub(crate) fn apply(record: Record) -> Applied {
 	let origin = match record.dispatch_origin() {
 		Origin::Signed(who) => RuntimeOrigin::signed(who),
 		Origin::Root => RuntimeOrigin::root(),
-		Origin::Unsigned => {
-			if !admitted_unsigned(&record.call) {
-				return Applied::Refused;
-			}
-			RuntimeOrigin::none()
+		Origin::Unsigned => match admitted_unsigned(&record.call) {
+			Some(origin) => origin,
+			None => return Applied::Refused,
 		},
 	};
 	let call = record.call;
@@ -57,18 +55,31 @@ pub(crate) fn apply(record: Record) -> Applied {
 	applied
 }
 
-/// Whether an unsigned call would enter a block: the pool's validation (its
-/// writes discarded, as the pool discards them) and then `pre_dispatch`.
+/// The origin an unsigned call enters a block with, if it does. A call with
+/// `#[pallet::authorize]` (a liquidation page) comes as a general transaction
+/// without a signer: `AuthorizeCall` runs its authorization in the pool (its
+/// writes discarded, as the pool discards them) and again in the block, and
+/// gives it the `Authorized` origin. Any other comes bare, through the
+/// runtime's `ValidateUnsigned` and `pre_dispatch`, with no origin.
 #[allow(deprecated)]
-fn admitted_unsigned(call: &RuntimeCall) -> bool {
-	use frame_support::unsigned::{TransactionSource, ValidateUnsigned};
+fn admitted_unsigned(call: &RuntimeCall) -> Option<RuntimeOrigin> {
+	use frame_support::{
+		traits::Authorize,
+		unsigned::{TransactionSource, ValidateUnsigned},
+	};
+	let authorized = || call.authorize(TransactionSource::External).map(|result| result.is_ok());
+	if let Some(pool) = with_transaction_unchecked(|| TransactionOutcome::Rollback(authorized())) {
+		let admitted = pool && authorized() == Some(true);
+		return admitted.then(|| frame_system::RawOrigin::Authorized.into());
+	}
 	let validity = with_transaction_unchecked(|| {
 		TransactionOutcome::Rollback(<Runtime as ValidateUnsigned>::validate_unsigned(
 			TransactionSource::External,
 			call,
 		))
 	});
-	validity.is_ok() && <Runtime as ValidateUnsigned>::pre_dispatch(call).is_ok()
+	let admitted = validity.is_ok() && <Runtime as ValidateUnsigned>::pre_dispatch(call).is_ok();
+	admitted.then(RuntimeOrigin::none)
 }
 
 /// Books the call's weight and length in the block as `CheckWeight` does for

@@ -36,8 +36,9 @@ pub const PSEUDONYM_A: u8 = 6;
 pub const PSEUDONYM_B: u8 = 7;
 /// Origin byte of the root origin.
 pub const ROOT: u8 = 8;
-/// Origin byte of the unsigned (`None`) origin: the call is dispatched only if
-/// the runtime's `ValidateUnsigned` accepts it.
+/// Origin byte of a transaction without a signer: the call is dispatched only
+/// if its authorization (`AuthorizeCall`) or the runtime's `ValidateUnsigned`
+/// accepts it.
 pub const UNSIGNED: u8 = 9;
 /// Number of origins; an origin byte is taken modulo this.
 pub const ORIGIN_CHOICES: u8 = 10;

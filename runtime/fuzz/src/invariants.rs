@@ -37,7 +37,8 @@ pub enum Applied {
 	/// Dispatched and failed with this error; for a sudo call that itself
 	/// succeeded, the error of the call sudo dispatched.
 	Failed(DispatchError),
-	/// An unsigned call the runtime's `ValidateUnsigned` refused: not dispatched.
+	/// A call without a signer that its authorization or the runtime's
+	/// `ValidateUnsigned` refused: not dispatched.
 	Refused,
 	/// The block had no room left for the call's weight or length: not dispatched.
 	NoRoom,

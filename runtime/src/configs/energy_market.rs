@@ -3,7 +3,7 @@
 //! liquidation by offchain workers holding a liquidator key.
 
 use crate::{
-	configs::offchain::liquidator, Balance, Balances, Runtime, RuntimeCall, Timestamp,
+	configs::offchain::liquidator, Balance, Balances, Runtime, RuntimeCall, Timestamp, TxExtension,
 	UncheckedExtrinsic, UNIT,
 };
 use frame_support::{parameter_types, PalletId};
@@ -87,13 +87,52 @@ where
 	type Extrinsic = UncheckedExtrinsic;
 }
 
-/// Offchain workers submit liquidation pages as bare (unsigned) extrinsics.
+/// Bare extrinsics from offchain workers: GRANDPA's equivocation reports.
 impl<LocalCall> frame_system::offchain::CreateBare<LocalCall> for Runtime
 where
 	RuntimeCall: From<LocalCall>,
 {
 	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
 		UncheckedExtrinsic::new_bare(call)
+	}
+}
+
+/// General transactions (extrinsic format 5) from offchain workers.
+impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extension = TxExtension;
+
+	fn create_transaction(call: RuntimeCall, extension: TxExtension) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+/// Liquidation pages: general transactions without a signer, which
+/// `AuthorizeCall` admits by the call's own authorization (a liquidator key's
+/// signature). Immortal and without a tip: a page is valid once, until the
+/// next page is liquidated, and an unsigned origin pays no fee.
+impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_extension() -> TxExtension {
+		(
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(0),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_skip_feeless_payment::SkipCheckIfFeeless::from(
+				pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		)
 	}
 }
 

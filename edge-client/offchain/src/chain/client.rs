@@ -276,9 +276,12 @@ impl Chain {
 				// "Priority is too low": the pool holds another extrinsic with
 				// this nonce (one signed for the runtime before an upgrade, not
 				// yet dropped): sent again later.
+				// "Unknown Transaction Validity": the runtime cannot judge it
+				// yet (its new code's migrations have not run): sent again later.
 				if message.contains("Already Imported")
 					|| message.contains("temporarily banned")
 					|| message.contains("Priority is too low")
+					|| message.contains("Unknown Transaction Validity")
 				{
 					Ok(Submitted::Accepted)
 				} else if message.contains("outdated") || message.contains("Stale") {

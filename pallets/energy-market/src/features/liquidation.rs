@@ -54,18 +54,6 @@ impl<T: Config> Pallet<T> {
 		Liquidators::<T>::get().into_iter().find(|key| key.verify(&payload, signature))
 	}
 
-	pub(crate) fn ensure_liquidator_signature(
-		day: Day,
-		page: u32,
-		signature: &LiquidatorSignatureOf<T>,
-	) -> DispatchResult {
-		ensure!(
-			Self::signing_liquidator(day, page, signature).is_some(),
-			Error::<T>::BadLiquidatorSignature
-		);
-		Ok(())
-	}
-
 	/// Where `day`'s liquidation stands, if the day has closed and is not yet liquidated.
 	pub(crate) fn liquidation_position(day: Day) -> Result<LiquidationPosition, Error<T>> {
 		let phase = DayPhases::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
@@ -83,13 +71,25 @@ impl<T: Config> Pallet<T> {
 		Ok(LiquidationPosition { next_page, pages, nodes })
 	}
 
-	/// Pool validation of a liquidation page: a registered key's signature,
-	/// the next page of a closed day, each page once.
-	pub(crate) fn validate_liquidation(
+	/// Authorizes a liquidation page for `liquidate` (in the pool and when
+	/// the block applies it): a registered key's signature, the next page of
+	/// a closed day, each page once. Nothing of the authorization's weight is
+	/// given back.
+	pub(crate) fn authorize_liquidation(
+		_source: TransactionSource,
+		day: &Day,
+		page: &u32,
+		signature: &LiquidatorSignatureOf<T>,
+	) -> TransactionValidityWithRefund {
+		Self::validate_liquidation(*day, *page, signature).map(|valid| (valid, Weight::zero()))
+	}
+
+	/// The validity of a liquidation page (see `authorize_liquidation`).
+	fn validate_liquidation(
 		day: Day,
 		page: u32,
 		signature: &LiquidatorSignatureOf<T>,
-	) -> TransactionValidity {
+	) -> Result<ValidTransaction, TransactionValidityError> {
 		let position = Self::liquidation_position(day).map_err(|error| match error {
 			Error::<T>::DayNotClosed => InvalidTransaction::Future,
 			_ => InvalidTransaction::Stale,
@@ -100,12 +100,12 @@ impl<T: Config> Pallet<T> {
 			Self::signing_liquidator(day, page, signature).is_some(),
 			InvalidTransaction::BadProof
 		);
-		ValidTransaction::with_tag_prefix("GridVeilLiquidation")
+		Ok(ValidTransaction::with_tag_prefix("GridVeilLiquidation")
 			.priority(T::LiquidationPriority::get())
 			.and_provides((day, page))
 			.longevity(T::LiquidationLongevity::get())
 			.propagate(true)
-			.build()
+			.into())
 	}
 
 	pub(crate) fn do_liquidate(day: Day, page: u32) -> DispatchResult {

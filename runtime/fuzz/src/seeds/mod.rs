@@ -33,7 +33,7 @@ pub enum Expect {
 	Ok,
 	/// Dispatched and failed (for sudo, the inner call).
 	Fails,
-	/// An unsigned call `ValidateUnsigned` refuses.
+	/// An unsigned call its authorization or `ValidateUnsigned` refuses.
 	Refused,
 }
 

@@ -42,7 +42,7 @@ impl Script {
 		self.record(origin, call.into(), Expect::Fails)
 	}
 
-	/// An unsigned record `ValidateUnsigned` should refuse.
+	/// An unsigned record its authorization or `ValidateUnsigned` should refuse.
 	pub(crate) fn refused(&mut self, call: impl Into<RuntimeCall>) -> &mut Self {
 		self.record(input::UNSIGNED, call.into(), Expect::Refused)
 	}

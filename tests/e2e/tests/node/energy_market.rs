@@ -9,7 +9,9 @@
 //! The ledgers' and the root's nets are checked against the reports; once the
 //! day has closed, the offchain worker liquidates it, and what Charlie, Dave,
 //! Ferdie and the market's pot gained or lost is checked against the nets and
-//! the slot prices.
+//! the slot prices. Last, polkadot.js decodes every block of the test as apps'
+//! explorer does (`tests/js/blocks.mjs`), the liquidation pages too: general
+//! transactions without a signer, which `AuthorizeCall` admitted.
 
 use std::{ops::RangeInclusive, str::FromStr, time::Duration};
 
@@ -404,12 +406,14 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	// The liquidation's events, from the block after the reports to the one
 	// that shows the day liquidated.
 	let (mut settled, mut pages, mut days) = (Vec::new(), Vec::new(), Vec::new());
+	let mut page_blocks = Vec::new();
 	for number in traded.block_number() + 1..=liquidated.block_number() {
 		let block = client.at_block(number).await?;
 		settled.extend(block_events::<NodeSettled>(&block, "EnergyMarket", "NodeSettled").await?);
-		pages.extend(
-			block_events::<PageLiquidated>(&block, "EnergyMarket", "PageLiquidated").await?,
-		);
+		let liquidated_here =
+			block_events::<PageLiquidated>(&block, "EnergyMarket", "PageLiquidated").await?;
+		page_blocks.extend(liquidated_here.iter().map(|_| number));
+		pages.extend(liquidated_here);
 		days.extend(block_events::<DayLiquidated>(&block, "EnergyMarket", "DayLiquidated").await?);
 	}
 	// Four nodes (the root and three ledgers) fit one page a pass.
@@ -417,6 +421,28 @@ async fn a_group_with_three_ledgers_trades_a_short_day_and_the_ocw_liquidates_it
 	ensure!(pages == vec![(day, 0), (day, 1)], "pages liquidated: {pages:?}");
 	let days: Vec<u32> = days.iter().map(|event| event.day).collect();
 	ensure!(days == vec![day], "days liquidated: {days:?}");
+
+	// polkadot.js decodes every block of the test as apps' explorer does,
+	// the pages too: general transactions without a signer, in the blocks
+	// that liquidated them.
+	let general =
+		crate::polkadot_js::decode_blocks(&node.ws_url(), 1, liquidated.block_number()).await?;
+	let decoded: Vec<(u64, &str, Option<u64>, Option<u64>)> = general
+		.iter()
+		.map(|transaction| {
+			let args = &transaction.args;
+			let call = transaction.call.as_str();
+			(transaction.block, call, args["day"].as_u64(), args["page"].as_u64())
+		})
+		.collect();
+	let expected: Vec<(u64, &str, Option<u64>, Option<u64>)> = pages
+		.iter()
+		.zip(&page_blocks)
+		.map(|((day, page), block)| {
+			(*block, "energyMarket.liquidate", Some(u64::from(*day)), Some(u64::from(*page)))
+		})
+		.collect();
+	ensure!(decoded == expected, "polkadot.js decoded the general transactions {general:?}");
 
 	// What each node's day is worth at the slot prices.
 	let prices_per_wh: Vec<i128> = prices

@@ -12,8 +12,9 @@
 //! with an offer and its auction closed, and a liquidator key. Each call must
 //! be in a block with `ExtrinsicSuccess` (and, through sudo, `Sudid` Ok);
 //! afterwards every storage item of the four pallets is read and decoded.
-//! Needs Node.js 18 or later and npm; the packages come from the lockfile
-//! with `npm ci`.
+//! `tests/js/blocks.mjs` decodes a range of blocks as apps' explorer does
+//! (the market's test runs it over a liquidated day). Needs Node.js 18 or
+//! later and npm; the packages come from the lockfile with `npm ci`.
 
 use std::{
 	fs::File,
@@ -106,14 +107,15 @@ async fn run_logged(
 	Ok(())
 }
 
-/// The summary `check.mjs` prints last: a JSON line that starts with `{"ok":`.
+/// The summary `check.mjs` or `blocks.mjs` prints last: a JSON line that
+/// starts with `{"ok":`.
 fn summary(output: &str) -> Result<Value> {
 	let line = output
 		.lines()
 		.map(str::trim)
 		.rfind(|line| line.starts_with("{\"ok\":"))
-		.with_context(|| format!("check.mjs printed no summary:\n{output}"))?;
-	serde_json::from_str(line).with_context(|| format!("check.mjs ended with `{line}`"))
+		.with_context(|| format!("the script printed no summary:\n{output}"))?;
+	serde_json::from_str(line).with_context(|| format!("the script ended with `{line}`"))
 }
 
 /// A count of the summary that must be positive.
@@ -123,22 +125,84 @@ fn positive(summary: &Value, field: &str) -> Result<u64> {
 	Ok(count)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn polkadot_js_reads_every_item_and_submits_the_operator_calls_with_no_custom_types(
-) -> Result<()> {
-	let work = tempfile::Builder::new().prefix("gridveil-polkadot-js-").tempdir()?;
+/// Installs `tests/js` from its lockfile unless it is installed already;
+/// one test at a time (the tests that use it run side by side).
+async fn install(work: &Path) -> Result<()> {
+	static INSTALLING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+	let _installing = INSTALLING.lock().await;
 	let js = js_dir();
 	if !node_modules_up_to_date(&js) {
 		run_logged(
 			"npm",
 			&["ci", "--no-audit", "--no-fund"],
 			&js,
-			&work.path().join("npm.log"),
+			&work.join("npm.log"),
 			NPM_TIMEOUT,
 		)
 		.await
 		.context("installing tests/js from its lockfile")?;
 	}
+	Ok(())
+}
+
+/// A general transaction (extrinsic format 5) as `blocks.mjs` decoded it.
+#[derive(Debug)]
+pub(crate) struct GeneralTransaction {
+	/// The block it is in.
+	pub block: u64,
+	/// `section.method`, as polkadot.js names the call.
+	pub call: String,
+	/// The call's arguments, as apps shows them.
+	pub args: Value,
+}
+
+/// Decodes blocks `first..=last` of the node at `ws_url` with polkadot.js
+/// as apps' explorer does (`tests/js/blocks.mjs`), every extrinsic and event
+/// in full and with no custom types; returns the general transactions.
+pub(crate) async fn decode_blocks(
+	ws_url: &str,
+	first: u64,
+	last: u64,
+) -> Result<Vec<GeneralTransaction>> {
+	let work = tempfile::Builder::new().prefix("gridveil-blocks-js-").tempdir()?;
+	install(work.path()).await?;
+	let output_path = work.path().join("blocks.out");
+	let outcome = run_logged(
+		"node",
+		&["blocks.mjs", ws_url, &first.to_string(), &last.to_string()],
+		&js_dir(),
+		&output_path,
+		SCRIPT_TIMEOUT,
+	)
+	.await;
+	let printed = std::fs::read_to_string(&output_path).unwrap_or_default();
+	outcome.context("blocks.mjs failed")?;
+	let report = summary(&printed)?;
+	ensure!(report["ok"] == Value::Bool(true), "blocks.mjs reported {report}");
+	let blocks = positive(&report, "blocks")?;
+	ensure!(blocks == last - first + 1, "blocks.mjs decoded {blocks} blocks of {first}..={last}");
+	positive(&report, "extrinsics")?;
+	positive(&report, "events")?;
+	let general =
+		report["general"].as_array().with_context(|| format!("no general in {report}"))?;
+	general
+		.iter()
+		.map(|entry| {
+			Ok(GeneralTransaction {
+				block: entry["block"].as_u64().with_context(|| format!("no block in {entry}"))?,
+				call: entry["call"].as_str().with_context(|| format!("no call in {entry}"))?.into(),
+				args: entry["args"].clone(),
+			})
+		})
+		.collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polkadot_js_reads_every_item_and_submits_the_operator_calls_with_no_custom_types(
+) -> Result<()> {
+	let work = tempfile::Builder::new().prefix("gridveil-polkadot-js-").tempdir()?;
+	let js = js_dir();
+	install(work.path()).await?;
 
 	// The verifying key as `gridveil-circuits setup` writes it to its `.vk`
 	// file, in hex as an operator pastes it into apps.

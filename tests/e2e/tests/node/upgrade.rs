@@ -143,9 +143,15 @@ async fn upgrade_mid_day(demo: &mut Demo) -> Result<()> {
 	let (spec, new_transaction_version) = upgrade::runtime_version(&demo.rpc).await?;
 	ensure!(spec == NEW_SPEC, "spec {spec} after the upgrade");
 	println!("transaction version {transaction_version} → {new_transaction_version}");
+	// Spec 105 added `AuthorizeCall` and a transaction version: whatever the
+	// boxes and coordinators signed for the old one, they re-sign.
+	ensure!(
+		new_transaction_version > transaction_version,
+		"the transaction version stayed {transaction_version}"
+	);
 	check_migration(demo).await?;
 
-	// The day goes on under spec 104 and ends as the demo day does.
+	// The day goes on under the new spec and ends as the demo day does.
 	demo.follow(|line| eprintln!("  {line}")).await?;
 	check_day(demo, 6, 2).await?;
 
