@@ -63,13 +63,6 @@ struct AccountInfo {
 	nonce: u32,
 }
 
-/// `System::LastRuntimeUpgrade`: the runtime whose migrations last ran.
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct LastRuntimeUpgrade {
-	spec_version: u32,
-}
-
 /// What the pool said to a submission.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Submitted {
@@ -216,22 +209,10 @@ impl Chain {
 		(block.spec_version(), block.transaction_version())
 	}
 
-	/// Whether the pool's refusals are final now: the runtime of the best
-	/// block, and whether that block is still before the runtime's
-	/// migrations. A block that applies new code runs the new runtime, but
-	/// its migrations run at the start of the next block (when
-	/// `System::LastRuntimeUpgrade` catches up): meanwhile the pool checks
-	/// transactions with the new runtime against the old layout, and what
-	/// it refuses may be valid one block later.
-	pub async fn best_runtime(&self) -> Result<((u32, u32), bool), ChainError> {
-		let best = self.best().await?;
-		let address = dynamic::storage::<(), LastRuntimeUpgrade>("System", "LastRuntimeUpgrade");
-		let last = best.storage().try_fetch(address, ()).await.map_err(ChainError::subxt)?;
-		let migrated = match last {
-			Some(value) => value.decode().map_err(ChainError::subxt)?.spec_version,
-			None => best.spec_version(),
-		};
-		Ok((Self::runtime(&best), migrated != best.spec_version()))
+	/// The runtime of the best block: the one the pool checks signatures
+	/// against.
+	pub async fn best_runtime(&self) -> Result<(u32, u32), ChainError> {
+		Ok(Self::runtime(&self.best().await?))
 	}
 
 	/// Signs the encoded `call` with `nonce` for the runtime of `block` (the
@@ -277,7 +258,8 @@ impl Chain {
 				// this nonce (one signed for the runtime before an upgrade, not
 				// yet dropped): sent again later.
 				// "Unknown Transaction Validity": the runtime cannot judge it
-				// yet (its new code's migrations have not run): sent again later.
+				// yet (in the block that set new code, before its migrations
+				// ran: the runtime's `validate_transaction`): sent again later.
 				if message.contains("Already Imported")
 					|| message.contains("temporarily banned")
 					|| message.contains("Priority is too low")

@@ -14,9 +14,10 @@
 //! A runtime upgrade changes the spec version (and maybe the transaction
 //! version) every signature covers: entries signed for an earlier runtime and
 //! not yet in a block are signed again, with the same nonces, for the runtime
-//! of the best block, and a refusal that comes with a runtime change, or in
-//! the block that changed the runtime before its migrations ran, is not
-//! taken as final.
+//! of the best block, and a refusal that comes with a runtime change is not
+//! taken as final. In the block that changed the runtime, before its
+//! migrations ran, the runtime answers "unknown validity" rather than refuse,
+//! and the entry is sent again.
 use std::{
 	collections::{BTreeMap, HashMap},
 	sync::Arc,
@@ -144,8 +145,7 @@ pub async fn pass(
 				refused = true;
 				next_nonce = signed.nonce;
 				memory.sent.remove(&id);
-				let (now, migrating) = chain.best_runtime().await?;
-				if signed.runtime == Some(now) && !migrating {
+				if signed.runtime == Some(chain.best_runtime().await?) {
 					expire(store, metrics, id, entry, reason)?;
 				} else {
 					// Refused because the runtime changed under it.
@@ -178,11 +178,9 @@ pub async fn pass(
 			});
 			store.write(|writer| outbox::update(writer, id, &entry))?;
 			match send(store, chain, metrics, memory, id, &mut entry).await? {
-				Submitted::Invalid(_) if matches!(chain.best_runtime().await?, (now, migrating) if now != runtime || migrating) =>
-				{
-					// The runtime changed while this pass ran, or its
-					// migrations have not run yet: the next pass signs this
-					// and the rest again.
+				Submitted::Invalid(_) if chain.best_runtime().await? != runtime => {
+					// The runtime changed while this pass ran: the next pass
+					// signs this and the rest for the new one.
 					entry.signed = None;
 					store.write(|writer| outbox::update(writer, id, &entry))?;
 					memory.sent.remove(&id);

@@ -81,15 +81,7 @@ impl<T: Config> Pallet<T> {
 		page: &u32,
 		signature: &LiquidatorSignatureOf<T>,
 	) -> TransactionValidityWithRefund {
-		Self::validate_liquidation(*day, *page, signature).map(|valid| (valid, Weight::zero()))
-	}
-
-	/// The validity of a liquidation page (see `authorize_liquidation`).
-	fn validate_liquidation(
-		day: Day,
-		page: u32,
-		signature: &LiquidatorSignatureOf<T>,
-	) -> Result<ValidTransaction, TransactionValidityError> {
+		let (day, page) = (*day, *page);
 		let position = Self::liquidation_position(day).map_err(|error| match error {
 			Error::<T>::DayNotClosed => InvalidTransaction::Future,
 			_ => InvalidTransaction::Stale,
@@ -100,12 +92,13 @@ impl<T: Config> Pallet<T> {
 			Self::signing_liquidator(day, page, signature).is_some(),
 			InvalidTransaction::BadProof
 		);
-		Ok(ValidTransaction::with_tag_prefix("GridVeilLiquidation")
+		let valid = ValidTransaction::with_tag_prefix("GridVeilLiquidation")
 			.priority(T::LiquidationPriority::get())
 			.and_provides((day, page))
 			.longevity(T::LiquidationLongevity::get())
 			.propagate(true)
-			.into())
+			.into();
+		Ok((valid, Weight::zero()))
 	}
 
 	pub(crate) fn do_liquidate(day: Day, page: u32) -> DispatchResult {
