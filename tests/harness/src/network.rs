@@ -258,9 +258,16 @@ pub fn network_toml(options: &Options, dir: &Path, spec: &Path) -> Result<String
 			RpcPorts::Free => free_port()?,
 			RpcPorts::From(base) => base + index as u16,
 		};
-		node.as_table_mut()
-			.ok_or_else(|| anyhow!("a [[relaychain.nodes]] entry is not a table"))?
-			.insert("rpc_port".into(), i64::from(port).into());
+		let node = node
+			.as_table_mut()
+			.ok_or_else(|| anyhow!("a [[relaychain.nodes]] entry is not a table"))?;
+		node.insert("rpc_port".into(), i64::from(port).into());
+		// Ports zombienet would choose itself come from the kernel's
+		// ephemeral range, where an outgoing connection can take them
+		// before the node binds them (`free_port`).
+		for key in ["p2p_port", "prometheus_port"] {
+			node.insert(key.into(), i64::from(free_port()?).into());
+		}
 	}
 
 	let relaychain = table(&mut config, "relaychain")?;
@@ -345,6 +352,16 @@ mod tests {
 		let names: Vec<_> = nodes.iter().map(|node| node["name"].as_str().unwrap()).collect();
 		assert_eq!(names, ["alice", "bob"]);
 		assert_eq!(nodes[1]["rpc_port"].as_integer(), Some(19_945));
+		let mut ports: Vec<_> = nodes
+			.iter()
+			.flat_map(|node| {
+				["rpc_port", "p2p_port", "prometheus_port"].map(|key| node[key].clone())
+			})
+			.map(|port| port.as_integer().expect("a port"))
+			.collect();
+		ports.sort();
+		ports.dedup();
+		assert_eq!(ports.len(), 6, "every port once: {toml}");
 		assert_eq!(
 			config["relaychain"]["chain_spec_path"].as_str(),
 			Some("/tmp/somewhere-spec/local-raw.json"),

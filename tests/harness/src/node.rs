@@ -8,6 +8,7 @@ use std::{
 	os::unix::process::CommandExt,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
+	sync::atomic::{AtomicU32, Ordering},
 	time::{Duration, Instant},
 };
 
@@ -48,9 +49,60 @@ pub fn workspace_binary(name: &str, variable: &str) -> Result<PathBuf> {
 	Ok(binary)
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// The lowest port [`free_port`] hands out.
+const FIRST_HANDED_OUT_PORT: u32 = 20_000;
+
+/// The next port [`free_port`] tries, as an offset into its range.
+static NEXT_PORT_OFFSET: AtomicU32 = AtomicU32::new(u32::MAX);
+
+/// A TCP port that was free a moment ago, on every interface and on
+/// loopback, for a node, box, broker or coordinator to listen on.
+///
+/// It comes from below the kernel's ephemeral range
+/// (`net.ipv4.ip_local_port_range`, usually 32768–60999). A port the kernel
+/// handed out itself (`bind` to port 0) is free only until the listener
+/// closes: under load, another process's outgoing connection may take it as
+/// its local port before the node binds it, and the node (or zombienet's
+/// check) fails with "address in use". The kernel never picks a port below
+/// that range for an outgoing connection. Within one process every port is
+/// handed out once (a cursor that moves on); processes start at different
+/// places in the range (by pid), and each candidate is checked by binding it.
 pub fn free_port() -> Result<u16> {
-	Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+	let last = ephemeral_range_start().unwrap_or(32_768).min(u32::from(u16::MAX));
+	if last <= FIRST_HANDED_OUT_PORT + 1_000 {
+		// No room below an unusual ephemeral range: let the kernel choose.
+		return Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port());
+	}
+	let span = last - FIRST_HANDED_OUT_PORT;
+	let start = std::process::id().wrapping_mul(7_919) % span;
+	let _ =
+		NEXT_PORT_OFFSET.compare_exchange(u32::MAX, start, Ordering::Relaxed, Ordering::Relaxed);
+	for _ in 0..span {
+		let offset = NEXT_PORT_OFFSET.fetch_add(1, Ordering::Relaxed) % span;
+		let port = (FIRST_HANDED_OUT_PORT + offset) as u16;
+		if port_is_free(port) {
+			return Ok(port);
+		}
+	}
+	bail!("no free port between {FIRST_HANDED_OUT_PORT} and {last}")
+}
+
+/// Whether `port` can be bound on every interface (IPv6 dual stack where
+/// there is IPv6, as zombienet checks it) and on 127.0.0.1.
+fn port_is_free(port: u16) -> bool {
+	let everywhere =
+		TcpListener::bind(("::", port)).or_else(|_| TcpListener::bind(("0.0.0.0", port))).is_ok();
+	everywhere && TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+/// The first port of the kernel's ephemeral range.
+fn ephemeral_range_start() -> Option<u32> {
+	std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+		.ok()?
+		.split_whitespace()
+		.next()?
+		.parse()
+		.ok()
 }
 
 /// What a finished `gridveil-node` run printed.
@@ -393,4 +445,27 @@ pub fn dev_spec_with_genesis(fields: &[(&str, &str, serde_json::Value)]) -> Resu
 	std::fs::write(&path, serde_json::to_vec(&spec)?)
 		.with_context(|| format!("writing {}", path.display()))?;
 	Ok(ChainSpecFile { path, _dir: dir })
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn free_ports_are_handed_out_once_below_the_ephemeral_range_and_can_be_bound() {
+		let ephemeral = ephemeral_range_start().expect("Linux reports its ephemeral range");
+		let ports: Vec<u16> = (0..50).map(|_| free_port().expect("a free port")).collect();
+		let mut distinct = ports.clone();
+		distinct.sort();
+		distinct.dedup();
+		assert_eq!(distinct.len(), ports.len(), "{ports:?}");
+		for port in ports {
+			assert!(u32::from(port) >= FIRST_HANDED_OUT_PORT && u32::from(port) < ephemeral);
+			TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+		}
+		// A port someone listens on, on loopback only, is not free.
+		let held = free_port().unwrap();
+		let _listener = TcpListener::bind(("127.0.0.1", held)).unwrap();
+		assert!(!port_is_free(held));
+	}
 }
