@@ -315,6 +315,41 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// A full batch of valid shares into a ledger at the tree's greatest
+	/// depth: every signature verified, every report written, the nets
+	/// written once.
+	#[benchmark]
+	fn relay_shares(s: Linear<1, { T::MaxPseudonymBatch::get() }>) -> Result<(), BenchmarkError> {
+		let group = deep_group::<T>(1, 1)?;
+		let ledger = first_ledger::<T>(group)?;
+		let mut keys: Vec<T::AccountId> = (0..s).map(T::BenchmarkHelper::pseudonym).collect();
+		keys.sort();
+		Pallet::<T>::do_register_pseudonyms(
+			account("operator", 0, 0),
+			ledger,
+			DAY,
+			BoundedVec::truncate_from(keys.clone()),
+		)?;
+		offered_day::<T>(100, true)?;
+		let slot = DAY.saturating_mul(SLOTS_PER_DAY).saturating_add(3);
+		at_slot::<T>(slot);
+		let genesis = Pallet::<T>::genesis_hash();
+		let shares: Vec<RelayedShareOf<T>> = keys
+			.into_iter()
+			.map(|pseudonym| {
+				let message = share_message(&genesis, slot, -250);
+				let signature = T::BenchmarkHelper::sign_as_pseudonym(&pseudonym, &message);
+				RelayedShare { pseudonym, energy_wh: -250, signature }
+			})
+			.collect();
+		let coordinator =
+			Groups::<T>::get(group).ok_or(BenchmarkError::Stop("no group"))?.coordinator;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(coordinator), ledger, slot, BoundedVec::truncate_from(shares));
+		assert_eq!(Nets::<T>::get(DAY, ROOT).map(|nets| nets[3]), Some(-250 * EnergyWh::from(s)));
+		Ok(())
+	}
+
 	#[benchmark]
 	fn verify_reports(p: Linear<1, { T::MaxPseudonymBatch::get() }>) -> Result<(), BenchmarkError> {
 		let group = deep_group::<T>(1, 1)?;

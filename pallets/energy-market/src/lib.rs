@@ -37,10 +37,20 @@ pub mod pallet {
 		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::{traits::StaticLookup, RuntimeAppPublic};
+	use sp_runtime::{
+		traits::{IdentifyAccount, StaticLookup, Verify},
+		RuntimeAppPublic,
+	};
 
 	/// How a call names an account (polkadot.js apps' address field).
 	pub type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
+
+	/// A share a pseudonym signed, as `relay_shares` takes it.
+	pub type RelayedShareOf<T> =
+		RelayedShare<<T as frame_system::Config>::AccountId, <T as Config>::PseudonymSignature>;
+
+	/// A ledger's slot of relayed shares, in ascending order of pseudonym.
+	pub type RelayedSharesOf<T> = BoundedVec<RelayedShareOf<T>, <T as Config>::MaxPseudonymBatch>;
 
 	/// A liquidator's signature over a [`LiquidationPayload`].
 	pub type LiquidatorSignatureOf<T> =
@@ -72,6 +82,10 @@ pub mod pallet {
 			+ Ord
 			+ MaxEncodedLen
 			+ DecodeWithMemTracking;
+		/// A pseudonym's signature of a share its coordinator relays
+		/// ([`share_message`]); it verifies against the pseudonym's account.
+		type PseudonymSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter;
 		/// Derives the market's pot: the account that collects what buyers owe
 		/// and pays sellers and producers.
 		#[pallet::constant]
@@ -85,7 +99,8 @@ pub mod pallet {
 		/// Most operators in one group.
 		#[pallet::constant]
 		type MaxOperatorsPerGroup: Get<u32>;
-		/// Most pseudonyms registered, deregistered or verified in one call.
+		/// Most pseudonyms registered, deregistered or verified, and most
+		/// shares relayed, in one call.
 		#[pallet::constant]
 		type MaxPseudonymBatch: Get<u32>;
 		/// The longest rotation period the authority may set, in days: how
@@ -133,7 +148,11 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 		/// Sets the clock and provides a liquidator key for benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::LiquidatorId>;
+		type BenchmarkHelper: BenchmarkHelper<
+			Self::LiquidatorId,
+			Self::AccountId,
+			Self::PseudonymSignature,
+		>;
 	}
 
 	/// Slot length and report window. Set at genesis: 15-minute slots in
@@ -413,7 +432,8 @@ pub mod pallet {
 			/// Expected consumption the offers left uncovered, in Wh.
 			shortfall_wh: u64,
 		},
-		/// A pseudonym reported its share of a slot.
+		/// A pseudonym reported its share of a slot (itself, or in its
+		/// coordinator's relayed batch).
 		ShareReported {
 			/// The pseudonym.
 			pseudonym: T::AccountId,
@@ -421,6 +441,29 @@ pub mod pallet {
 			slot: Slot,
 			/// The share in Wh: positive consumed, negative produced.
 			energy_wh: EnergyWh,
+		},
+		/// A coordinator relayed a ledger's shares of a slot: the accepted
+		/// ones are reported (each with its `ShareReported`, as if its
+		/// pseudonym had sent it) and netted up the tree once.
+		SharesRelayed {
+			/// The ledger.
+			ledger: NodeId,
+			/// The slot.
+			slot: Slot,
+			/// Shares reported.
+			accepted: u32,
+			/// Shares skipped, each with its own `RelayedShareSkipped`.
+			skipped: u32,
+		},
+		/// A relayed share was not reported; the rest of its batch was.
+		RelayedShareSkipped {
+			/// The pseudonym the share named.
+			pseudonym: T::AccountId,
+			/// The slot.
+			slot: Slot,
+			/// Why: the error `report_share` would have given, or
+			/// `BadShareSignature`.
+			error: DispatchError,
 		},
 		/// A coordinator confirmed reports of a ledger's slot.
 		ReportsVerified {
@@ -625,6 +668,11 @@ pub mod pallet {
 		ShareAlreadyReported,
 		/// The share is larger than the runtime allows.
 		ShareTooLarge,
+		/// The signature is not the pseudonym's signature of the share.
+		BadShareSignature,
+		/// A relayed batch must list its shares in ascending order of
+		/// pseudonym, each pseudonym once.
+		SharesNotSorted,
 		/// No report of this pseudonym for this slot.
 		ReportNotFound,
 		/// The report has already been verified.
@@ -863,6 +911,25 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_report_share(who, slot, energy_wh)
+		}
+
+		/// Reports a ledger's shares of one slot at once, each signed by its
+		/// pseudonym ([`share_message`]), in ascending order of pseudonym.
+		/// Coordinator of the ledger's group only. A share that `report_share`
+		/// would refuse, or whose signature is wrong, is skipped with its own
+		/// `RelayedShareSkipped`; the others are reported and netted up the
+		/// tree once for the batch. The fee is refunded when no share was
+		/// skipped.
+		#[pallet::call_index(24)]
+		#[pallet::weight(<T as Config>::WeightInfo::relay_shares(shares.len() as u32))]
+		pub fn relay_shares(
+			origin: OriginFor<T>,
+			ledger: NodeId,
+			slot: Slot,
+			shares: RelayedSharesOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			Self::do_relay_shares(who, ledger, slot, shares)
 		}
 
 		/// Confirms reports of a ledger's slot against the meters (the paper's

@@ -2,7 +2,10 @@
 //! `UintAuthorityId` liquidator keys (signatures the test keystore can make).
 use crate as pallet_energy_market;
 use frame_support::{derive_impl, parameter_types, traits::ConstU32, PalletId};
-use sp_runtime::{testing::UintAuthorityId, BuildStorage};
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	BuildStorage,
+};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 /// The mock's extrinsic (what the offchain worker submits).
@@ -67,6 +70,7 @@ impl pallet_energy_market::Config for Test {
 	type Time = Timestamp;
 	type MarketAuthority = frame_system::EnsureRoot<u64>;
 	type LiquidatorId = UintAuthorityId;
+	type PseudonymSignature = TestSignature;
 	type PalletId = MarketPalletId;
 	type MaxTreeDepth = ConstU32<MAX_DEPTH>;
 	type MaxLedgersPerGroup = ConstU32<4>;
@@ -94,12 +98,18 @@ impl pallet_energy_market::Config for Test {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MockHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<UintAuthorityId> for MockHelper {
+impl crate::BenchmarkHelper<UintAuthorityId, u64, TestSignature> for MockHelper {
 	fn set_timestamp(moment: crate::Moment) {
 		pallet_timestamp::Now::<Test>::put(moment);
 	}
 	fn liquidator() -> UintAuthorityId {
 		UintAuthorityId(LIQUIDATOR)
+	}
+	fn pseudonym(index: u32) -> u64 {
+		1_000_000 + u64::from(index)
+	}
+	fn sign_as_pseudonym(pseudonym: &u64, message: &[u8]) -> TestSignature {
+		TestSignature(*pseudonym, message.to_vec())
 	}
 }
 

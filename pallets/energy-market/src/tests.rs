@@ -911,6 +911,230 @@ fn only_acceptable_reports_of_registered_pseudonyms_are_feeless() {
 	});
 }
 
+/// `pseudonym`'s signed share of `slot`, for its coordinator to relay.
+fn relayed(pseudonym: u64, slot: Slot, energy_wh: EnergyWh) -> RelayedShareOf<Test> {
+	let message = share_message(&Market::genesis_hash(), slot, energy_wh);
+	RelayedShare { pseudonym, energy_wh, signature: TestSignature(pseudonym, message.to_vec()) }
+}
+
+fn relay_batch(shares: Vec<RelayedShareOf<Test>>) -> RelayedSharesOf<Test> {
+	BoundedVec::truncate_from(shares)
+}
+
+fn skipped_events() -> Vec<(u64, DispatchError)> {
+	market_events()
+		.into_iter()
+		.filter_map(|event| match event {
+			Event::RelayedShareSkipped { pseudonym, error, .. } => Some((pseudonym, error)),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn the_coordinator_relays_a_ledgers_signed_shares_netted_once_and_free() {
+	new_test_ext().execute_with(|| {
+		market();
+		trading_day();
+		at_slot(DAY_START + 1);
+		let [first, second] = pseudonyms_of(0);
+		let info = Market::relay_shares(
+			signed(COORDINATOR),
+			LEDGERS[0],
+			DAY_START,
+			relay_batch(vec![relayed(first, DAY_START, 10), relayed(second, DAY_START, -25)]),
+		)
+		.expect("a valid batch");
+		assert_eq!(info.pays_fee, frame_support::dispatch::Pays::No);
+		for node in [LEDGERS[0], INTERMEDIATE, ROOT] {
+			assert_eq!(nets(node)[0], -15, "node {node}");
+		}
+		assert_eq!(Reports::<Test>::get((DAY, first, 0)).map(|report| report.energy_wh), Some(10));
+		assert_eq!(
+			Reports::<Test>::get((DAY, second, 0)).map(|report| report.status),
+			Some(ReportStatus::Unverified)
+		);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::EnergyMarket(Event::SharesRelayed {
+				ledger: LEDGERS[0],
+				slot: DAY_START,
+				accepted: 2,
+				skipped: 0
+			})
+		);
+		// Nothing is reported twice: not by a second batch (which pays)…
+		let again = Market::relay_shares(
+			signed(COORDINATOR),
+			LEDGERS[0],
+			DAY_START,
+			relay_batch(vec![relayed(first, DAY_START, 10)]),
+		)
+		.expect("a batch whose shares are all skipped is still applied");
+		assert_eq!(again.pays_fee, frame_support::dispatch::Pays::Yes);
+		assert_eq!(skipped_events(), vec![(first, MarketError::ShareAlreadyReported.into())]);
+		// …nor by the pseudonym itself.
+		assert_noop!(
+			Market::report_share(signed(first), DAY_START, 10),
+			MarketError::ShareAlreadyReported
+		);
+		assert_eq!(nets(ROOT)[0], -15);
+		// A share reported directly is skipped by a later batch.
+		let [third, _] = pseudonyms_of(1);
+		assert_ok!(Market::report_share(signed(third), DAY_START + 1, 5));
+		assert_ok!(Market::relay_shares(
+			signed(COORDINATOR),
+			LEDGERS[1],
+			DAY_START + 1,
+			relay_batch(vec![relayed(third, DAY_START + 1, 5)]),
+		));
+		assert_eq!(nets(ROOT)[1], 5);
+	});
+}
+
+#[test]
+fn bad_relayed_shares_are_skipped_one_by_one_and_the_rest_is_reported() {
+	new_test_ext().execute_with(|| {
+		market();
+		trading_day();
+		at_slot(DAY_START);
+		let [first, second] = pseudonyms_of(0);
+		let [other_ledgers, _] = pseudonyms_of(1);
+		let mut forged = relayed(second, DAY_START, 40);
+		forged.energy_wh = 400;
+		let mut other_chain = relayed(first, DAY_START + 1, 10);
+		other_chain.signature =
+			TestSignature(first, share_message(&[1; 32], DAY_START + 1, 10).to_vec());
+		let batch =
+			vec![relayed(first, DAY_START, 10), forged, relayed(other_ledgers, DAY_START, 7)];
+		let info =
+			Market::relay_shares(signed(COORDINATOR), LEDGERS[0], DAY_START, relay_batch(batch))
+				.expect("bad shares are skipped, not the batch");
+		assert_eq!(info.pays_fee, frame_support::dispatch::Pays::Yes);
+		assert_eq!(
+			skipped_events(),
+			vec![
+				(second, MarketError::BadShareSignature.into()),
+				(other_ledgers, MarketError::PseudonymNotInLedger.into()),
+			]
+		);
+		assert_eq!(nets(ROOT)[0], 10);
+		assert!(Reports::<Test>::get((DAY, second, 0)).is_none());
+		assert!(Reports::<Test>::get((DAY, other_ledgers, 0)).is_none());
+		System::reset_events();
+		// Signed for another chain, too large, not a pseudonym, too late.
+		at_slot(DAY_START + 1);
+		assert_ok!(Market::relay_shares(
+			signed(COORDINATOR),
+			LEDGERS[0],
+			DAY_START + 1,
+			relay_batch(vec![other_chain])
+		));
+		assert_ok!(Market::relay_shares(
+			signed(COORDINATOR),
+			LEDGERS[0],
+			DAY_START + 1,
+			relay_batch(vec![
+				relayed(first, DAY_START + 1, 10),
+				relayed(second, DAY_START + 1, MAX_SHARE_WH as i64 + 1),
+			])
+		));
+		at_slot(DAY_START + 2);
+		assert_ok!(Market::relay_shares(
+			signed(COORDINATOR),
+			LEDGERS[2],
+			DAY_START + 2,
+			relay_batch(vec![relayed(STRANGER, DAY_START + 2, 3)])
+		));
+		at_slot(DAY_START + 3 + GRACE_SLOTS);
+		assert_ok!(Market::relay_shares(
+			signed(COORDINATOR),
+			LEDGERS[2],
+			DAY_START + 2,
+			relay_batch(vec![relayed(pseudonyms_of(2)[0], DAY_START + 2, 3)])
+		));
+		let errors: Vec<_> = skipped_events().into_iter().map(|(_, error)| error).collect();
+		assert_eq!(
+			errors,
+			vec![
+				MarketError::BadShareSignature.into(),
+				MarketError::ShareTooLarge.into(),
+				MarketError::NotPseudonym.into(),
+				MarketError::SlotClosed.into(),
+			]
+		);
+		assert_eq!(nets(ROOT)[1], 10);
+		assert_eq!(nets(ROOT)[2], 0);
+	});
+}
+
+#[test]
+fn relayed_batches_outside_the_rules_are_refused_and_change_nothing() {
+	new_test_ext().execute_with(|| {
+		market();
+		let [first, second] = pseudonyms_of(0);
+		let valid =
+			|| relay_batch(vec![relayed(first, DAY_START, 1), relayed(second, DAY_START, 2)]);
+		at_slot(DAY_START);
+		assert_noop!(
+			Market::relay_shares(signed(COORDINATOR), LEDGERS[0], DAY_START, valid()),
+			MarketError::UnknownDay
+		);
+		at_slot(0);
+		assert_ok!(Market::open_day(root(), DAY, consumption(500)));
+		at_slot(DAY_START);
+		assert_noop!(
+			Market::relay_shares(signed(COORDINATOR), LEDGERS[0], DAY_START, valid()),
+			MarketError::DayNotTrading
+		);
+		at_slot(0);
+		assert_ok!(Market::close_auction(root(), DAY));
+		at_slot(DAY_START);
+		assert_noop!(
+			Market::relay_shares(signed(OPERATOR), LEDGERS[0], DAY_START, valid()),
+			MarketError::NotCoordinator
+		);
+		assert_noop!(
+			Market::relay_shares(signed(COORDINATOR), INTERMEDIATE, DAY_START, valid()),
+			MarketError::NotALedger
+		);
+		assert_noop!(
+			Market::relay_shares(signed(COORDINATOR), 99, DAY_START, valid()),
+			MarketError::UnknownNode
+		);
+		assert_noop!(
+			Market::relay_shares(signed(COORDINATOR), LEDGERS[0], DAY_START, relay_batch(vec![])),
+			MarketError::EmptyBatch
+		);
+		assert_noop!(
+			Market::relay_shares(
+				signed(COORDINATOR),
+				LEDGERS[0],
+				DAY_START,
+				relay_batch(vec![relayed(second, DAY_START, 2), relayed(first, DAY_START, 1)])
+			),
+			MarketError::SharesNotSorted
+		);
+		assert_noop!(
+			Market::relay_shares(
+				signed(COORDINATOR),
+				LEDGERS[0],
+				DAY_START,
+				relay_batch(vec![relayed(first, DAY_START, 1), relayed(first, DAY_START, 1)])
+			),
+			MarketError::SharesNotSorted
+		);
+		assert_noop!(
+			Market::relay_shares(signed(COORDINATOR), LEDGERS[0], DAY_START + 1, valid()),
+			MarketError::SlotNotStarted
+		);
+		assert_noop!(
+			Market::relay_shares(RuntimeOrigin::none(), LEDGERS[0], DAY_START, valid()),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
 #[test]
 fn the_coordinator_verifies_reports_of_its_ledgers() {
 	new_test_ext().execute_with(|| {

@@ -365,11 +365,32 @@ pub struct DayPrices<Balance> {
 /// What a pseudonym reported on a day: `(slot of the day, report)`.
 pub type DayReports = alloc::vec::Vec<(u32, Report)>;
 
-/// Sets the clock in benchmarks.
+/// A share its pseudonym signed, for the group's coordinator to relay in a
+/// batch (`relay_shares`).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo)]
+pub struct RelayedShare<AccountId, Signature> {
+	/// The pseudonym that reports.
+	pub pseudonym: AccountId,
+	/// The share in Wh: positive consumed, negative produced.
+	pub energy_wh: EnergyWh,
+	/// The pseudonym's signature of [`share_message`].
+	pub signature: Signature,
+}
+
+/// What a pseudonym signs for a relayed share ([`share_message`]), from the
+/// crate the boxes and coordinators use too.
+pub use gridveil_share_message::{share_message, SHARE_MESSAGE_BYTES, SHARE_SIGNING_CONTEXT};
+
+/// Sets the clock and makes keys in benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<LiquidatorId> {
+pub trait BenchmarkHelper<LiquidatorId, AccountId, Signature> {
 	/// Sets the block timestamp to `moment`.
 	fn set_timestamp(moment: Moment);
 	/// A liquidator key that can sign in the benchmark's externalities.
 	fn liquidator() -> LiquidatorId;
+	/// The account of the `index`th pseudonym key, made in the benchmark's
+	/// externalities so that it can sign.
+	fn pseudonym(index: u32) -> AccountId;
+	/// `pseudonym`'s signature of `message`.
+	fn sign_as_pseudonym(pseudonym: &AccountId, message: &[u8]) -> Signature;
 }

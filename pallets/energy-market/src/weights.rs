@@ -55,6 +55,7 @@ pub trait WeightInfo {
 	fn add_offer() -> Weight;
 	fn close_auction() -> Weight;
 	fn report_share() -> Weight;
+	fn relay_shares(s: u32, ) -> Weight;
 	fn verify_reports(p: u32, ) -> Weight;
 	fn flag_report() -> Weight;
 	fn liquidate() -> Weight;
@@ -78,8 +79,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::ProducerCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn register_producer() -> Weight {
 		// Proof size: measured `132`, estimated `3513`.
-		// Minimum execution time: 13_850_000 picoseconds.
-		Weight::from_parts(14_922_000, 3513)
+		// Minimum execution time: 13_160_000 picoseconds.
+		Weight::from_parts(14_292_000, 3513)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -89,8 +90,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::ProducerCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn remove_producer() -> Weight {
 		// Proof size: measured `220`, estimated `3513`.
-		// Minimum execution time: 14_241_000 picoseconds.
-		Weight::from_parts(15_453_000, 3513)
+		// Minimum execution time: 13_500_000 picoseconds.
+		Weight::from_parts(14_882_000, 3513)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -98,8 +99,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::MainGridAccount` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn set_main_grid_account() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 6_179_000 picoseconds.
-		Weight::from_parts(6_941_000, 0)
+		// Minimum execution time: 5_949_000 picoseconds.
+		Weight::from_parts(6_851_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `EnergyMarket::Nodes` (r:1 w:2)
@@ -108,8 +109,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::NextNodeId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn add_intermediate() -> Weight {
 		// Proof size: measured `253`, estimated `3507`.
-		// Minimum execution time: 19_839_000 picoseconds.
-		Weight::from_parts(21_292_000, 3507)
+		// Minimum execution time: 19_028_000 picoseconds.
+		Weight::from_parts(20_471_000, 3507)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -124,10 +125,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[1, 16]`.
 	fn add_group(l: u32, ) -> Weight {
 		// Proof size: measured `253`, estimated `3507`.
-		// Minimum execution time: 26_770_000 picoseconds.
-		Weight::from_parts(20_703_563, 3507)
-			// Standard error: 3_619
-			.saturating_add(Weight::from_parts(8_223_061, 0).saturating_mul(l.into()))
+		// Minimum execution time: 25_407_000 picoseconds.
+		Weight::from_parts(20_119_571, 3507)
+			// Standard error: 3_563
+			.saturating_add(Weight::from_parts(7_735_858, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
@@ -140,8 +141,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::NextNodeId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn add_ledger() -> Weight {
 		// Proof size: measured `778`, estimated `3835`.
-		// Minimum execution time: 27_110_000 picoseconds.
-		Weight::from_parts(29_163_000, 3835)
+		// Minimum execution time: 26_309_000 picoseconds.
+		Weight::from_parts(36_424_000, 3835)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -153,8 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn remove_node() -> Weight {
 		// Proof size: measured `781`, estimated `6024`.
-		// Minimum execution time: 26_329_000 picoseconds.
-		Weight::from_parts(28_382_000, 6024)
+		// Minimum execution time: 25_758_000 picoseconds.
+		Weight::from_parts(29_264_000, 6024)
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -167,10 +168,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[1, 16]`.
 	fn remove_group(l: u32, ) -> Weight {
 		// Proof size: measured `589`, estimated `3835`.
-		// Minimum execution time: 28_573_000 picoseconds.
-		Weight::from_parts(20_942_586, 3835)
-			// Standard error: 2_374
-			.saturating_add(Weight::from_parts(9_726_881, 0).saturating_mul(l.into()))
+		// Minimum execution time: 27_621_000 picoseconds.
+		Weight::from_parts(20_930_748, 3835)
+			// Standard error: 5_546
+			.saturating_add(Weight::from_parts(9_328_169, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -181,8 +182,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn add_operator() -> Weight {
 		// Proof size: measured `447`, estimated `3835`.
-		// Minimum execution time: 14_622_000 picoseconds.
-		Weight::from_parts(15_944_000, 3835)
+		// Minimum execution time: 14_181_000 picoseconds.
+		Weight::from_parts(16_915_000, 3835)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -190,8 +191,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn remove_operator() -> Weight {
 		// Proof size: measured `479`, estimated `3835`.
-		// Minimum execution time: 14_542_000 picoseconds.
-		Weight::from_parts(15_784_000, 3835)
+		// Minimum execution time: 13_911_000 picoseconds.
+		Weight::from_parts(18_627_000, 3835)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -216,10 +217,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 256]`.
 	fn register_pseudonyms(p: u32, ) -> Weight {
 		// Proof size: measured `835`, estimated `3835`.
-		// Minimum execution time: 43_945_000 picoseconds.
-		Weight::from_parts(25_155_681, 3835)
-			// Standard error: 6_757
-			.saturating_add(Weight::from_parts(12_893_569, 0).saturating_mul(p.into()))
+		// Minimum execution time: 41_823_000 picoseconds.
+		Weight::from_parts(25_494_882, 3835)
+			// Standard error: 9_693
+			.saturating_add(Weight::from_parts(12_477_862, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -239,10 +240,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 256]`.
 	fn deregister_pseudonyms(p: u32, ) -> Weight {
 		// Proof size: measured `439`, estimated `3835`.
-		// Minimum execution time: 36_384_000 picoseconds.
-		Weight::from_parts(37_586_000, 3835)
-			// Standard error: 12_293
-			.saturating_add(Weight::from_parts(17_313_062, 0).saturating_mul(p.into()))
+		// Minimum execution time: 36_113_000 picoseconds.
+		Weight::from_parts(37_796_000, 3835)
+			// Standard error: 27_026
+			.saturating_add(Weight::from_parts(17_227_104, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -265,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::DayPhases` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	fn open_day() -> Weight {
 		// Proof size: measured `579`, estimated `5781`.
-		// Minimum execution time: 27_641_000 picoseconds.
-		Weight::from_parts(29_614_000, 5781)
+		// Minimum execution time: 26_609_000 picoseconds.
+		Weight::from_parts(29_234_000, 5781)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -278,8 +279,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Offers` (`max_values`: None, `max_size`: Some(921), added: 3396, mode: `MaxEncodedLen`)
 	fn add_offer() -> Weight {
 		// Proof size: measured `1599`, estimated `4386`.
-		// Minimum execution time: 25_217_000 picoseconds.
-		Weight::from_parts(27_330_000, 4386)
+		// Minimum execution time: 24_297_000 picoseconds.
+		Weight::from_parts(30_425_000, 4386)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -295,8 +296,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Offers` (`max_values`: None, `max_size`: Some(921), added: 3396, mode: `MaxEncodedLen`)
 	fn close_auction() -> Weight {
 		// Proof size: measured `8151`, estimated `327006`.
-		// Minimum execution time: 921_590_000 picoseconds.
-		Weight::from_parts(962_631_000, 327006)
+		// Minimum execution time: 922_391_000 picoseconds.
+		Weight::from_parts(1_036_020_000, 327006)
 			.saturating_add(T::DbWeight::get().reads(100))
 			.saturating_add(T::DbWeight::get().writes(98))
 	}
@@ -316,10 +317,41 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Nets` (`max_values`: None, `max_size`: Some(792), added: 3267, mode: `MaxEncodedLen`)
 	fn report_share() -> Weight {
 		// Proof size: measured `720`, estimated `17325`.
-		// Minimum execution time: 83_313_000 picoseconds.
-		Weight::from_parts(95_022_000, 17325)
+		// Minimum execution time: 86_739_000 picoseconds.
+		Weight::from_parts(103_493_000, 17325)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(6))
+	}
+	/// Storage: `EnergyMarket::Nodes` (r:1 w:0)
+	/// Proof: `EnergyMarket::Nodes` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `EnergyMarket::Groups` (r:1 w:0)
+	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
+	/// Storage: `EnergyMarket::DayPhases` (r:1 w:0)
+	/// Proof: `EnergyMarket::DayPhases` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `EnergyMarket::Clock` (r:1 w:0)
+	/// Proof: `EnergyMarket::Clock` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `EnergyMarket::Pseudonyms` (r:256 w:0)
+	/// Proof: `EnergyMarket::Pseudonyms` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `EnergyMarket::Reports` (r:256 w:256)
+	/// Proof: `EnergyMarket::Reports` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `EnergyMarket::Nets` (r:5 w:5)
+	/// Proof: `EnergyMarket::Nets` (`max_values`: None, `max_size`: Some(792), added: 3267, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[1, 256]`.
+	fn relay_shares(s: u32, ) -> Weight {
+		// Proof size: measured `775`, estimated `17325`.
+		// Minimum execution time: 224_693_000 picoseconds.
+		Weight::from_parts(235_620_000, 17325)
+			// Standard error: 570_727
+			.saturating_add(Weight::from_parts(63_077_098, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(11))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2556).saturating_mul(s.into()))
 	}
 	/// Storage: `EnergyMarket::Nodes` (r:1 w:0)
 	/// Proof: `EnergyMarket::Nodes` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
@@ -332,10 +364,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 256]`.
 	fn verify_reports(p: u32, ) -> Weight {
 		// Proof size: measured `654`, estimated `3835`.
-		// Minimum execution time: 47_931_000 picoseconds.
-		Weight::from_parts(37_359_944, 3835)
-			// Standard error: 41_521
-			.saturating_add(Weight::from_parts(13_528_375, 0).saturating_mul(p.into()))
+		// Minimum execution time: 60_871_000 picoseconds.
+		Weight::from_parts(16_345_095, 3835)
+			// Standard error: 349_039
+			.saturating_add(Weight::from_parts(16_328_686, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -361,8 +393,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::FlaggedReports` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn flag_report() -> Weight {
 		// Proof size: measured `1917`, estimated `17325`.
-		// Minimum execution time: 104_215_000 picoseconds.
-		Weight::from_parts(119_638_000, 17325)
+		// Minimum execution time: 118_927_000 picoseconds.
+		Weight::from_parts(175_931_000, 17325)
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
@@ -388,8 +420,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Groups` (`max_values`: None, `max_size`: Some(370), added: 2845, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof size: measured `14453`, estimated `327006`.
-		// Minimum execution time: 3_129_030_000 picoseconds.
-		Weight::from_parts(3_226_585_000, 327006)
+		// Minimum execution time: 3_027_459_000 picoseconds.
+		Weight::from_parts(3_337_349_000, 327006)
 			.saturating_add(T::DbWeight::get().reads(187))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
@@ -407,8 +439,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Liquidators` (`max_values`: Some(1), `max_size`: Some(257), added: 752, mode: `MaxEncodedLen`)
 	fn authorize_liquidate() -> Weight {
 		// Proof size: measured `756`, estimated `3509`.
-		// Minimum execution time: 346_845_000 picoseconds.
-		Weight::from_parts(353_536_000, 3509)
+		// Minimum execution time: 343_551_000 picoseconds.
+		Weight::from_parts(352_904_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(6))
 	}
 	/// Storage: `EnergyMarket::Debts` (r:1 w:1)
@@ -417,8 +449,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn pay_debt() -> Weight {
 		// Proof size: measured `489`, estimated `6196`.
-		// Minimum execution time: 61_412_000 picoseconds.
-		Weight::from_parts(65_126_000, 6196)
+		// Minimum execution time: 58_066_000 picoseconds.
+		Weight::from_parts(62_673_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -428,8 +460,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn claim_credit() -> Weight {
 		// Proof size: measured `352`, estimated `6196`.
-		// Minimum execution time: 65_157_000 picoseconds.
-		Weight::from_parts(68_282_000, 6196)
+		// Minimum execution time: 61_752_000 picoseconds.
+		Weight::from_parts(65_016_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -437,8 +469,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Liquidators` (`max_values`: Some(1), `max_size`: Some(257), added: 752, mode: `MaxEncodedLen`)
 	fn add_liquidator() -> Weight {
 		// Proof size: measured `123`, estimated `1742`.
-		// Minimum execution time: 10_105_000 picoseconds.
-		Weight::from_parts(12_018_000, 1742)
+		// Minimum execution time: 9_955_000 picoseconds.
+		Weight::from_parts(12_448_000, 1742)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -446,8 +478,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Liquidators` (`max_values`: Some(1), `max_size`: Some(257), added: 752, mode: `MaxEncodedLen`)
 	fn remove_liquidator() -> Weight {
 		// Proof size: measured `178`, estimated `1742`.
-		// Minimum execution time: 11_027_000 picoseconds.
-		Weight::from_parts(13_029_000, 1742)
+		// Minimum execution time: 11_117_000 picoseconds.
+		Weight::from_parts(14_582_000, 1742)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -455,8 +487,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::RotationDays` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_rotation_period() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_859_000 picoseconds.
-		Weight::from_parts(6_630_000, 0)
+		// Minimum execution time: 5_719_000 picoseconds.
+		Weight::from_parts(6_660_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `EnergyMarket::Pruning` (r:1 w:1)
@@ -477,8 +509,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `EnergyMarket::Days` (`max_values`: None, `max_size`: Some(2316), added: 4791, mode: `MaxEncodedLen`)
 	fn prune_cursor() -> Weight {
 		// Proof size: measured `525`, estimated `28158`.
-		// Minimum execution time: 176_362_000 picoseconds.
-		Weight::from_parts(187_189_000, 28158)
+		// Minimum execution time: 169_663_000 picoseconds.
+		Weight::from_parts(179_947_000, 28158)
 			.saturating_add(T::DbWeight::get().reads(35))
 			.saturating_add(T::DbWeight::get().writes(17))
 	}
@@ -495,10 +527,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 256]`.
 	fn expire_pseudonyms(n: u32, ) -> Weight {
 		// Proof size: measured `336`, estimated `3525`.
-		// Minimum execution time: 1_462_000 picoseconds.
-		Weight::from_parts(1_602_000, 3525)
-			// Standard error: 9_312
-			.saturating_add(Weight::from_parts(21_031_258, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_422_000 picoseconds.
+		Weight::from_parts(1_552_000, 3525)
+			// Standard error: 208_965
+			.saturating_add(Weight::from_parts(28_279_432, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -511,9 +543,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_day(n: u32, ) -> Weight {
 		// Proof size: measured `142`, estimated `3546`.
 		// Minimum execution time: 1_993_000 picoseconds.
-		Weight::from_parts(2_104_000, 3546)
-			// Standard error: 1_815
-			.saturating_add(Weight::from_parts(4_891_849, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_133_000, 3546)
+			// Standard error: 21_455
+			.saturating_add(Weight::from_parts(6_125_142, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -524,44 +556,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's weights, for mock runtimes and tests.
 impl WeightInfo for () {
 	fn register_producer() -> Weight {
-		Weight::from_parts(14_922_000, 3513)
+		Weight::from_parts(14_292_000, 3513)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn remove_producer() -> Weight {
-		Weight::from_parts(15_453_000, 3513)
+		Weight::from_parts(14_882_000, 3513)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn set_main_grid_account() -> Weight {
-		Weight::from_parts(6_941_000, 0)
+		Weight::from_parts(6_851_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn add_intermediate() -> Weight {
-		Weight::from_parts(21_292_000, 3507)
+		Weight::from_parts(20_471_000, 3507)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn add_group(l: u32, ) -> Weight {
-		Weight::from_parts(20_703_563, 3507)
-			.saturating_add(Weight::from_parts(8_223_061, 0).saturating_mul(l.into()))
+		Weight::from_parts(20_119_571, 3507)
+			.saturating_add(Weight::from_parts(7_735_858, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(4))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 	}
 	fn add_ledger() -> Weight {
-		Weight::from_parts(29_163_000, 3835)
+		Weight::from_parts(36_424_000, 3835)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn remove_node() -> Weight {
-		Weight::from_parts(28_382_000, 6024)
+		Weight::from_parts(29_264_000, 6024)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn remove_group(l: u32, ) -> Weight {
-		Weight::from_parts(20_942_586, 3835)
-			.saturating_add(Weight::from_parts(9_726_881, 0).saturating_mul(l.into()))
+		Weight::from_parts(20_930_748, 3835)
+			.saturating_add(Weight::from_parts(9_328_169, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -569,18 +601,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2517).saturating_mul(l.into()))
 	}
 	fn add_operator() -> Weight {
-		Weight::from_parts(15_944_000, 3835)
+		Weight::from_parts(16_915_000, 3835)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn remove_operator() -> Weight {
-		Weight::from_parts(15_784_000, 3835)
+		Weight::from_parts(18_627_000, 3835)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn register_pseudonyms(p: u32, ) -> Weight {
-		Weight::from_parts(25_155_681, 3835)
-			.saturating_add(Weight::from_parts(12_893_569, 0).saturating_mul(p.into()))
+		Weight::from_parts(25_494_882, 3835)
+			.saturating_add(Weight::from_parts(12_477_862, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -588,8 +620,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
 	}
 	fn deregister_pseudonyms(p: u32, ) -> Weight {
-		Weight::from_parts(37_586_000, 3835)
-			.saturating_add(Weight::from_parts(17_313_062, 0).saturating_mul(p.into()))
+		Weight::from_parts(37_796_000, 3835)
+			.saturating_add(Weight::from_parts(17_227_104, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -597,79 +629,88 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
 	}
 	fn open_day() -> Weight {
-		Weight::from_parts(29_614_000, 5781)
+		Weight::from_parts(29_234_000, 5781)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn add_offer() -> Weight {
-		Weight::from_parts(27_330_000, 4386)
+		Weight::from_parts(30_425_000, 4386)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn close_auction() -> Weight {
-		Weight::from_parts(962_631_000, 327006)
+		Weight::from_parts(1_036_020_000, 327006)
 			.saturating_add(ParityDbWeight::get().reads(100))
 			.saturating_add(ParityDbWeight::get().writes(98))
 	}
 	fn report_share() -> Weight {
-		Weight::from_parts(95_022_000, 17325)
+		Weight::from_parts(103_493_000, 17325)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
+	fn relay_shares(s: u32, ) -> Weight {
+		Weight::from_parts(235_620_000, 17325)
+			.saturating_add(Weight::from_parts(63_077_098, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(11))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2556).saturating_mul(s.into()))
+	}
 	fn verify_reports(p: u32, ) -> Weight {
-		Weight::from_parts(37_359_944, 3835)
-			.saturating_add(Weight::from_parts(13_528_375, 0).saturating_mul(p.into()))
+		Weight::from_parts(16_345_095, 3835)
+			.saturating_add(Weight::from_parts(16_328_686, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2556).saturating_mul(p.into()))
 	}
 	fn flag_report() -> Weight {
-		Weight::from_parts(119_638_000, 17325)
+		Weight::from_parts(175_931_000, 17325)
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn liquidate() -> Weight {
-		Weight::from_parts(3_226_585_000, 327006)
+		Weight::from_parts(3_337_349_000, 327006)
 			.saturating_add(ParityDbWeight::get().reads(187))
 			.saturating_add(ParityDbWeight::get().writes(21))
 	}
 	fn authorize_liquidate() -> Weight {
-		Weight::from_parts(353_536_000, 3509)
+		Weight::from_parts(352_904_000, 3509)
 			.saturating_add(ParityDbWeight::get().reads(6))
 	}
 	fn pay_debt() -> Weight {
-		Weight::from_parts(65_126_000, 6196)
+		Weight::from_parts(62_673_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn claim_credit() -> Weight {
-		Weight::from_parts(68_282_000, 6196)
+		Weight::from_parts(65_016_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn add_liquidator() -> Weight {
-		Weight::from_parts(12_018_000, 1742)
+		Weight::from_parts(12_448_000, 1742)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn remove_liquidator() -> Weight {
-		Weight::from_parts(13_029_000, 1742)
+		Weight::from_parts(14_582_000, 1742)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn set_rotation_period() -> Weight {
-		Weight::from_parts(6_630_000, 0)
+		Weight::from_parts(6_660_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn prune_cursor() -> Weight {
-		Weight::from_parts(187_189_000, 28158)
+		Weight::from_parts(179_947_000, 28158)
 			.saturating_add(ParityDbWeight::get().reads(35))
 			.saturating_add(ParityDbWeight::get().writes(17))
 	}
 	fn expire_pseudonyms(n: u32, ) -> Weight {
-		Weight::from_parts(1_602_000, 3525)
-			.saturating_add(Weight::from_parts(21_031_258, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_552_000, 3525)
+			.saturating_add(Weight::from_parts(28_279_432, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -677,8 +718,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn prune_day(n: u32, ) -> Weight {
-		Weight::from_parts(2_104_000, 3546)
-			.saturating_add(Weight::from_parts(4_891_849, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_133_000, 3546)
+			.saturating_add(Weight::from_parts(6_125_142, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))

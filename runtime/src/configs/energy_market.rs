@@ -56,6 +56,7 @@ impl pallet_energy_market::Config for Runtime {
 	type Time = Timestamp;
 	type MarketAuthority = super::governance::ConsortiumOrigin;
 	type LiquidatorId = liquidator::Public;
+	type PseudonymSignature = crate::Signature;
 	type PalletId = MarketPalletId;
 	type MaxTreeDepth = MaxTreeDepth;
 	type MaxLedgersPerGroup = MaxLedgersPerGroup;
@@ -140,7 +141,9 @@ where
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MarketBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_energy_market::BenchmarkHelper<liquidator::Public> for MarketBenchmarkHelper {
+impl pallet_energy_market::BenchmarkHelper<liquidator::Public, crate::AccountId, crate::Signature>
+	for MarketBenchmarkHelper
+{
 	fn set_timestamp(moment: pallet_energy_market::Moment) {
 		pallet_timestamp::Now::<Runtime>::put(moment);
 	}
@@ -148,4 +151,18 @@ impl pallet_energy_market::BenchmarkHelper<liquidator::Public> for MarketBenchma
 		use sp_runtime::RuntimeAppPublic;
 		liquidator::Public::generate_pair(None)
 	}
+	fn pseudonym(index: u32) -> crate::AccountId {
+		let seed = alloc::format!("//pseudonym/{index}").into_bytes();
+		sp_io::crypto::sr25519_generate(PSEUDONYM_BENCHMARK_KEY, Some(seed)).into()
+	}
+	fn sign_as_pseudonym(pseudonym: &crate::AccountId, message: &[u8]) -> crate::Signature {
+		let public = sp_core::sr25519::Public::from_raw(*pseudonym.as_ref());
+		sp_io::crypto::sr25519_sign(PSEUDONYM_BENCHMARK_KEY, &public, message)
+			.map(crate::Signature::Sr25519)
+			.unwrap_or_else(|| crate::Signature::Sr25519(sp_core::sr25519::Signature::default()))
+	}
 }
+
+/// The keystore's key type for the pseudonym keys benchmarks make.
+#[cfg(feature = "runtime-benchmarks")]
+const PSEUDONYM_BENCHMARK_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"psdb");

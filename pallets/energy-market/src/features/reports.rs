@@ -1,8 +1,9 @@
 //! Pseudonyms' share reports, incremental netting up the tree, and the
 //! coordinator's verification (the paper's Algorithm 3).
 use crate::*;
-use frame_support::{ensure, pallet_prelude::*, BoundedVec};
-use frame_system::pallet_prelude::OriginFor;
+use frame_support::{dispatch::PostDispatchInfo, ensure, pallet_prelude::*, BoundedVec};
+use frame_system::pallet_prelude::{BlockNumberFor, OriginFor};
+use sp_runtime::traits::{Verify, Zero};
 
 /// Where an acceptable report goes.
 pub(crate) struct ReportTarget<T: Config> {
@@ -14,6 +15,21 @@ pub(crate) struct ReportTarget<T: Config> {
 	day: Day,
 	/// The slot within the day.
 	slot_of_day: u32,
+}
+
+/// A slot whose day is trading and which has begun, as the checks of one
+/// report see it.
+pub(crate) struct OpenSlot {
+	/// The slot.
+	slot: Slot,
+	/// Its day.
+	day: Day,
+	/// The slot within the day.
+	slot_of_day: u32,
+	/// The current slot.
+	now: Slot,
+	/// Slots after a slot in which it may still be reported.
+	grace: u32,
 }
 
 impl<T: Config> Pallet<T> {
@@ -37,28 +53,137 @@ impl<T: Config> Pallet<T> {
 		slot: Slot,
 		energy_wh: EnergyWh,
 	) -> Result<ReportTarget<T>, DispatchError> {
+		let (day, slot_of_day) = day_of(slot);
+		let record = Self::reporting_pseudonym(who, day, energy_wh)?;
+		let open = Self::open_slot(slot)?;
+		Self::check_unreported(who, &record, &open)?;
+		let node = Nodes::<T>::get(record.ledger).ok_or(Error::<T>::UnknownNode)?;
+		Ok(ReportTarget { ledger: record.ledger, node, day, slot_of_day: slot_of_day as u32 })
+	}
+
+	/// The record of `who`, if it is a pseudonym that may report
+	/// `energy_wh` on `day`.
+	fn reporting_pseudonym(
+		who: &T::AccountId,
+		day: Day,
+		energy_wh: EnergyWh,
+	) -> Result<PseudonymRecord, DispatchError> {
 		ensure!(energy_wh.unsigned_abs() <= T::MaxShareWh::get(), Error::<T>::ShareTooLarge);
 		let record = Pseudonyms::<T>::get(who).ok_or(Error::<T>::NotPseudonym)?;
-		let ledger = record.ledger;
-		let (day, slot_of_day) = day_of(slot);
-		let slot_of_day = slot_of_day as u32;
 		ensure!(day >= record.first_day, Error::<T>::PseudonymNotYetValid);
 		ensure!(day <= record.last_day, Error::<T>::PseudonymExpired);
+		Ok(record)
+	}
+
+	/// `slot`, if its day is trading and it has begun.
+	fn open_slot(slot: Slot) -> Result<OpenSlot, DispatchError> {
+		let (day, slot_of_day) = day_of(slot);
 		let phase = DayPhases::<T>::get(day).ok_or(Error::<T>::UnknownDay)?;
 		ensure!(phase == DayPhase::Trading, Error::<T>::DayNotTrading);
 		let now = Self::current_slot();
 		ensure!(slot <= now, Error::<T>::SlotNotStarted);
 		let grace = Clock::<T>::get().report_grace_slots;
+		Ok(OpenSlot { slot, day, slot_of_day: slot_of_day as u32, now, grace })
+	}
+
+	/// Whether the pseudonym `who` (with `record`) may still report the
+	/// open slot: within its grace window, and not yet.
+	fn check_unreported(
+		who: &T::AccountId,
+		record: &PseudonymRecord,
+		open: &OpenSlot,
+	) -> DispatchResult {
 		// Late registration (the coordinator was down) reopens the day's
 		// earlier slots for one grace window.
-		let window_start = slot.max(record.registered_slot);
-		ensure!(now <= window_start.saturating_add(grace), Error::<T>::SlotClosed);
+		let window_start = open.slot.max(record.registered_slot);
+		ensure!(open.now <= window_start.saturating_add(open.grace), Error::<T>::SlotClosed);
 		ensure!(
-			!Reports::<T>::contains_key((day, who, slot_of_day)),
+			!Reports::<T>::contains_key((open.day, who, open.slot_of_day)),
 			Error::<T>::ShareAlreadyReported
 		);
-		let node = Nodes::<T>::get(ledger).ok_or(Error::<T>::UnknownNode)?;
-		Ok(ReportTarget { ledger, node, day, slot_of_day })
+		Ok(())
+	}
+
+	/// Whether one relayed share may be reported into `ledger` in the open
+	/// slot: the pseudonym's signature, then every rule of `report_share`.
+	fn check_relayed_share(
+		share: &RelayedShareOf<T>,
+		ledger: NodeId,
+		open: &OpenSlot,
+		genesis: &[u8; 32],
+	) -> DispatchResult {
+		let message = share_message(genesis, open.slot, share.energy_wh);
+		ensure!(
+			share.signature.verify(&message[..], &share.pseudonym),
+			Error::<T>::BadShareSignature
+		);
+		let record = Self::reporting_pseudonym(&share.pseudonym, open.day, share.energy_wh)?;
+		ensure!(record.ledger == ledger, Error::<T>::PseudonymNotInLedger);
+		Self::check_unreported(&share.pseudonym, &record, open)
+	}
+
+	/// The genesis hash shares are signed for.
+	pub(crate) fn genesis_hash() -> [u8; 32] {
+		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let mut genesis = [0u8; 32];
+		let bytes = hash.as_ref();
+		let length = bytes.len().min(32);
+		genesis[..length].copy_from_slice(&bytes[..length]);
+		genesis
+	}
+
+	pub(crate) fn do_relay_shares(
+		who: T::AccountId,
+		ledger: NodeId,
+		slot: Slot,
+		shares: RelayedSharesOf<T>,
+	) -> DispatchResultWithPostInfo {
+		let node = Self::coordinated_ledger(&who, ledger)?;
+		ensure!(!shares.is_empty(), Error::<T>::EmptyBatch);
+		ensure!(
+			shares.windows(2).all(|pair| pair[0].pseudonym < pair[1].pseudonym),
+			Error::<T>::SharesNotSorted
+		);
+		let open = Self::open_slot(slot)?;
+		let genesis = Self::genesis_hash();
+		let mut total: EnergyWh = 0;
+		let mut accepted = 0u32;
+		let mut skipped = 0u32;
+		for share in shares.iter() {
+			let checked =
+				Self::check_relayed_share(share, ledger, &open, &genesis).and_then(|()| {
+					total.checked_add(share.energy_wh).ok_or_else(|| Error::<T>::Overflow.into())
+				});
+			match checked {
+				Ok(sum) => {
+					total = sum;
+					accepted = accepted.saturating_add(1);
+					Reports::<T>::insert(
+						(open.day, &share.pseudonym, open.slot_of_day),
+						Report { energy_wh: share.energy_wh, status: ReportStatus::Unverified },
+					);
+					Self::deposit_event(Event::ShareReported {
+						pseudonym: share.pseudonym.clone(),
+						slot,
+						energy_wh: share.energy_wh,
+					});
+				},
+				Err(error) => {
+					skipped = skipped.saturating_add(1);
+					Self::deposit_event(Event::RelayedShareSkipped {
+						pseudonym: share.pseudonym.clone(),
+						slot,
+						error,
+					});
+				},
+			}
+		}
+		if accepted > 0 {
+			Self::add_to_nets(open.day, ledger, &node, open.slot_of_day, total)?;
+		}
+		Self::deposit_event(Event::SharesRelayed { ledger, slot, accepted, skipped });
+		let pays_fee = if skipped == 0 { Pays::No } else { Pays::Yes };
+		Ok(PostDispatchInfo { actual_weight: None, pays_fee })
 	}
 
 	/// Adds `energy_wh` to the slot's net of `ledger` and of each of its ancestors.
