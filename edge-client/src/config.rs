@@ -212,6 +212,17 @@ pub struct TradingConfig {
 	/// coordinator leaves this box's shares unverified.
 	#[serde(default)]
 	pub coordinator_url: Option<String>,
+	/// Hand each share, signed by its pseudonym, to the coordinator, which
+	/// relays every ledger's shares of a slot in one batch (the default
+	/// when `coordinator_url` is set). A share goes out directly (its own
+	/// `report_share`) only if the coordinator refuses it, or if it is not
+	/// on chain by the middle of its report window.
+	#[serde(default = "default_relay_shares")]
+	pub relay_shares: bool,
+}
+
+fn default_relay_shares() -> bool {
+	true
 }
 
 /// The default half-width of the shares' range, Wh: far above any
@@ -241,6 +252,7 @@ impl Default for TradingConfig {
 			share_spread_wh: default_share_spread_wh(),
 			random_shares: default_random_shares(),
 			coordinator_url: None,
+			relay_shares: default_relay_shares(),
 		}
 	}
 }
@@ -330,6 +342,9 @@ share_spread_wh = 100000
 # The group's coordinator: the meter's signed readings are relayed there, so
 # it can check (and verify) the shares. Use https:// beyond the LAN.
 coordinator_url = "http://192.168.1.10:8090"
+# The coordinator relays the shares in one batch per ledger and slot; a share
+# goes out directly only if it cannot.
+relay_shares = true
 
 [dashboard]
 listen = "127.0.0.1:8080"

@@ -192,7 +192,8 @@ pub async fn run(context: Context) -> Result<()> {
 		)
 	});
 	let scheduler = tokio::spawn(schedule::run(prover, splitter, chain.clone(), wake, outbox_wake));
-	let (relay_store, relay_metrics) = (store.clone(), metrics.clone());
+	let (relay_store, relay_metrics, relay_keys, relay_chain) =
+		(store.clone(), metrics.clone(), keys.clone(), chain.clone());
 	let page = Dashboard {
 		store,
 		metrics,
@@ -207,10 +208,18 @@ pub async fn run(context: Context) -> Result<()> {
 		(Some(url), true) => {
 			let relay = Relay::new(url, config.meter.id, interval_ms)?;
 			let (store, metrics) = (relay_store, relay_metrics);
+			let relay_shares = config.trading.relay_shares;
 			tokio::spawn(async move {
 				loop {
 					if let Err(error) = relay.pass(&store, &metrics).await {
 						tracing::warn!(error = %format!("{error:#}"), "relaying readings failed");
+					}
+					if relay_shares {
+						if let Err(error) =
+							relay.pass_shares(&store, &metrics, &relay_keys, &relay_chain).await
+						{
+							tracing::warn!(error = %format!("{error:#}"), "handing over shares failed");
+						}
 					}
 					tokio::time::sleep(std::time::Duration::from_secs(2)).await;
 				}

@@ -23,6 +23,8 @@ pub struct Metrics {
 	hours_unattested: Family<Kind, Counter>,
 	readings_relayed: Counter,
 	readings_relay_refused: Counter,
+	shares_handed_to_coordinator: Counter,
+	shares_refused_by_coordinator: Counter,
 	shares_lost_unregistered: Counter,
 	chain: ChainMetrics,
 }
@@ -91,6 +93,18 @@ impl Metrics {
 			"Meter-signed readings the coordinator refused",
 			readings_relay_refused.clone(),
 		);
+		let shares_handed_to_coordinator = Counter::default();
+		let shares_refused_by_coordinator = Counter::default();
+		registry.register(
+			"shares_handed_to_coordinator",
+			"Signed shares the coordinator took to relay in its batches",
+			shares_handed_to_coordinator.clone(),
+		);
+		registry.register(
+			"shares_refused_by_coordinator",
+			"Signed shares the coordinator refused: reported directly instead",
+			shares_refused_by_coordinator.clone(),
+		);
 		let shares_lost_unregistered = Counter::default();
 		registry.register(
 			"shares_lost_unregistered",
@@ -99,6 +113,8 @@ impl Metrics {
 		);
 		let chain = ChainMetrics::register(&mut registry);
 		Self {
+			shares_handed_to_coordinator,
+			shares_refused_by_coordinator,
 			shares_lost_unregistered,
 			readings_relayed,
 			readings_relay_refused,
@@ -161,6 +177,14 @@ impl Metrics {
 	/// The coordinator refused a relayed reading.
 	pub fn reading_relay_refused(&self) {
 		self.readings_relay_refused.inc();
+	}
+	/// The coordinator took `count` signed shares to relay.
+	pub fn shares_handed_to_coordinator(&self, count: u64) {
+		self.shares_handed_to_coordinator.inc_by(count);
+	}
+	/// The coordinator refused a signed share (it goes out directly).
+	pub fn share_refused_by_coordinator(&self) {
+		self.shares_refused_by_coordinator.inc();
 	}
 	/// A day passed unregistered: `shares` shares can never be reported.
 	pub fn shares_lost_unregistered(&self, shares: u64) {

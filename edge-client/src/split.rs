@@ -58,6 +58,8 @@ pub struct Splitter {
 	slot_length_ms: Option<u64>,
 	/// `EnergyMarket::MaxShareWh` as last read from the metadata.
 	max_share_wh: Option<i64>,
+	/// The market's report window after a slot, ms, as last read.
+	report_grace_ms: Option<u64>,
 	/// Days whose pseudonyms the chain holds (registration is never undone
 	/// within a day).
 	registered: HashSet<u64>,
@@ -94,6 +96,7 @@ impl Splitter {
 			days: HashMap::new(),
 			slot_length_ms: None,
 			max_share_wh: None,
+			report_grace_ms: None,
 			registered: HashSet::new(),
 			waiting: HashSet::new(),
 		}
@@ -136,11 +139,29 @@ impl Splitter {
 					return Ok(false);
 				},
 			}
+			match Chain::market_clock(&best.block).await {
+				Ok(clock) => {
+					self.report_grace_ms = Some(
+						clock.slot_length_ms.saturating_mul(u64::from(clock.report_grace_slots)),
+					)
+				},
+				Err(error) => {
+					tracing::warn!(%error, "the market's clock is unavailable");
+					return Ok(false);
+				},
+			}
 		}
 		// Without the chain's bound (and metadata), wait for the node.
-		let (Some(max_share_wh), Some(encoder)) = (self.max_share_wh, encoder) else {
+		let (Some(max_share_wh), Some(report_grace_ms), Some(encoder)) =
+			(self.max_share_wh, self.report_grace_ms, encoder)
+		else {
 			return Ok(false);
 		};
+		// Shares the coordinator relays wait (in the outbox) until the middle
+		// of their report window before they go out directly.
+		let relayed = self.trading.relay_shares
+			&& self.trading.coordinator_url.is_some()
+			&& encoder.has_call("EnergyMarket", "relay_shares");
 		let cursor: u64 = match store.state(SPLIT_CURSOR)? {
 			Some(cursor) => cursor,
 			None => match store.first_reading()? {
@@ -255,21 +276,41 @@ impl Splitter {
 					continue;
 				},
 			};
-			let from = now_ms().max(reading.start_ms + interval_ms);
+			let slot_end = reading.start_ms + interval_ms;
+			let (from, jitter_ms) = if relayed {
+				(slot_end + report_grace_ms / 2, trading.jitter_window_ms.min(report_grace_ms / 4))
+			} else {
+				(now_ms().max(slot_end), trading.jitter_window_ms)
+			};
 			let Ok(slot_number) = u32::try_from(slot) else { continue };
 			let day = slot_number / SLOTS_PER_DAY as u32;
-			let calls = shares
-				.iter()
-				.map(|share| submit::report_share(encoder, slot_number, *share))
-				.collect::<Result<Vec<_>, _>>()
-				.context("encoding report_share with the chain's metadata")?;
+			let mut calls = Vec::with_capacity(count);
+			for (index, share) in shares.iter().enumerate() {
+				let call = submit::report_share(encoder, slot_number, *share)
+					.context("encoding report_share with the chain's metadata")?;
+				let done_key = if relayed {
+					let pseudonym = pseudonyms::day_pseudonym(&self.ledger_keys[index], day)
+						.context("deriving the day's pseudonym")?;
+					Some(
+						encoder
+							.report_key(&AccountId32(pseudonym), slot_number)
+							.context("encoding the report's storage key")?,
+					)
+				} else {
+					None
+				};
+				calls.push((call, done_key));
+			}
 			store.write(|writer| {
 				let mut entries = Vec::with_capacity(count);
-				for (index, call) in calls.into_iter().enumerate() {
-					let not_before = send_time(from, trading.jitter_window_ms, &mut OsRng);
+				for (index, (call, done_key)) in calls.into_iter().enumerate() {
+					let not_before = send_time(from, jitter_ms, &mut OsRng);
 					let signer = Sender::Pseudonym { ledger: index as u32, day }.label();
-					let entry =
+					let mut entry =
 						Entry::new(call, signer, not_before).after_chain_time(reading.start_ms);
+					if let Some(key) = &done_key {
+						entry = entry.done_when_stored(key);
+					}
 					entries.push(outbox::enqueue(writer, &entry)?);
 				}
 				store::put_shares(

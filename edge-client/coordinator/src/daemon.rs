@@ -21,6 +21,7 @@ use crate::{
 	metrics::Metrics,
 	readings::READINGS,
 	register::{self, COORDINATOR},
+	relay::{self, Directory, RELAYED_SHARES},
 	status::{self, Status},
 };
 
@@ -48,6 +49,7 @@ pub fn load_key(path: &std::path::Path) -> Result<Keypair> {
 pub fn open_store(path: &std::path::Path) -> Result<Store> {
 	let mut tables = outbox::TABLES.to_vec();
 	tables.push(READINGS);
+	tables.push(RELAYED_SHARES);
 	Ok(Store::open(path, &tables)?)
 }
 
@@ -81,6 +83,12 @@ async fn pass(
 	let first =
 		if now.saturating_add(REGISTRATION_MARGIN_MS) < today_ends { today } else { today + 1 };
 	let mut queued = false;
+	let relayed = relay::relay_due(store, block, members.len(), &group.ledgers, &clock, now)?;
+	if relayed.batches > 0 {
+		tracing::info!(batches = relayed.batches, shares = relayed.shares, "shares relayed");
+		metrics.relayed(&relayed);
+		queued = true;
+	}
 	for day in first..=today.saturating_add(config.group.days_ahead) {
 		if let Some(done) =
 			register::register_day(store, block, members, &group.ledgers, day).await?
@@ -161,6 +169,8 @@ pub async fn run(config: Config) -> Result<()> {
 			group: config.group.id,
 			chain: chain.clone(),
 			wake: wake.clone(),
+			directory: Directory::default(),
+			genesis: tokio::sync::OnceCell::new(),
 		}),
 	));
 	let stages = tokio::spawn(async move {

@@ -7,4 +7,5 @@ pub mod members;
 pub mod metrics;
 pub mod readings;
 pub mod register;
+pub mod relay;
 pub mod status;

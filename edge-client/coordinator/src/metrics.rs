@@ -17,6 +17,10 @@ pub struct Metrics {
 	slots_checked: Counter,
 	members_checked: Family<Kind, Counter>,
 	shares_flagged: Counter,
+	shares_taken: Counter,
+	shares_refused: Family<Kind, Counter>,
+	shares_relayed: Counter,
+	batches_relayed: Counter,
 	members: Gauge,
 	chain: ChainMetrics,
 }
@@ -56,6 +60,18 @@ impl Metrics {
 				"Members' slots checked, by outcome (matched, mismatched, unread)",
 			),
 			shares_flagged: registered(r, "shares_flagged", "Shares flagged"),
+			shares_taken: registered(r, "shares_taken", "Signed shares taken from boxes to relay"),
+			shares_refused: registered(
+				r,
+				"shares_refused",
+				"Signed shares refused (the box reports them itself), by reason",
+			),
+			shares_relayed: registered(r, "shares_relayed", "Shares queued in relayed batches"),
+			batches_relayed: registered(
+				r,
+				"batches_relayed",
+				"relay_shares batches queued (one per ledger and slot, or more for big groups)",
+			),
 			members: registered(r, "members", "Members in the member file"),
 			chain: ChainMetrics::register(r),
 			registry,
@@ -84,6 +100,19 @@ impl Metrics {
 			self.members_checked.get_or_create(&Kind::new(outcome)).inc_by(count as u64);
 		}
 		self.shares_flagged.inc_by(check.flagged as u64);
+	}
+	/// A signed share was taken.
+	pub fn share_taken(&self) {
+		self.shares_taken.inc();
+	}
+	/// A signed share was refused.
+	pub fn share_refused(&self, reason: &str) {
+		self.shares_refused.get_or_create(&Kind::new(reason)).inc();
+	}
+	/// Batches were queued.
+	pub fn relayed(&self, relayed: &crate::relay::Relayed) {
+		self.batches_relayed.inc_by(relayed.batches as u64);
+		self.shares_relayed.inc_by(relayed.shares as u64);
 	}
 	/// The member count.
 	pub fn set_members(&self, count: usize) {

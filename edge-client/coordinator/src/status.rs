@@ -11,9 +11,10 @@ use axum::{
 	Json, Router,
 };
 use gridveil_offchain::{
-	chain::{Chain, SharedChain},
+	chain::{AtBlock, Chain, ChainError, MarketClock, SharedChain},
 	now_ms,
 	outbox::{self, OutboxCounts},
+	shares::SignedShare,
 	store::Store,
 };
 use serde::Serialize;
@@ -24,6 +25,7 @@ use crate::{
 	metrics::Metrics,
 	readings::{self, SlotReading},
 	register::registered_key,
+	relay::{self, Directory},
 };
 
 /// What the service reads.
@@ -38,8 +40,12 @@ pub struct Status {
 	pub group: u32,
 	/// The node connection, when there is one.
 	pub chain: SharedChain,
-	/// Wakes the stages (a reading came in).
+	/// Wakes the stages (a reading or a share came in).
 	pub wake: Arc<tokio::sync::Notify>,
+	/// The members' day pseudonyms.
+	pub directory: Directory,
+	/// The chain's genesis hash, once read.
+	pub genesis: tokio::sync::OnceCell<[u8; 32]>,
 }
 
 /// Serves until it fails.
@@ -54,6 +60,7 @@ pub fn router(status: Arc<Status>) -> Router {
 		.route("/api/status", get(api_status))
 		.route("/metrics", get(metrics))
 		.route("/readings", post(accept_readings))
+		.route("/shares", post(accept_shares))
 		.with_state(status)
 }
 
@@ -165,21 +172,38 @@ struct ReadingOutcome {
 	refused: Option<String>,
 }
 
+/// What a handed-in reading or share is checked against: the best block,
+/// its market clock and time, and the genesis hash.
+struct ChainView {
+	block: AtBlock,
+	clock: MarketClock,
+	now: u64,
+	genesis: [u8; 32],
+}
+
+/// The chain's view now, or the answer that tells the sender to come back.
+async fn chain_view(status: &Status) -> Result<ChainView, Response> {
+	let Some(chain) = status.chain.read().await.clone() else {
+		return Err((StatusCode::SERVICE_UNAVAILABLE, "the node is unreachable; send again")
+			.into_response());
+	};
+	let read = async {
+		let block = chain.best().await?;
+		let clock = Chain::market_clock(&block).await?;
+		let now = Chain::time_at(&block).await?;
+		let genesis = *status.genesis.get_or_try_init(|| chain.genesis_hash()).await?;
+		Ok::<_, ChainError>(ChainView { block, clock, now, genesis })
+	};
+	read.await.map_err(|error| (StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response())
+}
+
 async fn accept_readings(
 	State(status): State<Arc<Status>>,
 	Json(readings): Json<Vec<SlotReading>>,
 ) -> Response {
-	let Some(chain) = status.chain.read().await.clone() else {
-		return (StatusCode::SERVICE_UNAVAILABLE, "the node is unreachable; send again")
-			.into_response();
-	};
-	let block = match chain.best().await {
-		Ok(block) => block,
-		Err(error) => return (StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response(),
-	};
-	let clock = match Chain::market_clock(&block).await {
-		Ok(clock) => clock,
-		Err(error) => return (StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response(),
+	let ChainView { block, clock, .. } = match chain_view(&status).await {
+		Ok(view) => view,
+		Err(answer) => return answer,
 	};
 	let mut outcomes = Vec::with_capacity(readings.len());
 	for reading in readings {
@@ -200,6 +224,49 @@ async fn accept_readings(
 				status.metrics.reading_refused(refused.reason());
 				tracing::warn!(reason = refused.reason(), "a slot reading was refused");
 				outcomes.push(ReadingOutcome { slot: None, refused: Some(refused.to_string()) });
+			},
+		}
+	}
+	status.wake.notify_one();
+	Json(outcomes).into_response()
+}
+
+/// The answer for one share: why it was refused, if it was.
+#[derive(Serialize)]
+struct ShareOutcome {
+	refused: Option<String>,
+}
+
+async fn accept_shares(
+	State(status): State<Arc<Status>>,
+	Json(shares): Json<Vec<SignedShare>>,
+) -> Response {
+	let ChainView { block, clock, now, genesis } = match chain_view(&status).await {
+		Ok(view) => view,
+		Err(answer) => return answer,
+	};
+	let mut outcomes = Vec::with_capacity(shares.len());
+	for share in &shares {
+		let accepted = relay::accept(
+			&status.store,
+			&block,
+			&genesis,
+			&status.members,
+			&status.directory,
+			&clock,
+			now,
+			share,
+		)
+		.await;
+		match accepted {
+			Ok(()) => {
+				status.metrics.share_taken();
+				outcomes.push(ShareOutcome { refused: None });
+			},
+			Err(refused) => {
+				status.metrics.share_refused(refused.reason());
+				tracing::warn!(reason = refused.reason(), "a share was refused");
+				outcomes.push(ShareOutcome { refused: Some(refused.to_string()) });
 			},
 		}
 	}

@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod pseudonyms;
 pub mod secret_file;
+pub mod shares;
 pub mod store;
 
 pub use clock::now_ms;

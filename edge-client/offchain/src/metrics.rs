@@ -40,6 +40,7 @@ pub struct ChainMetrics {
 	extrinsics_sent: Family<Kind, Counter>,
 	extrinsics_retired: Family<Kind, Counter>,
 	extrinsics_expired: Family<Kind, Counter>,
+	extrinsics_done_elsewhere: Family<Kind, Counter>,
 	reconnects: Counter,
 	node_connected: Gauge,
 }
@@ -59,6 +60,12 @@ impl ChainMetrics {
 				"extrinsics_expired",
 				"Extrinsics the chain refused for good",
 			),
+			extrinsics_done_elsewhere: registered(
+				registry,
+				"extrinsics_done_elsewhere",
+				"Extrinsics never sent because their effect came on chain another way \
+				 (a share the coordinator relayed)",
+			),
 			reconnects: registered(registry, "node_reconnects", "Connections to the node lost"),
 			node_connected: registered(registry, "node_connected", "1 while connected to the node"),
 		}
@@ -75,6 +82,10 @@ impl ChainMetrics {
 	/// An extrinsic of `kind` expired.
 	pub fn expired(&self, kind: &str) {
 		self.extrinsics_expired.get_or_create(&Kind::new(kind)).inc();
+	}
+	/// An extrinsic of `kind` was not needed: its effect is on chain.
+	pub fn done_elsewhere(&self, kind: &str) {
+		self.extrinsics_done_elsewhere.get_or_create(&Kind::new(kind)).inc();
 	}
 	/// The connection to the node was lost.
 	pub fn reconnect(&self) {

@@ -78,6 +78,12 @@ pub struct Entry {
 	pub in_block: bool,
 	/// Times sent to a node.
 	pub sends: u32,
+	/// A storage key (hex) whose value means the call's effect is on chain
+	/// already, by another way (a share its coordinator relayed in a
+	/// batch): once the finalized state holds it the entry retires unsent,
+	/// and while only the best block does it waits.
+	#[serde(default)]
+	pub done_when_stored: Option<String>,
 }
 
 impl Entry {
@@ -91,7 +97,15 @@ impl Entry {
 			signed: None,
 			in_block: false,
 			sends: 0,
+			done_when_stored: None,
 		}
+	}
+
+	/// The same entry, done without being sent once `key` is in the
+	/// chain's storage.
+	pub fn done_when_stored(mut self, key: &[u8]) -> Self {
+		self.done_when_stored = Some(hex::encode(key));
+		self
 	}
 
 	/// The same entry, held back until the chain's clock reaches `moment`.
@@ -110,6 +124,10 @@ pub struct Retired {
 	pub retired_ms: u64,
 	/// Why it expired; `None` when it is final on chain.
 	pub expired: Option<String>,
+	/// Whether its effect came on chain another way and it was never
+	/// sent ([`Entry::done_when_stored`]).
+	#[serde(default)]
+	pub done_elsewhere: bool,
 }
 
 /// The keys a role signs its entries with, by [`Entry::signer`] label.
@@ -135,6 +153,11 @@ pub struct OutboxCounts {
 /// Every entry still in the outbox, in sequence order.
 pub fn entries(store: &Store) -> Result<Vec<(u64, Entry)>, StoreError> {
 	store.records(OUTBOX, 0..u64::MAX)
+}
+
+/// Entry `id`, if it is still in the outbox.
+pub fn entry(store: &Store, id: u64) -> Result<Option<Entry>, StoreError> {
+	store.record(OUTBOX, id)
 }
 
 /// The hash of entry `id` if it is final on chain (not pending, not expired).
@@ -239,8 +262,14 @@ mod tests {
 			hash: "ab".into(),
 			runtime: Some((104, 3)),
 		});
-		let retired = Retired { entry: signed, retired_ms: 1, expired: None };
-		let expired = Retired { entry: entry(1), retired_ms: 1, expired: Some("closed".into()) };
+		let retired =
+			Retired { entry: signed, retired_ms: 1, expired: None, done_elsewhere: false };
+		let expired = Retired {
+			entry: entry(1),
+			retired_ms: 1,
+			expired: Some("closed".into()),
+			done_elsewhere: false,
+		};
 		let mut in_block = entry(2);
 		in_block.in_block = true;
 		store

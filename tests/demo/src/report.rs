@@ -16,7 +16,8 @@ use gridveil_harness::{
 	demand_response::DeviationRegistered,
 	energy_market::{
 		account_info, day_prices, node_nets, pot_account, DayLiquidated, NodeSettled,
-		PseudonymsRegistered, ReportFlagged, ReportsVerified, ShareReported, ROOT, SLOTS_PER_DAY,
+		PseudonymsRegistered, ReportFlagged, ReportsVerified, ShareReported, SharesRelayed, ROOT,
+		SLOTS_PER_DAY,
 	},
 	network::Clock,
 };
@@ -31,6 +32,10 @@ pub struct Tally {
 	/// `ShareReported` events by pseudonym: a day pseudonym's account is
 	/// removed once its day has closed, so its nonce no longer counts them.
 	pub shares_by: BTreeMap<AccountId32, u32>,
+	/// Shares the coordinators relayed in batches (`SharesRelayed`).
+	pub relayed: u64,
+	/// Relayed shares the chain skipped.
+	pub relay_skipped: u64,
 	/// Pseudonyms registered (`PseudonymsRegistered`), by their first day.
 	pub registered: BTreeMap<u32, u64>,
 	/// Reports the coordinators verified (`ReportsVerified`).
@@ -71,6 +76,11 @@ impl Tally {
 						let reported: ShareReported = event.decode_fields_unchecked_as()?;
 						*self.shares_by.entry(reported.pseudonym).or_default() += 1;
 						self.shares += 1;
+					},
+					("EnergyMarket", "SharesRelayed") => {
+						let relayed: SharesRelayed = event.decode_fields_unchecked_as()?;
+						self.relayed += u64::from(relayed.accepted);
+						self.relay_skipped += u64::from(relayed.skipped);
 					},
 					("EnergyMarket", "PseudonymsRegistered") => {
 						let registered: PseudonymsRegistered =
@@ -181,6 +191,8 @@ pub struct Summary {
 	pub proofs: usize,
 	/// Shares reported.
 	pub shares: u64,
+	/// Of them, shares the coordinators relayed in batches.
+	pub relayed: u64,
 	/// Reports the coordinators verified.
 	pub verified: u64,
 	/// Reports the coordinators flagged.
@@ -255,7 +267,11 @@ pub async fn summary(
 		veil(mean as i128),
 		veil(high as i128)
 	)?;
-	writeln!(text, "  {} shares reported (phase {:?})", tally.shares, prices.phase)?;
+	writeln!(
+		text,
+		"  {} shares reported, {} of them in the coordinators' batches ({} skipped) (phase {:?})",
+		tally.shares, tally.relayed, tally.relay_skipped, prices.phase
+	)?;
 	writeln!(
 		text,
 		"  coordinators ({}): {} day pseudonyms registered for the day, {} reports checked \
@@ -336,6 +352,7 @@ pub async fn summary(
 		money_conserved,
 		proofs: tally.proof_count(),
 		shares: tally.shares,
+		relayed: tally.relayed,
 		verified: tally.verified,
 		flagged: tally.flagged.len(),
 	})

@@ -257,6 +257,20 @@ pub struct AuctionClosed {
 	pub day: u32,
 }
 
+/// `EnergyMarket::SharesRelayed`.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct SharesRelayed {
+	/// The ledger.
+	pub ledger: u32,
+	/// The slot.
+	pub slot: u32,
+	/// Shares reported.
+	pub accepted: u32,
+	/// Shares skipped.
+	pub skipped: u32,
+}
+
 /// `EnergyMarket::ShareReported`.
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]

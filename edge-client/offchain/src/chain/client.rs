@@ -131,6 +131,31 @@ impl CallEncoder {
 		)
 		.map_err(|error| ChainError::Call(error.to_string()))
 	}
+
+	/// The raw key of `pallet`'s storage `entry` at `keys`.
+	pub fn storage_key(
+		&self,
+		pallet: &str,
+		entry: &str,
+		keys: impl frame_decode::storage::IntoEncodableValues,
+	) -> Result<Vec<u8>, ChainError> {
+		frame_decode::storage::encode_storage_key(
+			pallet,
+			entry,
+			keys,
+			&*self.metadata,
+			self.metadata.types(),
+		)
+		.map_err(|error| ChainError::Call(error.to_string()))
+	}
+
+	/// Whether the runtime has `pallet`'s call `call`.
+	pub fn has_call(&self, pallet: &str, call: &str) -> bool {
+		self.metadata
+			.pallet_by_name(pallet)
+			.and_then(|found| found.call_variant_by_name(call))
+			.is_some()
+	}
 }
 
 /// A connection to a node.
@@ -189,6 +214,20 @@ impl Chain {
 		let value =
 			block.storage().fetch(address, (who.clone(),)).await.map_err(ChainError::subxt)?;
 		Ok(u64::from(value.decode().map_err(ChainError::subxt)?.nonce))
+	}
+
+	/// Whether `block`'s storage holds a value at the raw `key`.
+	pub async fn stored(block: &AtBlock, key: &[u8]) -> Result<bool, ChainError> {
+		match block.storage().fetch_raw(key.to_vec()).await {
+			Ok(_) => Ok(true),
+			Err(subxt::error::StorageError::NoValueFound) => Ok(false),
+			Err(error) => Err(ChainError::subxt(error)),
+		}
+	}
+
+	/// The genesis hash (what shares are signed for).
+	pub async fn genesis_hash(&self) -> Result<[u8; 32], ChainError> {
+		Ok(self.rpc.genesis_hash().await.map_err(ChainError::subxt)?.0)
 	}
 
 	/// The chain's token (read once per connection); `None` when the chain

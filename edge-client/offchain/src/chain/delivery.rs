@@ -18,6 +18,12 @@
 //! taken as final. In the block that changed the runtime, before its
 //! migrations ran, the runtime answers "unknown validity" rather than refuse,
 //! and the entry is sent again.
+//!
+//! An entry may name a storage key that means its effect is on chain by
+//! another way ([`Entry::done_when_stored`]: a share its coordinator
+//! relayed). When it comes due, or when the pool refuses it, the key is
+//! read: in the finalized state the entry retires unsent, in the best block
+//! only it waits, otherwise it is sent (or expires) as any other.
 use std::{
 	collections::{BTreeMap, HashMap},
 	sync::Arc,
@@ -26,7 +32,7 @@ use std::{
 
 use tokio::sync::Notify;
 
-use super::client::{Chain, ChainError, SharedChain, Submitted};
+use super::client::{AtBlock, Chain, ChainError, SharedChain, Submitted};
 use crate::{
 	clock::now_ms,
 	metrics::ChainMetrics,
@@ -101,7 +107,8 @@ pub async fn pass(
 		for (id, mut entry) in signed {
 			let Some(signed) = entry.signed.clone() else { continue };
 			if final_nonce > signed.nonce {
-				let retired = Retired { entry, retired_ms: now, expired: None };
+				let retired =
+					Retired { entry, retired_ms: now, expired: None, done_elsewhere: false };
 				store.write(|writer| outbox::retire(writer, id, &retired))?;
 				memory.sent.remove(&id);
 				metrics.retired(&retired.entry.call.kind);
@@ -142,24 +149,47 @@ pub async fn pass(
 			if let Submitted::Invalid(reason) =
 				send(store, chain, metrics, memory, id, &mut entry).await?
 			{
+				// Refused because its effect is on chain another way (its
+				// share came in the coordinator's batch first)?
+				match done_elsewhere(&best, &finalized, &entry).await? {
+					Done::Final => {},
+					// In a best block only: judged again at the next resend.
+					Done::InBest => continue,
+					Done::No => {
+						refused = true;
+						next_nonce = signed.nonce;
+						memory.sent.remove(&id);
+						if signed.runtime == Some(chain.best_runtime().await?) {
+							expire(store, metrics, id, entry, reason)?;
+						} else {
+							// Refused because the runtime changed under it.
+							entry.signed = None;
+							entry.in_block = false;
+							store.write(|writer| outbox::update(writer, id, &entry))?;
+							unsigned.push((id, entry));
+						}
+						continue;
+					},
+				}
 				refused = true;
 				next_nonce = signed.nonce;
 				memory.sent.remove(&id);
-				if signed.runtime == Some(chain.best_runtime().await?) {
-					expire(store, metrics, id, entry, reason)?;
-				} else {
-					// Refused because the runtime changed under it.
-					entry.signed = None;
-					entry.in_block = false;
-					store.write(|writer| outbox::update(writer, id, &entry))?;
-					unsigned.push((id, entry));
-				}
+				retire_done_elsewhere(store, metrics, id, entry)?;
+				continue;
 			}
 		}
 		unsigned.sort_by_key(|(id, entry)| (entry.not_before_ms, *id));
 		for (id, mut entry) in unsigned {
 			if entry.not_before_ms > now || entry.chain_not_before_ms > best_time {
 				continue;
+			}
+			match done_elsewhere(&best, &finalized, &entry).await? {
+				Done::Final => {
+					retire_done_elsewhere(store, metrics, id, entry)?;
+					continue;
+				},
+				Done::InBest => continue,
+				Done::No => {},
 			}
 			let (extrinsic, hash) =
 				match chain.sign(&best, &entry.call.encoded, &key, next_nonce).await {
@@ -186,7 +216,20 @@ pub async fn pass(
 					memory.sent.remove(&id);
 					break;
 				},
-				Submitted::Invalid(reason) => expire(store, metrics, id, entry, reason)?,
+				Submitted::Invalid(reason) => {
+					match done_elsewhere(&best, &finalized, &entry).await? {
+						Done::Final => retire_done_elsewhere(store, metrics, id, entry)?,
+						Done::InBest => {
+							// Its share came in a batch an instant ago: judged
+							// again, unsigned, once that is final.
+							entry.signed = None;
+							store.write(|writer| outbox::update(writer, id, &entry))?;
+							memory.sent.remove(&id);
+							break;
+						},
+						Done::No => expire(store, metrics, id, entry, reason)?,
+					}
+				},
 				Submitted::Accepted | Submitted::Stale => next_nonce += 1,
 			}
 		}
@@ -213,6 +256,44 @@ async fn send(
 	Ok(submitted)
 }
 
+/// Whether an entry's effect is on chain another way ([`Entry::done_when_stored`]).
+enum Done {
+	/// In the finalized state: the entry is not needed.
+	Final,
+	/// In the best block only: wait and see.
+	InBest,
+	/// No (or the entry names no key).
+	No,
+}
+
+async fn done_elsewhere(
+	best: &AtBlock,
+	finalized: &AtBlock,
+	entry: &Entry,
+) -> Result<Done, DeliveryError> {
+	let Some(key) = &entry.done_when_stored else { return Ok(Done::No) };
+	let key = hex::decode(key).map_err(|_| StoreError::Corrupt("an entry's storage key".into()))?;
+	if Chain::stored(finalized, &key).await? {
+		Ok(Done::Final)
+	} else if Chain::stored(best, &key).await? {
+		Ok(Done::InBest)
+	} else {
+		Ok(Done::No)
+	}
+}
+
+fn retire_done_elsewhere(
+	store: &Store,
+	metrics: &ChainMetrics,
+	id: u64,
+	entry: Entry,
+) -> Result<(), StoreError> {
+	tracing::debug!(entry = id, call = %entry.call.kind, "on chain another way; not sent");
+	metrics.done_elsewhere(&entry.call.kind);
+	let retired = Retired { entry, retired_ms: now_ms(), expired: None, done_elsewhere: true };
+	store.write(|writer| outbox::retire(writer, id, &retired))
+}
+
 fn expire(
 	store: &Store,
 	metrics: &ChainMetrics,
@@ -222,7 +303,8 @@ fn expire(
 ) -> Result<(), StoreError> {
 	tracing::warn!(entry = id, call = %entry.call.kind, %reason, "the chain refused an extrinsic for good");
 	metrics.expired(&entry.call.kind);
-	let retired = Retired { entry, retired_ms: now_ms(), expired: Some(reason) };
+	let retired =
+		Retired { entry, retired_ms: now_ms(), expired: Some(reason), done_elsewhere: false };
 	store.write(|writer| outbox::retire(writer, id, &retired))
 }
 

@@ -9,7 +9,7 @@ use subxt::{
 	utils::AccountId32,
 };
 
-use super::client::{AtBlock, Chain, ChainError};
+use super::client::{AtBlock, CallEncoder, Chain, ChainError};
 
 /// Slots in a trading day. The pallet fixes it in its types (each day's
 /// arrays hold one value per slot, see `pallet_energy_market::SLOTS_PER_DAY`),
@@ -209,5 +209,15 @@ impl Chain {
 	pub fn max_share_wh(block: &AtBlock) -> Result<u64, ChainError> {
 		let address = dynamic::constant::<u64>("EnergyMarket", "MaxShareWh");
 		block.constants().entry(address).map_err(ChainError::subxt)
+	}
+}
+
+impl CallEncoder {
+	/// The raw storage key of a pseudonym's report of one slot (what an
+	/// outbox entry of that report waits for:
+	/// [`crate::outbox::Entry::done_when_stored`]).
+	pub fn report_key(&self, pseudonym: &AccountId32, slot: u32) -> Result<Vec<u8>, ChainError> {
+		let (day, slot_of_day) = (slot / SLOTS_PER_DAY as u32, slot % SLOTS_PER_DAY as u32);
+		self.storage_key("EnergyMarket", "Reports", (day, pseudonym.clone(), slot_of_day))
 	}
 }

@@ -24,7 +24,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use gridveil_demo::{report_grace_slots, Demo, Options};
+use gridveil_demo::{report::Summary, report_grace_slots, Demo, Options};
 use gridveil_harness::{
 	account, chain,
 	energy_market::{account_info, best_block, SLOTS_PER_DAY},
@@ -90,7 +90,17 @@ async fn a_compressed_demo_day_conserves_energy_and_money_and_sends_everything_o
 	let mut demo = Demo::start(options, &["alice", "bob"], |line| eprintln!("▸ {line}")).await?;
 	let outcome = async {
 		demo.follow(|line| eprintln!("  {line}")).await?;
-		check_day(&mut demo, 6, 2).await
+		let summary = check_day(&mut demo, 6, 2).await?;
+		// The boxes hand their shares to their coordinators, which relay
+		// each ledger's slot in one batch; a box reports directly only when
+		// its coordinator cannot take a share in time.
+		let shares = summary.shares;
+		ensure!(
+			summary.relayed * 4 >= shares * 3,
+			"only {} of {shares} shares came in the coordinators' batches",
+			summary.relayed
+		);
+		Ok(())
 	}
 	.await;
 	let stopped = demo.stop().await;
@@ -164,13 +174,17 @@ async fn with_failures(demo: &mut Demo) -> Result<()> {
 
 	// The rest of the day and its liquidation.
 	demo.follow(|line| eprintln!("  {line}")).await?;
-	check_day(demo, 12, 3).await
+	check_day(demo, 12, 3).await.map(drop)
 }
 
 /// After the liquidation: every program hour on chain, energy conserved in
 /// every slot, money conserved, and exactly one report per pseudonym and
 /// slot and one submission per device and hour (their nonces).
-pub(crate) async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize) -> Result<()> {
+pub(crate) async fn check_day(
+	demo: &mut Demo,
+	prosumers: usize,
+	programs: usize,
+) -> Result<Summary> {
 	let summary = demo.summary().await?;
 	println!("{}", summary.text);
 	ensure!(
@@ -220,6 +234,7 @@ pub(crate) async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize
 		"{} shares reported, expected {expected_shares}",
 		summary.shares
 	);
+
 	// The coordinators registered every day pseudonym, checked every report
 	// against its meter's signed reading and verified it; honest boxes are
 	// never flagged.
@@ -240,5 +255,5 @@ pub(crate) async fn check_day(demo: &mut Demo, prosumers: usize, programs: usize
 	for edge in &mut demo.boxes {
 		edge.process.ensure_running().context("a box died")?;
 	}
-	Ok(())
+	Ok(summary)
 }

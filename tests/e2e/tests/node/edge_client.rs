@@ -9,7 +9,10 @@
 //! Dave). The box gets readings and attestations over MQTT, checks them,
 //! proves each hour over exactly what the meter signed and splits each slot
 //! into three shares reported by its pseudonyms, registered only 15 slots
-//! into the day (the box keeps its shares until then). Mid-day the node is stopped
+//! into the day (the box keeps its shares until then). Its group's coordinator
+//! never answers, so the box, which would hand its signed shares to it for a
+//! relayed batch, reports every share itself once the share is halfway
+//! through its report window (the fallback). Mid-day the node is stopped
 //! for 15 s and started again, later the daemon is killed with SIGKILL and
 //! restarted, then the meter goes offline for an hour and a half. Afterwards
 //! every hour is on chain with the blinded fingerprint of the dataset's
@@ -238,7 +241,12 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	box_config.mqtt = Some((mosquitto.port, "gridveil/test/meter".into()));
 	box_config.proving_key = Some(dir.path().join("deviation.pk"));
 	box_config.programs = vec![(program_id, dir.path().join("program.json"))];
-	box_config.trading = Some(TradingSection::on(LEDGERS as usize, 3_000));
+	// Its coordinator never answers: the box hands it nothing and reports
+	// every share itself from the middle of the share's report window.
+	box_config.trading = Some(TradingSection {
+		coordinator_url: Some(format!("http://127.0.0.1:{}", free_port()?)),
+		..TradingSection::on(LEDGERS as usize, 3_000)
+	});
 	box_config.dashboard_port = free_port()?;
 	let dashboard_port = box_config.dashboard_port;
 	let config_path = box_config.write("//Dave", "//Bob")?;
@@ -318,6 +326,10 @@ async fn the_edge_daemon_proves_and_reports_every_reading_exactly_once_through_o
 	let refusals: Vec<String> =
 		daemon.log().lines().filter(|line| line.contains("refused")).map(String::from).collect();
 	ensure!(outbox["expired"] == 0, "extrinsics expired: {outbox}\n{}", refusals.join("\n"));
+	ensure!(
+		daemon.log().contains("the coordinator is unreachable"),
+		"the box never tried its coordinator"
+	);
 
 	// Every hour, with the dataset's readings' blinded fingerprint and
 	// deviation, chained from the meter's fingerprint at the program's start
