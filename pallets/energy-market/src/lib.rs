@@ -442,29 +442,6 @@ pub mod pallet {
 			/// The share in Wh: positive consumed, negative produced.
 			energy_wh: EnergyWh,
 		},
-		/// A coordinator relayed a ledger's shares of a slot: the accepted
-		/// ones are reported (each with its `ShareReported`, as if its
-		/// pseudonym had sent it) and netted up the tree once.
-		SharesRelayed {
-			/// The ledger.
-			ledger: NodeId,
-			/// The slot.
-			slot: Slot,
-			/// Shares reported.
-			accepted: u32,
-			/// Shares skipped, each with its own `RelayedShareSkipped`.
-			skipped: u32,
-		},
-		/// A relayed share was not reported; the rest of its batch was.
-		RelayedShareSkipped {
-			/// The pseudonym the share named.
-			pseudonym: T::AccountId,
-			/// The slot.
-			slot: Slot,
-			/// Why: the error `report_share` would have given, or
-			/// `BadShareSignature`.
-			error: DispatchError,
-		},
 		/// A coordinator confirmed reports of a ledger's slot.
 		ReportsVerified {
 			/// The ledger.
@@ -565,6 +542,29 @@ pub mod pallet {
 			creditor: T::AccountId,
 			/// How much.
 			amount: BalanceOf<T>,
+		},
+		/// A coordinator relayed a ledger's shares of a slot: the accepted
+		/// ones are reported (each with its `ShareReported`, as if its
+		/// pseudonym had sent it) and netted up the tree once.
+		SharesRelayed {
+			/// The ledger.
+			ledger: NodeId,
+			/// The slot.
+			slot: Slot,
+			/// Shares reported.
+			accepted: u32,
+			/// Shares skipped, each with its own `RelayedShareSkipped`.
+			skipped: u32,
+		},
+		/// A relayed share was not reported; the rest of its batch was.
+		RelayedShareSkipped {
+			/// The pseudonym the share named.
+			pseudonym: T::AccountId,
+			/// The slot.
+			slot: Slot,
+			/// Why: the error `report_share` would have given, or
+			/// `BadShareSignature`.
+			error: DispatchError,
 		},
 	}
 
@@ -668,11 +668,6 @@ pub mod pallet {
 		ShareAlreadyReported,
 		/// The share is larger than the runtime allows.
 		ShareTooLarge,
-		/// The signature is not the pseudonym's signature of the share.
-		BadShareSignature,
-		/// A relayed batch must list its shares in ascending order of
-		/// pseudonym, each pseudonym once.
-		SharesNotSorted,
 		/// No report of this pseudonym for this slot.
 		ReportNotFound,
 		/// The report has already been verified.
@@ -703,6 +698,11 @@ pub mod pallet {
 		ZeroAmount,
 		/// A net or a value went out of range.
 		Overflow,
+		/// The signature is not the pseudonym's signature of the share.
+		BadShareSignature,
+		/// A relayed batch must list its shares in ascending order of
+		/// pseudonym, each pseudonym once.
+		SharesNotSorted,
 	}
 
 	#[pallet::hooks]
