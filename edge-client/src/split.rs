@@ -140,11 +140,7 @@ impl Splitter {
 				},
 			}
 			match Chain::market_clock(&best.block).await {
-				Ok(clock) => {
-					self.report_grace_ms = Some(
-						clock.slot_length_ms.saturating_mul(u64::from(clock.report_grace_slots)),
-					)
-				},
+				Ok(clock) => self.report_grace_ms = Some(clock.report_window_ms()),
 				Err(error) => {
 					tracing::warn!(%error, "the market's clock is unavailable");
 					return Ok(false);

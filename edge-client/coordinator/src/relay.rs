@@ -151,8 +151,8 @@ impl Directory {
 
 /// The latest moment a slot's batch waits for missing shares, ms.
 pub fn relay_deadline_ms(slot: u32, clock: &MarketClock) -> u64 {
-	let grace = clock.slot_length_ms.saturating_mul(u64::from(clock.report_grace_slots));
-	(u64::from(slot) + 1).saturating_mul(clock.slot_length_ms) + grace / RELAY_DEADLINE_PARTS
+	(u64::from(slot) + 1).saturating_mul(clock.slot_length_ms)
+		+ clock.report_window_ms() / RELAY_DEADLINE_PARTS
 }
 
 /// Checks `share` and keeps it to relay. `now` is the best block's time.

@@ -87,6 +87,11 @@ impl MarketClock {
 	pub fn day_length_ms(&self) -> u64 {
 		self.slot_length_ms.saturating_mul(SLOTS_PER_DAY)
 	}
+
+	/// How long after its slot a share is still taken, ms.
+	pub fn report_window_ms(&self) -> u64 {
+		self.slot_length_ms.saturating_mul(u64::from(self.report_grace_slots))
+	}
 }
 
 /// The parts of `EnergyMarket::Groups` a coordinator needs.
