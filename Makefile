@@ -127,7 +127,9 @@ weights: benchmark-node
 ## an hour on 2 cores, plus about 45 minutes the first time to prove and cache
 ## 10,000 real proofs): DR rounds of 500 to 4,000 and 10,000 prosumers, single
 ## and batched, on a --dev node and on the 4-validator network; a trading slot
-## of 5,000 prosumers x 8 shares; the edge box. LOADGEN_ARGS adds options
+## of 5,000 prosumers x 8 shares, reported directly and relayed, and relayed at
+## 40, 80 and 120 % of capacity; finality lag on the 4 validators, one of them
+## paused too; the edge box. LOADGEN_ARGS adds options
 ## (`gridveil-loadgen all --help`).
 LOADGEN_ARGS ?=
 performance: setup node

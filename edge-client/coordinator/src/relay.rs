@@ -15,12 +15,12 @@ use std::{
 use gridveil_offchain::{
 	chain::{AtBlock, CallEncoder, Chain, ChainError, MarketClock, SLOTS_PER_DAY},
 	outbox::{self, Call, Entry},
-	shares::{ShareError, SignedShare},
+	shares::{relay_shares_payload, ShareError, SignedShare},
 	store::{Store, StoreError, Table},
 };
 use redb::TableDefinition;
 use serde::{Deserialize, Serialize};
-use subxt::{dynamic, utils::AccountId32};
+use subxt::utils::AccountId32;
 
 use crate::{members::Member, register::COORDINATOR};
 
@@ -192,27 +192,10 @@ pub fn relay_shares(
 	slot: u32,
 	shares: &[HeldShare],
 ) -> Result<Call, ChainError> {
-	let entries = shares.iter().map(|share| {
-		dynamic::Value::named_composite([
-			("pseudonym", dynamic::Value::from_bytes(share.pseudonym)),
-			("energy_wh", dynamic::Value::i128(share.energy_wh.into())),
-			(
-				"signature",
-				dynamic::Value::unnamed_variant(
-					"Sr25519",
-					[dynamic::Value::from_bytes(share.signature)],
-				),
-			),
-		])
-	});
-	let payload = dynamic::transaction(
-		"EnergyMarket",
-		"relay_shares",
-		vec![
-			dynamic::Value::u128(ledger.into()),
-			dynamic::Value::u128(slot.into()),
-			dynamic::Value::unnamed_composite(entries),
-		],
+	let payload = relay_shares_payload(
+		ledger,
+		slot,
+		shares.iter().map(|share| (share.pseudonym, share.energy_wh, share.signature)),
 	);
 	Ok(Call::new(RELAY_SHARES, encoder.encode(&payload)?))
 }

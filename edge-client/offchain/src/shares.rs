@@ -6,6 +6,7 @@
 //! share, so a signed share is good once, on one chain.
 pub use gridveil_share_message::share_message;
 use serde::{Deserialize, Serialize};
+use subxt::dynamic;
 use subxt_signer::sr25519::{self, Keypair};
 
 /// A share and its pseudonym's signature, as a box hands it to its
@@ -58,6 +59,35 @@ impl SignedShare {
 			Err(ShareError::BadSignature)
 		}
 	}
+}
+
+/// `EnergyMarket::relay_shares(ledger, slot, shares)` with `shares` as
+/// `(pseudonym, share in Wh, sr25519 signature)`, in the order given (the
+/// chain wants them sorted by pseudonym).
+pub fn relay_shares_payload(
+	ledger: u32,
+	slot: u32,
+	shares: impl IntoIterator<Item = ([u8; 32], i64, [u8; 64])>,
+) -> impl subxt::transactions::Payload {
+	let entries = shares.into_iter().map(|(pseudonym, energy_wh, signature)| {
+		dynamic::Value::named_composite([
+			("pseudonym", dynamic::Value::from_bytes(pseudonym)),
+			("energy_wh", dynamic::Value::i128(energy_wh.into())),
+			(
+				"signature",
+				dynamic::Value::unnamed_variant("Sr25519", [dynamic::Value::from_bytes(signature)]),
+			),
+		])
+	});
+	dynamic::transaction(
+		"EnergyMarket",
+		"relay_shares",
+		vec![
+			dynamic::Value::u128(ledger.into()),
+			dynamic::Value::u128(slot.into()),
+			dynamic::Value::unnamed_composite(entries),
+		],
+	)
 }
 
 fn decode_hex<const N: usize>(text: &str) -> Result<[u8; N], ShareError> {

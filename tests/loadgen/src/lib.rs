@@ -5,12 +5,14 @@
 //! - [`deviations`]: the demand-response hourly round, single or batched.
 //! - [`trading`]: every pseudonym of P prosumers × S shares reporting a slot.
 //! - [`edge`]: the box's proving time and memory.
+//! - [`finality`]: finality lag on the four validators, one of them paused too.
 //! - [`tracker`]: submission without per-extrinsic subscriptions, and the
 //!   best and finalized chains followed to time every extrinsic.
 //! - [`results`], [`report`]: `docs/performance/results.json` and the page.
 
 pub mod deviations;
 pub mod edge;
+pub mod finality;
 pub mod proofs;
 pub mod report;
 pub mod results;
@@ -101,6 +103,20 @@ impl Chain {
 			}
 		}
 		text
+	}
+
+	/// Pauses validator `name` (SIGSTOP) of a four-validator chain.
+	pub async fn pause(&self, name: &str) -> Result<()> {
+		self.validators()?.node(name)?.pause().await
+	}
+
+	/// Resumes validator `name` after [`Chain::pause`].
+	pub async fn resume(&self, name: &str) -> Result<()> {
+		self.validators()?.node(name)?.resume().await
+	}
+
+	fn validators(&self) -> Result<&LocalNetwork> {
+		self.network.as_ref().context("a --dev chain has no validators to pause")
 	}
 
 	/// Stops the chain.

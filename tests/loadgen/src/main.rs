@@ -9,11 +9,13 @@ use gridveil_harness::workspace;
 use gridveil_loadgen::{
 	connect,
 	deviations::{self, Round},
-	edge,
+	edge, finality,
 	proofs::{self, ProofCache},
 	report,
 	results::{add_proposal_times, Mode, Results},
-	results_dir, trading, Chain,
+	results_dir,
+	trading::{self, Reporting},
+	Chain,
 };
 use gridveil_report::files::Files;
 
@@ -65,9 +67,23 @@ enum Command {
 		/// Shares (pseudonyms) per prosumer.
 		#[arg(long, default_value_t = 8)]
 		shares: usize,
-		/// Reports per second (default: as fast as the node takes them).
+		/// Shares per second (default: as fast as the node takes them).
 		#[arg(long)]
 		rate: Option<f64>,
+		/// Each pseudonym reports its own share (`report_share`) instead of
+		/// the coordinators relaying them in batches (`relay_shares`).
+		#[arg(long)]
+		direct: bool,
+	},
+	/// Finality lag on the four validators: every validator up, then one paused.
+	Finality {
+		/// Blocks to measure in each phase.
+		#[arg(long, default_value_t = 40)]
+		blocks: u64,
+		/// The GRANDPA voting rule the node under test runs (a label for the
+		/// results; the rule itself is built into the node).
+		#[arg(long, default_value = VOTING_RULE)]
+		voting_rule: String,
 	},
 	/// The edge box: proving time and memory, the daemon's idle memory.
 	Edge {
@@ -90,6 +106,12 @@ enum Command {
 		batch: u32,
 	},
 }
+
+/// The loads (shares of capacity) `all` offers relayed shares at.
+const TRADING_LOADS: [f64; 3] = [0.4, 0.8, 1.2];
+
+/// The voting rule `node/src/service.rs` builds.
+const VOTING_RULE: &str = "best block";
 
 fn say(line: &str) {
 	println!("[loadgen] {line}");
@@ -135,6 +157,7 @@ async fn trading_slot(
 	path: &std::path::Path,
 	prosumers: usize,
 	shares: usize,
+	reporting: Reporting,
 	rate: Option<f64>,
 ) -> Result<()> {
 	let now =
@@ -148,20 +171,23 @@ async fn trading_slot(
 	.await?;
 	let connection = connect(&chain).await?;
 	let outcome =
-		trading::run(&connection, &clock, prosumers, shares, rate, &chain.name, &say).await;
+		trading::run(&connection, &clock, prosumers, shares, reporting, rate, &chain.name, &say)
+			.await;
 	let logs = chain.logs();
 	chain.stop().await?;
 	let mut result = outcome?;
 	add_proposal_times(&mut result.blocks, &logs);
 	say(&format!(
-		"  {} reports included in {:.1} s, finalized in {:.1} s, {:.0} % in the next block",
+		"  {} shares included in {:.1} s, finalized in {:.1} s, {:.0} % in the next block, {:.0} % within two",
 		result.reports,
 		result.all_included_s,
 		result.all_finalized_s,
-		result.within_one_block * 100.0
+		result.within_one_block * 100.0,
+		result.within_two_blocks * 100.0
 	));
 	results.trading.retain(|old| {
 		!(old.network == result.network
+			&& old.relayed == result.relayed
 			&& old.prosumers == prosumers
 			&& old.shares == shares
 			&& old.rate == rate)
@@ -170,12 +196,36 @@ async fn trading_slot(
 	results.save(path)
 }
 
+async fn finality_lag(
+	results: &mut Results,
+	path: &std::path::Path,
+	blocks: u64,
+	voting_rule: &str,
+) -> Result<()> {
+	let now =
+		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+	let chain = Chain::local(&Clock::starting_after(now)).await?;
+	let connection = connect(&chain).await?;
+	let outcome = finality::run(&chain, &connection, blocks, voting_rule, &say).await;
+	chain.stop().await?;
+	results.add_finality(outcome?);
+	results.save(path)
+}
+
 fn write_report(results: &Results) -> Result<()> {
 	let dir = results_dir()?;
 	std::fs::create_dir_all(&dir)?;
 	report::plot(results, &dir.join("round-growth.png"))?;
+	if report::relayed_capacity(results).is_some() {
+		report::plot_trading(results, &dir.join("trading-load.png"))?;
+	}
 	let pallets = workspace::find("pallets")?;
-	let page = report::render(results, &pallets, "performance/round-growth.png")?;
+	let page = report::render(
+		results,
+		&pallets,
+		"performance/round-growth.png",
+		"performance/trading-load.png",
+	)?;
 	let out = dir.join("../performance.md");
 	std::fs::write(&out, page)?;
 	say(&format!("wrote {}", out.display()));
@@ -205,8 +255,12 @@ async fn main() -> Result<()> {
 			round(&mut results, &path, &mut cache, network, prosumers, mode_of(batch), rate)
 				.await?;
 		},
-		Command::Trading { prosumers, shares, rate } => {
-			trading_slot(&mut results, &path, prosumers, shares, rate).await?;
+		Command::Trading { prosumers, shares, rate, direct } => {
+			let reporting = if direct { Reporting::Direct } else { Reporting::Relayed };
+			trading_slot(&mut results, &path, prosumers, shares, reporting, rate).await?;
+		},
+		Command::Finality { blocks, voting_rule } => {
+			finality_lag(&mut results, &path, blocks, &voting_rule).await?;
 		},
 		Command::Edge { hours } => {
 			results.edge = Some(edge::run(&dataset()?, hours, &say).await?);
@@ -240,7 +294,19 @@ async fn main() -> Result<()> {
 				round(&mut results, &path, &mut cache, NetworkKind::Local, load, mode, None)
 					.await?;
 			}
-			trading_slot(&mut results, &path, 5_000, 8, None).await?;
+			for reporting in [Reporting::Direct, Reporting::Relayed] {
+				trading_slot(&mut results, &path, 5_000, 8, reporting, None).await?;
+			}
+			// Throughput against load: relayed shares offered at shares of
+			// the capacity the unlimited run found.
+			if let Some(capacity) = report::relayed_capacity(&results) {
+				results.trading.retain(|old| !(old.relayed && old.rate.is_some()));
+				for load in TRADING_LOADS {
+					let rate = Some(load * capacity);
+					trading_slot(&mut results, &path, 5_000, 8, Reporting::Relayed, rate).await?;
+				}
+			}
+			finality_lag(&mut results, &path, 40, VOTING_RULE).await?;
 			write_report(&results)?;
 		},
 	}

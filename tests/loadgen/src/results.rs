@@ -166,6 +166,9 @@ pub struct Results {
 	/// The edge box.
 	#[serde(default)]
 	pub edge: Option<EdgeResult>,
+	/// Finality lag on the four validators.
+	#[serde(default)]
+	pub finality: Vec<FinalityResult>,
 }
 
 impl Results {
@@ -179,6 +182,18 @@ impl Results {
 		gridveil_report::results_file::save(self, path)
 	}
 
+	/// Adds finality measurements, replacing earlier ones of the same rule
+	/// and validators.
+	pub fn add_finality(&mut self, results: Vec<FinalityResult>) {
+		for result in results {
+			self.finality.retain(|old| {
+				!(old.voting_rule == result.voting_rule
+					&& old.validators_up == result.validators_up)
+			});
+			self.finality.push(result);
+		}
+	}
+
 	/// Adds a round, replacing an earlier one of the same network, mode and size.
 	pub fn add_round(&mut self, round: RoundResult) {
 		self.rounds.retain(|old| {
@@ -188,6 +203,22 @@ impl Results {
 		});
 		self.rounds.push(round);
 	}
+}
+
+/// Finality lag over a run of blocks.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FinalityResult {
+	/// The GRANDPA voting rule the validators ran.
+	pub voting_rule: String,
+	/// Validators running (of four).
+	pub validators_up: usize,
+	/// Blocks measured.
+	pub blocks: usize,
+	/// Per block: first seen as best until seen finalized, s.
+	pub lag_s: Stats,
+	/// Per block: how many blocks the best chain was ahead of it when it
+	/// became final.
+	pub lag_blocks: Stats,
 }
 
 /// How the round's proofs go on chain.
@@ -220,15 +251,22 @@ pub struct TradingResult {
 	pub prosumers: usize,
 	/// Shares (and pseudonyms) per prosumer.
 	pub shares: usize,
-	/// Reports submitted: prosumers × shares.
+	/// Shares reported: prosumers × shares.
 	pub reports: usize,
+	/// Whether the coordinators relayed the shares in batches (else each
+	/// pseudonym reported its own).
+	#[serde(default)]
+	pub relayed: bool,
+	/// Extrinsics the shares went in.
+	#[serde(default)]
+	pub extrinsics: usize,
 	/// Reports the pool refused.
 	#[serde(default)]
 	pub refused: usize,
 	/// Reports the pool accepted, then dropped before any block held them.
 	#[serde(default)]
 	pub dropped: usize,
-	/// Reports per second handed to the node, if limited.
+	/// Shares per second handed to the node, if limited.
 	pub rate: Option<f64>,
 	/// Seconds to hand every report to the node.
 	pub submitted_s: f64,
@@ -243,6 +281,10 @@ pub struct TradingResult {
 	pub blocks_waited: Stats,
 	/// Share of reports in the first block built after their submission.
 	pub within_one_block: f64,
+	/// Share of reports in one of the first two blocks built after their
+	/// submission.
+	#[serde(default)]
+	pub within_two_blocks: f64,
 	/// The slot's blocks.
 	pub blocks: Vec<BlockSeenResult>,
 }

@@ -1,5 +1,6 @@
 //! Trading under load: P prosumers × S shares (one pseudonym per share,
-//! each in its own ledger of the prosumer's group) all reporting one slot.
+//! each in its own ledger of the prosumer's group) all reporting one slot,
+//! each share directly or relayed in its coordinator's batches.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use subxt_signer::sr25519::Keypair;
 use super::{
 	deviations::{account, settle_phase, sign_all, sign_each, FRESH_NONCE, UNIT},
 	results::{BlockSeenResult, Stats, TradingResult},
-	tracker::Tracker,
+	tracker::{Signed, Tracker},
 	Connection,
 };
 use gridveil_harness::{
@@ -27,6 +28,7 @@ use gridveil_harness::{
 	keypair,
 	network::Clock,
 };
+use gridveil_offchain::shares::{relay_shares_payload, share_message};
 
 /// Prosumers per group (each group has `shares` ledgers).
 const PROSUMERS_PER_GROUP: usize = 500;
@@ -40,13 +42,30 @@ struct GroupLedgers {
 	ledgers: Vec<u32>,
 }
 
+/// Shares per relayed batch: the runtime's `MaxPseudonymBatch`, as the
+/// coordinator sends them.
+const RELAY_BATCH: usize = 256;
+
+/// How the shares reach the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reporting {
+	/// One `report_share` per share, signed by its pseudonym.
+	Direct,
+	/// The group's coordinator relays each ledger's shares of the slot in
+	/// sorted `relay_shares` batches, each share signed by its pseudonym.
+	Relayed,
+}
+
 /// Sets up a day for `prosumers × shares` pseudonyms on a fresh chain whose
-/// market clock is `clock`, and reports one slot.
+/// market clock is `clock`, and reports one slot; `rate` is in shares per
+/// second.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
 	connection: &Connection,
 	clock: &Clock,
 	prosumers: usize,
 	shares: usize,
+	reporting: Reporting,
 	rate: Option<f64>,
 	network: &str,
 	say: &impl Fn(&str),
@@ -137,17 +156,8 @@ pub async fn run(
 		})
 		.collect::<Result<_>>()?;
 	let mut registrations = Vec::new();
-	let at = best_block(client, rpc).await?;
 	for (group, coordinator) in coordinators.iter().enumerate() {
-		let ledgers = at
-			.storage()
-			.fetch(
-				dynamic::storage::<(u32,), GroupLedgers>("EnergyMarket", "Groups"),
-				(group as u32,),
-			)
-			.await?
-			.decode()?
-			.ledgers;
+		let ledgers = group_ledgers(client, rpc, group).await?;
 		ensure!(ledgers.len() == shares, "group {group} has {} ledgers", ledgers.len());
 		let mut calls = vec![dynamic::transaction(
 			"EnergyMarket",
@@ -175,19 +185,64 @@ pub async fn run(
 	let slot_of_day = (now.saturating_sub(clock.day_start()) / clock.slot_length_ms + 2) as u32;
 	ensure!(slot_of_day < 96, "the setup took the whole day");
 	let slot = clock.slot(slot_of_day);
-	let reports = pseudonyms.iter().flatten().map(|pseudonym| {
-		let energy: i64 = rng.gen_range(-400..1_200);
-		(
-			pseudonym,
-			FRESH_NONCE,
-			dynamic::transaction(
-				"EnergyMarket",
-				"report_share",
-				vec![Value::u128(slot.into()), Value::i128(energy.into())],
-			),
-		)
-	});
-	let reports = sign_each(client, reports).await?;
+	let energies: Vec<Vec<i64>> = pseudonyms
+		.iter()
+		.map(|shares| shares.iter().map(|_| rng.gen_range(-400..1_200)).collect())
+		.collect();
+	// Each extrinsic and the shares it carries.
+	let (reports, shares_in): (Vec<Signed>, Vec<usize>) = match reporting {
+		Reporting::Direct => {
+			let reports = pseudonyms.iter().flatten().zip(energies.iter().flatten()).map(
+				|(pseudonym, energy)| {
+					(
+						pseudonym,
+						FRESH_NONCE,
+						dynamic::transaction(
+							"EnergyMarket",
+							"report_share",
+							vec![Value::u128(slot.into()), Value::i128((*energy).into())],
+						),
+					)
+				},
+			);
+			let reports = sign_each(client, reports).await?;
+			let ones = vec![1; reports.len()];
+			(reports, ones)
+		},
+		Reporting::Relayed => {
+			let genesis = rpc.genesis_hash().await?.0;
+			let mut batches = Vec::new();
+			let mut sizes = Vec::new();
+			for (group, coordinator) in coordinators.iter().enumerate() {
+				let ledgers = group_ledgers(client, rpc, group).await?;
+				let members =
+					group * PROSUMERS_PER_GROUP..((group + 1) * PROSUMERS_PER_GROUP).min(prosumers);
+				let mut calls = Vec::new();
+				for (share, ledger) in ledgers.iter().enumerate() {
+					let mut signed: Vec<([u8; 32], i64, [u8; 64])> = members
+						.clone()
+						.map(|member| {
+							let key = &pseudonyms[member][share];
+							let energy = energies[member][share];
+							let signature = key.sign(&share_message(&genesis, slot, energy));
+							(key.public_key().0, energy, signature.0)
+						})
+						.collect();
+					signed.sort_by_key(|(pseudonym, _, _)| *pseudonym);
+					for batch in signed.chunks(RELAY_BATCH) {
+						sizes.push(batch.len());
+						calls.push(relay_shares_payload(*ledger, slot, batch.to_vec()));
+					}
+				}
+				let first = rpc.system_account_next_index(&account(coordinator)).await?;
+				batches.extend(sign_all(client, coordinator, first, &calls).await?);
+			}
+			(batches, sizes)
+		},
+	};
+	let shares_total: usize = shares_in.iter().sum();
+	// Shares per second become extrinsics per second.
+	let extrinsic_rate = rate.map(|rate| rate * reports.len() as f64 / shares_total as f64);
 	let slot_start = clock.day_start() + u64::from(slot_of_day) * clock.slot_length_ms;
 	say(&format!("waiting for slot {slot_of_day} of day {}", clock.day));
 	chain::poll(Duration::from_secs(120), async || {
@@ -196,38 +251,70 @@ pub async fn run(
 	})
 	.await?;
 
-	say(&format!("slot: {} reports", reports.len()));
+	say(&format!("slot: {shares_total} shares in {} extrinsics", reports.len()));
 	let started = Instant::now();
-	tracker.submit(&reports, rate).await?;
+	tracker.submit(&reports, extrinsic_rate).await?;
 	let submitted_in = started.elapsed();
 	tracker.wait_final(Duration::from_secs(600)).await.context("the slot's reports")?;
 	// A report the pool refuses or drops (its slot's window closed while it
-	// waited) is counted, not waited for; one that fails in its block is an error.
+	// waited) is counted, not waited for; one that fails in its block is an
+	// error, and so is a relayed share the chain skipped.
 	tracker.ensure_none_failed(&reports, "report", true)?;
 
 	let timings = tracker.timings(&reports, started)?;
-	let (refused, dropped) = (timings.refused, timings.dropped);
 	let blocks: Vec<BlockSeenResult> =
 		timings.blocks.into_iter().map(BlockSeenResult::from).collect();
+	// Per share: each extrinsic's figures once for every share it carries.
+	let (mut refused, mut dropped) = (0, 0);
+	let (mut inclusion_s, mut waited) = (Vec::new(), Vec::new());
+	for (report, carried) in reports.iter().zip(&shares_in) {
+		let one = tracker.timings(std::slice::from_ref(report), started)?;
+		refused += one.refused * carried;
+		dropped += one.dropped * carried;
+		for _ in 0..*carried {
+			inclusion_s.extend(&one.inclusion_s);
+			waited.extend(&one.blocks_waited);
+		}
+	}
 	let reported: usize = blocks.iter().map(|block| block.shares).sum();
-	let expected = reports.len() - refused - dropped;
+	let expected = shares_total - refused - dropped;
 	ensure!(reported == expected, "{reported} shares reported, expected {expected}");
-	let waited = &timings.blocks_waited;
+	let share_of = |within: f64| {
+		waited.iter().filter(|waited| **waited <= within).count() as f64
+			/ waited.len().max(1) as f64
+	};
 	Ok(TradingResult {
 		network: network.into(),
 		prosumers,
 		shares,
-		reports: reports.len(),
+		reports: shares_total,
+		relayed: matches!(reporting, Reporting::Relayed),
+		extrinsics: reports.len(),
 		refused,
 		dropped,
 		rate,
 		submitted_s: submitted_in.as_secs_f64(),
 		all_included_s: timings.all_included_s,
 		all_finalized_s: timings.all_finalized_s,
-		inclusion_latency_s: Stats::of(&timings.inclusion_s),
-		within_one_block: waited.iter().filter(|waited| **waited == 0.0).count() as f64
-			/ waited.len().max(1) as f64,
-		blocks_waited: Stats::of(waited),
+		inclusion_latency_s: Stats::of(&inclusion_s),
+		within_one_block: share_of(0.0),
+		within_two_blocks: share_of(1.0),
+		blocks_waited: Stats::of(&waited),
 		blocks,
 	})
+}
+
+/// The ledgers of `group`, in the group's order.
+async fn group_ledgers(
+	client: &gridveil_harness::chain::Client,
+	rpc: &gridveil_harness::chain::Rpc,
+	group: usize,
+) -> Result<Vec<u32>> {
+	let at = best_block(client, rpc).await?;
+	Ok(at
+		.storage()
+		.fetch(dynamic::storage::<(u32,), GroupLedgers>("EnergyMarket", "Groups"), (group as u32,))
+		.await?
+		.decode()?
+		.ledgers)
 }
