@@ -1647,3 +1647,134 @@ fn the_version_1_migration_moves_each_days_phase_out_of_its_plan_once() {
 		assert_eq!(SplitDayPhase::<Test>::verify(&state), Err("a day lost its plan"));
 	});
 }
+
+/// The events in index order, as released. Append new ones: a variant
+/// inserted mid-enum shifts every later index, and the events an earlier
+/// runtime wrote (those of the upgrade block itself) then decode wrongly.
+const RELEASED_EVENTS: &[&str] = &[
+	"ProducerRegistered",
+	"ProducerRemoved",
+	"MainGridAccountSet",
+	"NodeAdded",
+	"NodeRemoved",
+	"GroupAdded",
+	"GroupRemoved",
+	"OperatorAdded",
+	"OperatorRemoved",
+	"PseudonymsRegistered",
+	"PseudonymsExpired",
+	"RotationPeriodSet",
+	"DayPruned",
+	"PseudonymsDeregistered",
+	"DayOpened",
+	"OfferAdded",
+	"AuctionClosed",
+	"FallbackPriceUsed",
+	"ShareReported",
+	"ReportsVerified",
+	"ReportFlagged",
+	"LiquidatorAdded",
+	"LiquidatorRemoved",
+	"NodeSettled",
+	"Collected",
+	"PaidOut",
+	"DebtRecorded",
+	"CreditRecorded",
+	"PageLiquidated",
+	"DayLiquidated",
+	"DebtPaid",
+	"CreditClaimed",
+	"SharesRelayed",
+	"RelayedShareSkipped",
+];
+
+/// The errors in index order, as released (same rule as the events).
+const RELEASED_ERRORS: &[&str] = &[
+	"AlreadyProducer",
+	"NotProducer",
+	"TooManyProducers",
+	"UnknownNode",
+	"ParentIsLedger",
+	"TreeTooDeep",
+	"CannotRemoveRoot",
+	"NodeHasChildren",
+	"LedgerHasPseudonyms",
+	"LastLedgerOfGroup",
+	"DaysInFlight",
+	"UnknownGroup",
+	"InvalidLedgerCount",
+	"NotALedger",
+	"NotCoordinator",
+	"NotOperator",
+	"AlreadyOperator",
+	"TooManyOperators",
+	"PseudonymsNotSorted",
+	"EmptyBatch",
+	"PseudonymAlreadyRegistered",
+	"PseudonymNotInLedger",
+	"PseudonymInUse",
+	"NotPseudonym",
+	"PseudonymNotYetValid",
+	"PseudonymExpired",
+	"RegistrationDayPassed",
+	"RegistrationDayTooFarAhead",
+	"InvalidRotationPeriod",
+	"NoMainGridAccount",
+	"NotDayOperator",
+	"DayAlreadyOpened",
+	"DayAlreadyStarted",
+	"TooManyOpenDays",
+	"ExpectedConsumptionNotPerSlot",
+	"UnknownDay",
+	"SlotOutOfDay",
+	"ZeroCapacity",
+	"PriceNotWholePerWattHour",
+	"PriceTooHigh",
+	"TooManyOffers",
+	"AuctionAlreadyClosed",
+	"DayOver",
+	"DayNotTrading",
+	"SlotNotStarted",
+	"SlotClosed",
+	"ShareAlreadyReported",
+	"ShareTooLarge",
+	"ReportNotFound",
+	"ReportAlreadyVerified",
+	"ReportAlreadyFlagged",
+	"DayClosed",
+	"DayNotClosed",
+	"DayAlreadyLiquidated",
+	"PageOutOfOrder",
+	"AlreadyLiquidator",
+	"NotLiquidator",
+	"TooManyLiquidators",
+	"NoDebt",
+	"NoCredit",
+	"PotEmpty",
+	"ZeroAmount",
+	"Overflow",
+	"BadShareSignature",
+	"SharesNotSorted",
+];
+
+/// `T`'s variant names by index, from its type information.
+fn variants_by_index<T: scale_info::TypeInfo + 'static>() -> Vec<String> {
+	let scale_info::TypeDef::Variant(variants) = T::type_info().type_def else {
+		panic!("not an enum");
+	};
+	let mut variants: Vec<_> =
+		variants.variants.iter().map(|variant| (variant.index, variant.name.to_string())).collect();
+	variants.sort();
+	variants.into_iter().map(|(_, name)| name).collect()
+}
+
+#[test]
+fn released_events_and_errors_keep_their_indices() {
+	for (current, released) in [
+		(variants_by_index::<Event<Test>>(), RELEASED_EVENTS),
+		(variants_by_index::<Error<Test>>(), RELEASED_ERRORS),
+	] {
+		assert!(current.len() >= released.len(), "a released variant was removed");
+		assert_eq!(&current[..released.len()], released, "a released variant moved");
+	}
+}
