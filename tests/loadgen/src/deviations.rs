@@ -362,6 +362,7 @@ pub async fn run(
 		actual_weight_ms: Stats::of(&timings.actual_weights),
 		blocks,
 		round_start_ms: tracker.ms_since_start(round_started),
+		current_finality: true,
 	})
 }
 

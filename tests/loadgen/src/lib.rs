@@ -37,6 +37,11 @@ pub fn results_dir() -> Result<PathBuf> {
 /// Node flags for load: a transaction pool that holds a whole round.
 const POOL_ARGS: [&str; 4] = ["--pool-limit", "200000", "--pool-kbytes", "4000000"];
 
+/// Blocks per session under load: production's hour (the test presets'
+/// ten-block sessions would cost every tenth block, since pallet-session
+/// charges a whole block for a session's rotation).
+const SESSION_LENGTH: u32 = 600;
+
 /// A running chain to load.
 pub struct Chain {
 	/// Where its first node's RPC listens.
@@ -51,7 +56,9 @@ pub struct Chain {
 impl Chain {
 	/// One `--dev` node (Alice authors every block) with genesis `fields`.
 	pub async fn dev(fields: &[(&str, &str, serde_json::Value)]) -> Result<Self> {
-		let spec = dev_spec_with_genesis(fields)?;
+		let mut fields = fields.to_vec();
+		fields.push(("validatorSet", "sessionLength", SESSION_LENGTH.into()));
+		let spec = dev_spec_with_genesis(&fields)?;
 		let node = Node::start(
 			NodeSpec::new("load", spec.arg()?)?.with_args(["--dev"]).with_args(POOL_ARGS),
 		)
@@ -75,7 +82,10 @@ impl Chain {
 		let network = network::spawn(
 			network::Options::new(4)
 				.with_genesis(clock.genesis(30))
-				.with_genesis([GenesisField::new("sudo", "key", alice)])
+				.with_genesis([
+					GenesisField::new("sudo", "key", alice),
+					GenesisField::new("validatorSet", "sessionLength", SESSION_LENGTH),
+				])
 				.with_node_args(POOL_ARGS),
 		)
 		.await

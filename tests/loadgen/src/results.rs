@@ -81,6 +81,10 @@ pub struct RoundResult {
 	/// Ms after the tracker started that the round began (block times are
 	/// relative to the tracker too).
 	pub round_start_ms: u64,
+	/// Measured with GRANDPA voting on the best block and hour-long
+	/// sessions (earlier rounds carry about 12 s more finality lag).
+	#[serde(default)]
+	pub current_finality: bool,
 }
 
 /// A block of a round: what it held, what it weighed, how long it took to build.
