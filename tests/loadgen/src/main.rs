@@ -113,6 +113,11 @@ const TRADING_LOADS: [f64; 3] = [0.4, 0.8, 1.2];
 /// The voting rule `node/src/service.rs` builds.
 const VOTING_RULE: &str = "best block";
 
+/// Wall-clock time, ms since the Unix epoch (what the chain's clock counts).
+fn now_ms() -> Result<u64> {
+	Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64)
+}
+
 fn say(line: &str) {
 	println!("[loadgen] {line}");
 }
@@ -129,12 +134,7 @@ async fn round(
 	let proofs = cache.proofs(prosumers, say)?.to_vec();
 	let chain = match network {
 		NetworkKind::Dev => Chain::dev(&[("demandResponse", "hourLength", 20_000.into())]).await?,
-		NetworkKind::Local => {
-			let now = std::time::SystemTime::now()
-				.duration_since(std::time::UNIX_EPOCH)?
-				.as_millis() as u64;
-			Chain::local(&Clock::starting_after(now)).await?
-		},
+		NetworkKind::Local => Chain::local(&Clock::starting_after(now_ms()?)).await?,
 	};
 	let connection = connect(&chain).await?;
 	let spec = Round { prosumers, mode, rate, network: chain.name.clone() };
@@ -160,8 +160,7 @@ async fn trading_slot(
 	reporting: Reporting,
 	rate: Option<f64>,
 ) -> Result<()> {
-	let now =
-		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+	let now = now_ms()?;
 	// Node start and the first setup round take well under 40 s.
 	let clock = Clock::starting_after(now + 40_000);
 	let chain = Chain::dev(&[
@@ -202,8 +201,7 @@ async fn finality_lag(
 	blocks: u64,
 	voting_rule: &str,
 ) -> Result<()> {
-	let now =
-		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+	let now = now_ms()?;
 	let chain = Chain::local(&Clock::starting_after(now)).await?;
 	let connection = connect(&chain).await?;
 	let outcome = finality::run(&chain, &connection, blocks, voting_rule, &say).await;

@@ -9,7 +9,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use subxt::ext::futures::{self, StreamExt};
 use subxt::{
@@ -91,11 +91,11 @@ const POOL_CHECK_INTERVAL: Duration = Duration::from_secs(6);
 
 /// How a set of extrinsics fared ([`Tracker::timings`]).
 pub struct Timings {
-	/// Per extrinsic: submission to best block, s.
+	/// Per item (extrinsic, or what it carries): submission to best block, s.
 	pub inclusion_s: Vec<f64>,
-	/// Per extrinsic: submission to finalized block, s.
+	/// Per item: submission to finalized block, s.
 	pub finality_s: Vec<f64>,
-	/// Per extrinsic: best blocks between submission and its block (0: the next one).
+	/// Per item: best blocks between submission and its block (0: the next one).
 	pub blocks_waited: Vec<f64>,
 	/// Per successful extrinsic: the weight charged after dispatch, ms.
 	pub actual_weights: Vec<f64>,
@@ -105,9 +105,9 @@ pub struct Timings {
 	pub all_finalized_s: f64,
 	/// The blocks from the first to the last that held one.
 	pub blocks: Vec<BlockSeen>,
-	/// How many the pool refused (not in the figures above).
+	/// Items the pool refused (not in the figures above).
 	pub refused: usize,
-	/// How many the pool accepted and later dropped (not in the figures above).
+	/// Items the pool accepted and later dropped (not in the figures above).
 	pub dropped: usize,
 }
 
@@ -366,6 +366,20 @@ impl Tracker {
 	/// the first to the last that held one; refused and dropped ones are
 	/// counted apart. Fails if one is still open.
 	pub fn timings(&self, extrinsics: &[Signed], started: Instant) -> Result<Timings> {
+		self.timings_carrying(extrinsics, &vec![1; extrinsics.len()], started)
+	}
+
+	/// [`Tracker::timings`] counted per item (a share, a proof) rather than
+	/// per extrinsic: extrinsic `i` carries `carried[i]` items, so its
+	/// latencies, blocks waited and refusal count that many times (its
+	/// charged weight once).
+	pub fn timings_carrying(
+		&self,
+		extrinsics: &[Signed],
+		carried: &[usize],
+		started: Instant,
+	) -> Result<Timings> {
+		ensure!(carried.len() == extrinsics.len(), "one count per extrinsic");
 		let mut timings = Timings {
 			inclusion_s: Vec::new(),
 			finality_s: Vec::new(),
@@ -378,23 +392,29 @@ impl Tracker {
 			dropped: 0,
 		};
 		let (mut first_block, mut last_block) = (u64::MAX, 0);
-		for extrinsic in extrinsics {
+		for (extrinsic, carried) in extrinsics.iter().zip(carried) {
 			let tracked = self.tracked(&extrinsic.hash);
 			if tracked.refused.is_some() {
-				timings.refused += 1;
+				timings.refused += carried;
 				continue;
 			}
 			if tracked.dropped() {
-				timings.dropped += 1;
+				timings.dropped += carried;
 				continue;
 			}
 			let submitted = tracked.submitted.context("an extrinsic was never submitted")?;
 			let (block, included) = tracked.included.context("an extrinsic is in no block")?;
 			let finalized = tracked.finalized.context("an extrinsic is not final")?;
-			timings.inclusion_s.push(included.saturating_duration_since(submitted).as_secs_f64());
-			timings.finality_s.push(finalized.saturating_duration_since(submitted).as_secs_f64());
 			let best_then = tracked.best_at_submission.unwrap_or(block);
-			timings.blocks_waited.push(block.saturating_sub(best_then + 1) as f64);
+			for _ in 0..*carried {
+				timings
+					.inclusion_s
+					.push(included.saturating_duration_since(submitted).as_secs_f64());
+				timings
+					.finality_s
+					.push(finalized.saturating_duration_since(submitted).as_secs_f64());
+				timings.blocks_waited.push(block.saturating_sub(best_then + 1) as f64);
+			}
 			if let Some(Ok(weight)) = tracked.outcome {
 				timings.actual_weights.push(weight as f64 / 1e9);
 			}

@@ -155,7 +155,12 @@ pub async fn run(
 				.collect::<Result<_>>()
 		})
 		.collect::<Result<_>>()?;
+	let members_of = |group: usize| {
+		group * PROSUMERS_PER_GROUP..((group + 1) * PROSUMERS_PER_GROUP).min(prosumers)
+	};
 	let mut registrations = Vec::new();
+	// Each group's ledgers, read once.
+	let mut ledgers_of = Vec::with_capacity(groups);
 	for (group, coordinator) in coordinators.iter().enumerate() {
 		let ledgers = group_ledgers(client, rpc, group).await?;
 		ensure!(ledgers.len() == shares, "group {group} has {} ledgers", ledgers.len());
@@ -164,11 +169,9 @@ pub async fn run(
 			"add_operator",
 			vec![Value::u128(group as u128), address_value(account(coordinator))],
 		)];
-		let members =
-			group * PROSUMERS_PER_GROUP..((group + 1) * PROSUMERS_PER_GROUP).min(prosumers);
 		for (share, ledger) in ledgers.iter().enumerate() {
 			let mut accounts: Vec<AccountId32> =
-				members.clone().map(|member| account(&pseudonyms[member][share])).collect();
+				members_of(group).map(|member| account(&pseudonyms[member][share])).collect();
 			accounts.sort();
 			for batch in accounts.chunks(64) {
 				calls.push(register_pseudonyms_call(*ledger, clock.day, batch));
@@ -176,6 +179,7 @@ pub async fn run(
 		}
 		let first = rpc.system_account_next_index(&account(coordinator)).await?;
 		registrations.extend(sign_all(client, coordinator, first, &calls).await?);
+		ledgers_of.push(ledgers);
 	}
 	settle_phase(&tracker, &registrations, "round 3 (pseudonyms)", timeout).await?;
 
@@ -213,14 +217,11 @@ pub async fn run(
 			let genesis = rpc.genesis_hash().await?.0;
 			let mut batches = Vec::new();
 			let mut sizes = Vec::new();
-			for (group, coordinator) in coordinators.iter().enumerate() {
-				let ledgers = group_ledgers(client, rpc, group).await?;
-				let members =
-					group * PROSUMERS_PER_GROUP..((group + 1) * PROSUMERS_PER_GROUP).min(prosumers);
+			for ((group, coordinator), ledgers) in coordinators.iter().enumerate().zip(&ledgers_of)
+			{
 				let mut calls = Vec::new();
 				for (share, ledger) in ledgers.iter().enumerate() {
-					let mut signed: Vec<([u8; 32], i64, [u8; 64])> = members
-						.clone()
+					let mut signed: Vec<([u8; 32], i64, [u8; 64])> = members_of(group)
 						.map(|member| {
 							let key = &pseudonyms[member][share];
 							let energy = energies[member][share];
@@ -261,21 +262,11 @@ pub async fn run(
 	// error, and so is a relayed share the chain skipped.
 	tracker.ensure_none_failed(&reports, "report", true)?;
 
-	let timings = tracker.timings(&reports, started)?;
+	// Per share: a batch's figures once for every share it carries.
+	let timings = tracker.timings_carrying(&reports, &shares_in, started)?;
 	let blocks: Vec<BlockSeenResult> =
 		timings.blocks.into_iter().map(BlockSeenResult::from).collect();
-	// Per share: each extrinsic's figures once for every share it carries.
-	let (mut refused, mut dropped) = (0, 0);
-	let (mut inclusion_s, mut waited) = (Vec::new(), Vec::new());
-	for (report, carried) in reports.iter().zip(&shares_in) {
-		let one = tracker.timings(std::slice::from_ref(report), started)?;
-		refused += one.refused * carried;
-		dropped += one.dropped * carried;
-		for _ in 0..*carried {
-			inclusion_s.extend(&one.inclusion_s);
-			waited.extend(&one.blocks_waited);
-		}
-	}
+	let (refused, dropped, waited) = (timings.refused, timings.dropped, timings.blocks_waited);
 	let reported: usize = blocks.iter().map(|block| block.shares).sum();
 	let expected = shares_total - refused - dropped;
 	ensure!(reported == expected, "{reported} shares reported, expected {expected}");
@@ -296,7 +287,7 @@ pub async fn run(
 		submitted_s: submitted_in.as_secs_f64(),
 		all_included_s: timings.all_included_s,
 		all_finalized_s: timings.all_finalized_s,
-		inclusion_latency_s: Stats::of(&inclusion_s),
+		inclusion_latency_s: Stats::of(&timings.inclusion_s),
 		within_one_block: share_of(0.0),
 		within_two_blocks: share_of(1.0),
 		blocks_waited: Stats::of(&waited),
