@@ -149,6 +149,7 @@ async fn page(State(status): State<Arc<Status>>) -> Response {
 		 <tr><th align=left>days registered</th><td>{days}</td></tr>\
 		 <tr><th align=left>next slot to check</th><td>{next}</td></tr>\
 		 <tr><th align=left>outbox</th><td>{pending} pending, {in_flight} in flight, {retired} final, {expired} refused</td></tr>\
+		 <tr><th align=left>oldest pending</th><td>{oldest}</td></tr>\
 		 </table><p><a href=\"/metrics\">metrics</a> · <a href=\"/api/status\">JSON</a></p>\
 		 </body></html>",
 		group = view.group,
@@ -159,6 +160,13 @@ async fn page(State(status): State<Arc<Status>>) -> Response {
 		in_flight = view.outbox.in_flight,
 		retired = view.outbox.retired,
 		expired = view.outbox.expired,
+		oldest = view.outbox.oldest_pending.as_ref().map_or("–".into(), |entry| format!(
+			"{} (entry {}, {}, sent {} times)",
+			entry.kind,
+			entry.id,
+			entry.nonce.map_or("not signed".into(), |nonce| format!("nonce {nonce}")),
+			entry.sends
+		)),
 	))
 	.into_response()
 }

@@ -84,6 +84,10 @@ pub struct Entry {
 	/// and while only the best block does it waits.
 	#[serde(default)]
 	pub done_when_stored: Option<String>,
+	/// The pool's last answer when it did not take the signed bytes
+	/// ("temporarily banned", "Priority is too low"…), for the status pages.
+	#[serde(default)]
+	pub last_answer: Option<String>,
 }
 
 impl Entry {
@@ -98,6 +102,7 @@ impl Entry {
 			in_block: false,
 			sends: 0,
 			done_when_stored: None,
+			last_answer: None,
 		}
 	}
 
@@ -138,7 +143,7 @@ pub trait Keyring: Send + Sync {
 }
 
 /// Outbox sizes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OutboxCounts {
 	/// Waiting to be sent or signed but not yet seen in a block.
 	pub pending: u64,
@@ -148,6 +153,42 @@ pub struct OutboxCounts {
 	pub retired: u64,
 	/// Given up (the chain refused them for good, e.g. a report window that closed).
 	pub expired: u64,
+	/// The oldest entry not yet in a block: what a stuck outbox waits on.
+	pub oldest_pending: Option<PendingEntry>,
+}
+
+/// What the status pages show of an entry waiting to be sent or included:
+/// its kind and delivery state, never its call's values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PendingEntry {
+	/// Its sequence number.
+	pub id: u64,
+	/// Its call's kind.
+	pub kind: String,
+	/// Not sent before this moment (ms since the epoch).
+	pub not_before_ms: u64,
+	/// Its nonce once signed.
+	pub nonce: Option<u64>,
+	/// The runtime it is signed for.
+	pub signed_for: Option<(u32, u32)>,
+	/// Times sent to a node.
+	pub sends: u32,
+	/// The pool's last answer when it did not take the entry.
+	pub last_answer: Option<String>,
+}
+
+impl PendingEntry {
+	fn of(id: u64, entry: &Entry) -> Self {
+		Self {
+			id,
+			kind: entry.call.kind.clone(),
+			not_before_ms: entry.not_before_ms,
+			nonce: entry.signed.as_ref().map(|signed| signed.nonce),
+			signed_for: entry.signed.as_ref().and_then(|signed| signed.runtime),
+			sends: entry.sends,
+			last_answer: entry.last_answer.clone(),
+		}
+	}
 }
 
 /// Every entry still in the outbox, in sequence order.
@@ -185,11 +226,14 @@ pub fn final_transaction(store: &Store, id: u64) -> Result<Option<String>, Store
 /// How many entries are pending, in flight, final and expired.
 pub fn counts(store: &Store) -> Result<OutboxCounts, StoreError> {
 	let mut counts = OutboxCounts::default();
-	for (_, entry) in entries(store)? {
+	for (id, entry) in entries(store)? {
 		if entry.in_block {
 			counts.in_flight += 1;
 		} else {
 			counts.pending += 1;
+			if counts.oldest_pending.is_none() {
+				counts.oldest_pending = Some(PendingEntry::of(id, &entry));
+			}
 		}
 	}
 	let total = store.count(RETIRED)?;
@@ -281,7 +325,21 @@ mod tests {
 			.unwrap();
 		assert_eq!(
 			counts(&store).unwrap(),
-			OutboxCounts { pending: 1, in_flight: 1, retired: 1, expired: 1 }
+			OutboxCounts {
+				pending: 1,
+				in_flight: 1,
+				retired: 1,
+				expired: 1,
+				oldest_pending: Some(PendingEntry {
+					id: 3,
+					kind: "remark".into(),
+					not_before_ms: 0,
+					nonce: None,
+					signed_for: None,
+					sends: 0,
+					last_answer: None,
+				}),
+			}
 		);
 		assert_eq!(final_transaction(&store, 0).unwrap().as_deref(), Some("0xab"));
 		assert_eq!(final_transaction(&store, 1).unwrap(), None);

@@ -373,6 +373,26 @@ impl Demo {
 			.count()
 	}
 
+	/// Each coordinator's outbox as its status page shows it (what a stuck
+	/// one waits on), for a failure's message.
+	pub fn coordinator_outboxes(&self) -> String {
+		self.coordinators
+			.iter()
+			.enumerate()
+			.map(|(group, running)| {
+				let outbox = gridveil_harness::edge::http_get(running.config.port, "/api/status")
+					.ok()
+					.and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok())
+					.map_or_else(
+						|| "status page unavailable".into(),
+						|status| status["outbox"].to_string(),
+					);
+				format!("  coordinator of group {group}: outbox {outbox}")
+			})
+			.collect::<Vec<_>>()
+			.join("\n")
+	}
+
 	/// Boxes still running.
 	pub fn boxes_up(&mut self) -> usize {
 		self.boxes.iter_mut().filter_map(|edge| edge.process.ensure_running().ok()).count()
@@ -414,8 +434,9 @@ impl Demo {
 		if !done && gridveil_edge::now_ms() > deadline_ms {
 			bail!(
 				"the day was not liquidated (or proofs are missing, or reports unchecked) {} s \
-				 after its end: {line}",
-				(deadline_ms - last_day.day_end()) / 1_000
+				 after its end: {line}\n{}",
+				(deadline_ms - last_day.day_end()) / 1_000,
+				self.coordinator_outboxes()
 			);
 		}
 		Ok((line, done))

@@ -240,13 +240,19 @@ pub fn network_toml(options: &Options, dir: &Path, spec: &Path) -> Result<String
 	settings.insert("tear_down_on_failure".into(), false.into());
 
 	let relaychain = table(&mut config, "relaychain")?;
-	if !options.node_args.is_empty() {
+	let mut node_args = options.node_args.clone();
+	// `GRIDVEIL_NODE_LOG=txpool=debug make test`: the nodes' log targets, to
+	// see why a test's extrinsics waited.
+	if let Ok(targets) = std::env::var("GRIDVEIL_NODE_LOG") {
+		node_args.push(format!("-l{targets}"));
+	}
+	if !node_args.is_empty() {
 		let args = relaychain
 			.entry("default_args")
 			.or_insert_with(|| toml::Value::Array(Vec::new()))
 			.as_array_mut()
 			.ok_or_else(|| anyhow!("relaychain.default_args is not an array"))?;
-		args.extend(options.node_args.iter().cloned().map(toml::Value::from));
+		args.extend(node_args.into_iter().map(toml::Value::from));
 	}
 	let nodes = relaychain
 		.get_mut("nodes")

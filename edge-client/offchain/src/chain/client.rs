@@ -68,6 +68,17 @@ struct AccountInfo {
 pub enum Submitted {
 	/// Accepted into the pool (or already there).
 	Accepted,
+	/// Not taken for now, sent again later: the pool has these bytes
+	/// already ("Already Imported"), holds another extrinsic with this nonce ("Priority is too low": one signed for the
+	/// runtime before an upgrade, not yet dropped), or the runtime cannot
+	/// judge it yet ("Unknown Transaction Validity": the block that set new
+	/// code, before its migrations ran).
+	Held(String),
+	/// The pool banned these very bytes ("temporarily banned", for its ban
+	/// time, 30 minutes by default): some view found them invalid, e.g. a
+	/// fork still on the runtime before an upgrade. Sending them again is
+	/// useless; signed again with the same nonce they are new bytes.
+	Banned(String),
 	/// Its nonce is used: it (this very extrinsic, see the outbox) is in a block.
 	Stale,
 	/// Refused for good (a closed window, an unpaid fee…).
@@ -293,18 +304,13 @@ impl Chain {
 					),
 					other => other.to_string(),
 				};
-				// "Priority is too low": the pool holds another extrinsic with
-				// this nonce (one signed for the runtime before an upgrade, not
-				// yet dropped): sent again later.
-				// "Unknown Transaction Validity": the runtime cannot judge it
-				// yet (in the block that set new code, before its migrations
-				// ran: the runtime's `validate_transaction`): sent again later.
-				if message.contains("Already Imported")
-					|| message.contains("temporarily banned")
+				if message.contains("temporarily banned") {
+					Ok(Submitted::Banned(message))
+				} else if message.contains("Already Imported")
 					|| message.contains("Priority is too low")
 					|| message.contains("Unknown Transaction Validity")
 				{
-					Ok(Submitted::Accepted)
+					Ok(Submitted::Held(message))
 				} else if message.contains("outdated") || message.contains("Stale") {
 					Ok(Submitted::Stale)
 				} else if message.contains("Invalid Transaction") || message.contains("1010") {
@@ -320,6 +326,15 @@ impl Chain {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn signing_the_same_payload_again_gives_new_bytes() {
+		// What signing a banned entry again relies on: sr25519 signatures
+		// are randomised, so the same nonce and call make a new hash.
+		let key = Keypair::from_secret_key([7; 32]).unwrap();
+		let payload = b"one signed payload";
+		assert_ne!(key.sign(payload).0, key.sign(payload).0);
+	}
 
 	#[test]
 	fn the_token_comes_from_the_chain_specs_properties() {

@@ -15,9 +15,13 @@
 //! version) every signature covers: entries signed for an earlier runtime and
 //! not yet in a block are signed again, with the same nonces, for the runtime
 //! of the best block, and a refusal that comes with a runtime change is not
-//! taken as final. In the block that changed the runtime, before its
-//! migrations ran, the runtime answers "unknown validity" rather than refuse,
-//! and the entry is sent again.
+//! taken as final. Nothing is signed for a new runtime, or sent, before the
+//! upgrade is final ([`runtime_settled`]). In the block that changed the
+//! runtime, before its migrations ran, the runtime answers "unknown
+//! validity" rather than refuse, and the entry is sent again. Bytes the pool
+//! has banned (a view of a fork found them invalid; the pool then refuses
+//! them for half an hour) are signed again with the same nonce: an sr25519
+//! signature is randomised, so the new bytes have a new hash.
 //!
 //! An entry may name a storage key that means its effect is on chain by
 //! another way ([`Entry::done_when_stored`]: a share its coordinator
@@ -82,6 +86,7 @@ pub async fn pass(
 	let best_time = Chain::time_at(&best).await?;
 	let runtime = Chain::runtime(&best);
 	let finalized = chain.finalized().await?;
+	let settled = runtime_settled(&best, &finalized);
 	let now = now_ms();
 	let mut by_signer: BTreeMap<String, Vec<(u64, Entry)>> = BTreeMap::new();
 	for (id, entry) in entries {
@@ -141,14 +146,44 @@ pub async fn pass(
 				continue;
 			}
 			next_nonce = next_nonce.max(signed.nonce + 1);
-			let due = memory.sent.get(&id).is_none_or(|sent| sent.elapsed() >= RESEND_AFTER)
+			let due = settled
+				&& memory.sent.get(&id).is_none_or(|sent| sent.elapsed() >= RESEND_AFTER)
 				&& entry.chain_not_before_ms <= best_time;
 			if !due {
 				continue;
 			}
-			if let Submitted::Invalid(reason) =
-				send(store, chain, metrics, memory, id, &mut entry).await?
-			{
+			let submitted = send(store, chain, metrics, memory, id, &mut entry).await?;
+			if let Submitted::Banned(reason) = submitted {
+				// Its bytes are banned (a view on a fork found them invalid):
+				// signed again in place, with the same nonce, for the next pass.
+				tracing::info!(
+					entry = id,
+					call = %entry.call.kind,
+					nonce = signed.nonce,
+					%reason,
+					"the pool banned the signed bytes: signing again with the same nonce"
+				);
+				match chain.sign(&best, &entry.call.encoded, &key, signed.nonce).await {
+					Ok((extrinsic, hash)) => {
+						entry.signed = Some(Signed {
+							nonce: signed.nonce,
+							extrinsic: hex::encode(extrinsic),
+							hash: hex::encode(hash),
+							runtime: Some(runtime),
+						});
+						store.write(|writer| outbox::update(writer, id, &entry))?;
+						memory.sent.remove(&id);
+					},
+					Err(ChainError::Call(reason)) => {
+						refused = true;
+						next_nonce = signed.nonce;
+						expire(store, metrics, id, entry, reason)?;
+					},
+					Err(error) => return Err(error.into()),
+				}
+				continue;
+			}
+			if let Submitted::Invalid(reason) = submitted {
 				// Refused because its effect is on chain another way (its
 				// share came in the coordinator's batch first)?
 				match done_elsewhere(&best, &finalized, &entry).await? {
@@ -179,6 +214,10 @@ pub async fn pass(
 			}
 		}
 		unsigned.sort_by_key(|(id, entry)| (entry.not_before_ms, *id));
+		if !settled {
+			// Signed and sent once the upgrade is final (see `runtime_settled`).
+			continue;
+		}
 		for (id, mut entry) in unsigned {
 			if entry.not_before_ms > now || entry.chain_not_before_ms > best_time {
 				continue;
@@ -230,11 +269,32 @@ pub async fn pass(
 						Done::No => expire(store, metrics, id, entry, reason)?,
 					}
 				},
-				Submitted::Accepted | Submitted::Stale => next_nonce += 1,
+				// Banned or held: the signed loop judges it at its next send.
+				Submitted::Accepted
+				| Submitted::Held(_)
+				| Submitted::Banned(_)
+				| Submitted::Stale => next_nonce += 1,
 			}
 		}
 	}
 	Ok(())
+}
+
+/// Beyond this many unfinalized blocks, entries go out even while the
+/// finalized block runs an earlier runtime (a stalled finality must not
+/// hold the reports back past their windows).
+const UPGRADE_FINALITY_WAIT_BLOCKS: u64 = 16;
+
+/// Whether extrinsics signed for the best block's runtime may go out: the
+/// finalized block runs it too. The fork-aware pool checks a submission
+/// against a view of every unfinalized block; a view still on the runtime
+/// before an upgrade finds the new signature bad and bans the bytes, and
+/// views built later from it inherit the ban and skip the bytes, so they
+/// wait in the pool and never reach a block. Once the upgrade is final,
+/// every view runs the new runtime.
+fn runtime_settled(best: &AtBlock, finalized: &AtBlock) -> bool {
+	Chain::runtime(best) == Chain::runtime(finalized)
+		|| Chain::number(best) > Chain::number(finalized) + UPGRADE_FINALITY_WAIT_BLOCKS
 }
 
 async fn send(
@@ -251,6 +311,17 @@ async fn send(
 	let submitted = chain.submit(&extrinsic).await?;
 	memory.sent.insert(id, Instant::now());
 	entry.sends += 1;
+	let answer = match &submitted {
+		Submitted::Accepted => None,
+		Submitted::Held(reason) | Submitted::Banned(reason) | Submitted::Invalid(reason) => {
+			Some(reason.clone())
+		},
+		Submitted::Stale => Some("stale: its nonce is used".into()),
+	};
+	if answer.is_some() && answer != entry.last_answer {
+		tracing::info!(entry = id, call = %entry.call.kind, sends = entry.sends, answer = ?answer, "the pool's answer to an entry changed");
+	}
+	entry.last_answer = answer;
 	store.write(|writer| outbox::update(writer, id, entry))?;
 	metrics.sent(&entry.call.kind);
 	Ok(submitted)

@@ -18,6 +18,7 @@ mod energy_market;
 mod guides;
 mod load_round;
 mod network;
+mod outbox;
 mod polkadot_js;
 mod scenarios;
 mod upgrade;
