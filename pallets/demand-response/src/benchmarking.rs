@@ -1,4 +1,4 @@
-//! Benchmarks: every call and both `on_idle` steps. Proofs are real
+//! Benchmarks: every call and the three `on_idle` steps. Proofs are real
 //! (`fixtures/deviation-hour-0.bin`, made by `gridveil-circuits`): the
 //! deviation key and the proof of hour 0 of program 0. Meter signatures are
 //! real too: each prosumer gets a meter with a fixed key, which signs the
@@ -426,6 +426,37 @@ mod benchmarks {
 		}
 
 		assert_eq!(step, SettlementStep::Advanced);
+		Ok(())
+	}
+
+	/// One `on_idle` step that removes a settled program whose retention
+	/// has passed, with a record for each of its `MaxProgramHours` hours.
+	#[benchmark]
+	fn on_idle_remove() -> Result<(), BenchmarkError> {
+		let active = active::<T>()?;
+		let period = at_settlement::<T>(active.program_id)?;
+		let settled = Pallet::<T>::settlement_step(period);
+		assert_eq!(settled, SettlementStep::Settled(active.program_id));
+		let fingerprint = fixture()?.fingerprint;
+		for hour in 0..T::MaxProgramHours::get() {
+			let record = HourRecord { deviation: 1, fingerprint, penalty: 1u32.into() };
+			HourRecords::<T>::insert(active.program_id, hour, record);
+		}
+		let hour_length = HourLength::<T>::get().max(1);
+		let removal =
+			period.saturating_add(u64::from(T::RecordRetentionHours::get())).saturating_add(1);
+		T::BenchmarkHelper::set_timestamp(removal.saturating_mul(hour_length));
+		SettlementCursor::<T>::put(removal);
+		let step;
+
+		#[block]
+		{
+			step = Pallet::<T>::settlement_step(removal);
+		}
+
+		assert_eq!(step, SettlementStep::Removed(active.program_id));
+		assert!(!Programs::<T>::contains_key(active.program_id));
+		assert_eq!(HourRecords::<T>::iter_prefix(active.program_id).count(), 0);
 		Ok(())
 	}
 

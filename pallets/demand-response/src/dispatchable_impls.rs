@@ -428,6 +428,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(period) = Self::settlement_period(program) {
 			Self::unqueue_settlement(period, program_id);
 		}
+		Self::queue_removal(program_id);
 		Excluded::<T>::insert(&program.prosumer, program_id);
 		Self::deposit_event(Event::ProgramForfeited { program_id, hour, forfeited });
 		Self::deposit_event(Event::ProsumerExcluded {
@@ -489,6 +490,7 @@ impl<T: Config> Pallet<T> {
 		}
 		program.escrow = Zero::zero();
 		program.status = ProgramStatus::Completed;
+		Self::queue_removal(program_id);
 		Self::deposit_event(Event::ProgramSettled {
 			program_id,
 			missing_hours,
@@ -515,7 +517,28 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Removes a program from the settlement queue.
+	/// Queues a settled or forfeited program for removal once
+	/// [`Config::RecordRetentionHours`] whole hours have passed.
+	fn queue_removal(program_id: ProgramId) {
+		let period = (Self::now() / HourLength::<T>::get().max(1))
+			.saturating_add(u64::from(T::RecordRetentionHours::get()))
+			.saturating_add(1);
+		Self::queue_settlement(period, program_id);
+	}
+
+	/// Removes a program whose retention has passed, with its hour records
+	/// (at most [`Config::MaxProgramHours`]).
+	pub(crate) fn remove_program(program_id: ProgramId, program: &ProgramOf<T>) {
+		Programs::<T>::remove(program_id);
+		// One record per registered hour, at most `MaxProgramHours`.
+		let _ = HourRecords::<T>::clear_prefix(program_id, T::MaxProgramHours::get(), None);
+		Self::deposit_event(Event::ProgramRemoved {
+			program_id,
+			hour_records: program.registered_hours,
+		});
+	}
+
+	/// Removes a program from the queue of [`PendingSettlements`].
 	pub(crate) fn unqueue_settlement(period: u64, program_id: ProgramId) {
 		if PendingSettlements::<T>::take(period, program_id).is_some() {
 			PendingSettlementCount::<T>::mutate(|count| *count = count.saturating_sub(1));

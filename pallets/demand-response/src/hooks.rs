@@ -1,10 +1,13 @@
-//! `on_idle`: settles due programs in bounded steps.
+//! `on_idle`: settles due programs, and removes old ones, in bounded steps.
 //!
-//! Active programs wait in [`PendingSettlements`] under the hour-length period
-//! in which they fall due. [`SettlementCursor`] is the earliest period that may
-//! still hold programs; each step either settles one program of that period or,
+//! Programs wait in [`PendingSettlements`] under the hour-length period in
+//! which their next step falls due: an active program its settlement, a
+//! settled or forfeited one its removal once [`Config::RecordRetentionHours`]
+//! have passed. [`SettlementCursor`] is the earliest period that may still
+//! hold programs; each step settles or removes one program of that period or,
 //! if the period is empty, moves the cursor on. A block takes as many steps as
-//! its spare weight allows, so no block ever walks the whole queue.
+//! its spare weight allows, so no block ever walks the whole queue, and the
+//! programs' state stops growing with the days.
 use crate::{pallet::*, types::*, weights::WeightInfo};
 use frame_support::{pallet_prelude::*, storage::with_storage_layer};
 
@@ -15,14 +18,19 @@ pub(crate) enum SettlementStep {
 	Idle,
 	/// A program was taken from the queue (and settled, if still active).
 	Settled(ProgramId),
+	/// A settled or forfeited program's retention had passed: it was removed
+	/// with its hour records.
+	Removed(ProgramId),
 	/// The cursor's period was empty; the cursor moved on.
 	Advanced,
 }
 
 impl<T: Config> Pallet<T> {
-	/// Takes settlement steps while `remaining` covers them; returns the weight used.
+	/// Takes steps while `remaining` covers them; returns the weight used.
 	pub(crate) fn settle_due_programs(remaining: Weight) -> Weight {
-		let step = T::WeightInfo::on_idle_settle().max(T::WeightInfo::on_idle_empty_period());
+		let step = T::WeightInfo::on_idle_settle()
+			.max(T::WeightInfo::on_idle_empty_period())
+			.max(T::WeightInfo::on_idle_remove());
 		// The timestamp, the hour length and the cursor.
 		let mut used = T::DbWeight::get().reads(3);
 		if remaining.any_lt(used) {
@@ -48,8 +56,8 @@ impl<T: Config> Pallet<T> {
 		match PendingSettlements::<T>::iter_key_prefix(cursor).next() {
 			Some(program_id) => {
 				Self::unqueue_settlement(cursor, program_id);
-				if let Some(mut program) = Programs::<T>::get(program_id) {
-					if program.status == ProgramStatus::Active {
+				match Programs::<T>::get(program_id) {
+					Some(mut program) if program.status == ProgramStatus::Active => {
 						// A failure leaves the program active for `settle`; the
 						// layer rolls back whatever the failed attempt wrote.
 						let _ = with_storage_layer(|| {
@@ -57,9 +65,19 @@ impl<T: Config> Pallet<T> {
 							Programs::<T>::insert(program_id, program);
 							Ok::<_, DispatchError>(())
 						});
-					}
+						SettlementStep::Settled(program_id)
+					},
+					Some(program)
+						if matches!(
+							program.status,
+							ProgramStatus::Completed | ProgramStatus::Forfeited
+						) =>
+					{
+						Self::remove_program(program_id, &program);
+						SettlementStep::Removed(program_id)
+					},
+					_ => SettlementStep::Settled(program_id),
 				}
-				SettlementStep::Settled(program_id)
 			},
 			None => {
 				if PendingSettlementCount::<T>::get() == 0 {

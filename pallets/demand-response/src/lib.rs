@@ -63,6 +63,11 @@ pub mod pallet {
 		/// accepted (a device catching up after an outage); settlement is due after.
 		#[pallet::constant]
 		type GraceHours: Get<u32>;
+		/// Hours (of [`HourLength`]) a settled or forfeited program and its
+		/// hour records stay on chain as the public record (boxes audit against
+		/// them, aggregators reconcile), before `on_idle` removes them.
+		#[pallet::constant]
+		type RecordRetentionHours: Get<u32>;
 		/// Most device keys one prosumer may authorise.
 		#[pallet::constant]
 		type MaxDevicesPerProsumer: Get<u32>;
@@ -93,7 +98,8 @@ pub mod pallet {
 
 	/// Programs by id: parties, commitment, reward, escrow and progress. Offers
 	/// that are withdrawn are removed; settled and forfeited programs stay as
-	/// the public record.
+	/// the public record for [`Config::RecordRetentionHours`], then `on_idle`
+	/// removes them with their hour records.
 	#[pallet::storage]
 	pub type Programs<T: Config> = StorageMap<_, Twox64Concat, ProgramId, ProgramOf<T>>;
 
@@ -125,13 +131,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type HourLength<T: Config> = StorageValue<_, Moment, ValueQuery, DefaultHourLength>;
 
-	/// Active programs waiting for settlement, by the hour-length period in which
-	/// settlement falls due. `on_idle` works through them in order.
+	/// Programs waiting for `on_idle`, by the hour-length period in which their
+	/// next step falls due: an active program's settlement, then a settled or
+	/// forfeited program's removal once [`Config::RecordRetentionHours`] have
+	/// passed. `on_idle` works through them in order.
 	#[pallet::storage]
 	pub type PendingSettlements<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, u64, Twox64Concat, ProgramId, ()>;
 
-	/// How many programs are in [`PendingSettlements`].
+	/// How many programs are in [`PendingSettlements`] (for settlement or removal).
 	#[pallet::storage]
 	pub type PendingSettlementCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
@@ -267,6 +275,14 @@ pub mod pallet {
 			/// Released to the prosumer: the escrow left.
 			released: BalanceOf<T>,
 		},
+		/// A settled or forfeited program's retention ended: `on_idle` removed
+		/// it and its hour records.
+		ProgramRemoved {
+			/// The program.
+			program_id: ProgramId,
+			/// How many hour records went with it.
+			hour_records: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -374,7 +390,8 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Settles due programs while the block has weight to spare.
+		/// Settles due programs, and removes those whose retention has
+		/// passed, while the block has weight to spare.
 		fn on_idle(_block: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			Self::settle_due_programs(remaining)
 		}

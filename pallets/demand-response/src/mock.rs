@@ -56,6 +56,7 @@ impl pallet_demand_response::Config for Test {
 	type Time = Timestamp;
 	type MaxProgramHours = ConstU32<24>;
 	type GraceHours = ConstU32<GRACE_HOURS>;
+	type RecordRetentionHours = ConstU32<RETENTION_HOURS>;
 	type MaxDevicesPerProsumer = ConstU32<MAX_DEVICES>;
 	type MaxDeviationBatch = ConstU32<MAX_BATCH>;
 	type DeviationSignature = TestSignature;
@@ -85,6 +86,8 @@ impl crate::BenchmarkHelper<u64, TestSignature> for SetTimestamp {
 pub const HOUR: u64 = 60_000;
 /// Hours after a program's end during which deviations are still accepted.
 pub const GRACE_HOURS: u32 = 2;
+/// Hours a settled or forfeited program stays on chain.
+pub const RETENTION_HOURS: u32 = 5;
 /// Devices per prosumer.
 pub const MAX_DEVICES: u32 = 2;
 /// Deviations per relayed batch.

@@ -486,7 +486,8 @@ fn a_full_day_registers_every_hour_with_exact_penalties() {
 				released: escrow,
 			})
 		);
-		assert_eq!(PendingSettlementCount::<Test>::get(), 0);
+		// Out of the settlement queue, in it again for its removal.
+		assert_eq!(PendingSettlementCount::<Test>::get(), 1);
 	});
 }
 
@@ -551,7 +552,8 @@ fn a_tampered_proof_at_hour_ten_forfeits_the_escrow_and_excludes_the_prosumer() 
 				DemandResponseEvent::ProsumerExcluded { prosumer: PROSUMER, program_id },
 			]
 		);
-		assert_eq!(PendingSettlementCount::<Test>::get(), 0);
+		// Out of the settlement queue, in it again for its removal.
+		assert_eq!(PendingSettlementCount::<Test>::get(), 1);
 
 		// The honest proof is too late now, and the prosumer is out of the game.
 		assert_noop!(submit(PROSUMER, program_id, &honest), Error::<Test>::ProsumerExcluded);
@@ -832,7 +834,8 @@ fn on_idle_settles_due_programs_in_bounded_steps() {
 		let also_short = active(key_id, 4_000, 1, 1);
 		let long = active(key_id, 4_000, 1, 4);
 		let step = <Test as Config>::WeightInfo::on_idle_settle()
-			.max(<Test as Config>::WeightInfo::on_idle_empty_period());
+			.max(<Test as Config>::WeightInfo::on_idle_empty_period())
+			.max(<Test as Config>::WeightInfo::on_idle_remove());
 		let base =
 			<<Test as frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get().reads(3);
 		let on_idle = |weight: Weight| DemandResponse::on_idle(1, weight);
@@ -860,9 +863,70 @@ fn on_idle_settles_due_programs_in_bounded_steps() {
 		at(START + (4 + u64::from(GRACE_HOURS)) * HOUR);
 		on_idle(Weight::MAX);
 		assert_eq!(program(long).status, ProgramStatus::Completed);
+		assert_eq!(free(AGGREGATOR), ENDOWMENT);
+		// Settled, the three wait for their removal.
+		assert_eq!(PendingSettlementCount::<Test>::get(), 3);
+
+		at(START + (4 + u64::from(GRACE_HOURS) + u64::from(RETENTION_HOURS) + 1) * HOUR);
+		on_idle(Weight::MAX);
+		assert!([short, also_short, long].iter().all(|id| !Programs::<Test>::contains_key(id)));
 		assert_eq!(PendingSettlementCount::<Test>::get(), 0);
 		assert_eq!(SettlementCursor::<Test>::get(), None);
-		assert_eq!(free(AGGREGATOR), ENDOWMENT);
+	});
+}
+
+#[test]
+fn settled_and_forfeited_programs_leave_with_their_hours_after_the_retention() {
+	new_test_ext().execute_with(|| {
+		let key_id = register_key();
+		at(START - HOUR);
+		let settled = active(key_id, 10_000, 1, 2);
+		let forfeited = offer_to(NEIGHBOUR, key_id, 10_000, 1, 3);
+		accept(NEIGHBOUR, forfeited);
+		after_hour(0);
+		let hour_0 = prove(settled, 0, Fr::from(0u64));
+		assert_ok!(submit(PROSUMER, settled, &hour_0));
+		after_hour(1);
+		assert_ok!(submit(PROSUMER, settled, &prove(settled, 1, hour_0.fingerprint)));
+		// Every hour registered: settled at once, queued for removal.
+		assert_ok!(DemandResponse::settle(RuntimeOrigin::signed(STRANGER), settled));
+		let neighbour_0 = prove(forfeited, 0, Fr::from(0u64));
+		assert_ok!(submit(NEIGHBOUR, forfeited, &tampered(&neighbour_0)));
+		assert_eq!(program(forfeited).status, ProgramStatus::Forfeited);
+		assert_eq!(PendingSettlementCount::<Test>::get(), 2);
+		let on_idle = || DemandResponse::on_idle(1, Weight::MAX);
+
+		// The public record stays for the whole retention...
+		let removal = START + (2 + u64::from(RETENTION_HOURS) + 1) * HOUR;
+		at(removal - 1);
+		on_idle();
+		assert_eq!(program(settled).status, ProgramStatus::Completed);
+		assert_eq!(program(forfeited).status, ProgramStatus::Forfeited);
+		assert_eq!(HourRecords::<Test>::iter_prefix(settled).count(), 2);
+
+		// ...then leaves, hours and all; the exclusion stays.
+		at(removal);
+		System::reset_events();
+		on_idle();
+		assert!(!Programs::<Test>::contains_key(settled));
+		assert!(!Programs::<Test>::contains_key(forfeited));
+		assert_eq!(HourRecords::<Test>::iter_prefix(settled).count(), 0);
+		assert_eq!(DemandResponse::program_state(settled), None);
+		assert_eq!(Excluded::<Test>::get(NEIGHBOUR), Some(forfeited));
+		let mut removed = events();
+		removed.sort_by_key(|event| match event {
+			DemandResponseEvent::ProgramRemoved { program_id, .. } => *program_id,
+			_ => u64::MAX,
+		});
+		assert_eq!(
+			removed,
+			vec![
+				DemandResponseEvent::ProgramRemoved { program_id: settled, hour_records: 2 },
+				DemandResponseEvent::ProgramRemoved { program_id: forfeited, hour_records: 0 },
+			]
+		);
+		assert_eq!(PendingSettlementCount::<Test>::get(), 0);
+		assert_eq!(SettlementCursor::<Test>::get(), None);
 	});
 }
 

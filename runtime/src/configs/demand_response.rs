@@ -14,6 +14,11 @@ parameter_types! {
 	/// Deviations are accepted for two more hours after a program's last
 	/// hour, so an edge device back from an outage can catch up.
 	pub const GraceHours: u32 = 2;
+	/// Settled and forfeited programs, with their hour records, stay on
+	/// chain for a week (the energy market keeps its days as long), then
+	/// `on_idle` removes them: about 3 KB a prosumer a day would otherwise
+	/// stay for ever.
+	pub const RecordRetentionHours: u32 = 7 * 24;
 	/// A prosumer may have a few edge devices (a spare, a replacement).
 	pub const MaxDevicesPerProsumer: u32 = 4;
 	/// A relayed batch carries at most 64 deviations. Its weight must
@@ -31,6 +36,7 @@ impl pallet_demand_response::Config for Runtime {
 	type Time = Timestamp;
 	type MaxProgramHours = MaxProgramHours;
 	type GraceHours = GraceHours;
+	type RecordRetentionHours = RecordRetentionHours;
 	type MaxDevicesPerProsumer = MaxDevicesPerProsumer;
 	type MaxDeviationBatch = MaxDeviationBatch;
 	type DeviationSignature = Signature;
