@@ -34,6 +34,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
+use subxt_signer::sr25519::Keypair;
 use tokio::sync::Notify;
 
 use super::client::{AtBlock, Chain, ChainError, SharedChain, Submitted};
@@ -163,14 +164,9 @@ pub async fn pass(
 					%reason,
 					"the pool banned the signed bytes: signing again with the same nonce"
 				);
-				match chain.sign(&best, &entry.call.encoded, &key, signed.nonce).await {
-					Ok((extrinsic, hash)) => {
-						entry.signed = Some(Signed {
-							nonce: signed.nonce,
-							extrinsic: hex::encode(extrinsic),
-							hash: hex::encode(hash),
-							runtime: Some(runtime),
-						});
+				match sign_entry(chain, &best, &entry, &key, signed.nonce).await {
+					Ok(signed_again) => {
+						entry.signed = Some(signed_again);
 						store.write(|writer| outbox::update(writer, id, &entry))?;
 						memory.sent.remove(&id);
 					},
@@ -230,21 +226,15 @@ pub async fn pass(
 				Done::InBest => continue,
 				Done::No => {},
 			}
-			let (extrinsic, hash) =
-				match chain.sign(&best, &entry.call.encoded, &key, next_nonce).await {
-					Ok(signed) => signed,
-					Err(ChainError::Call(reason)) => {
-						expire(store, metrics, id, entry, reason)?;
-						continue;
-					},
-					Err(error) => return Err(error.into()),
-				};
-			entry.signed = Some(Signed {
-				nonce: next_nonce,
-				extrinsic: hex::encode(extrinsic),
-				hash: hex::encode(hash),
-				runtime: Some(runtime),
-			});
+			let signed = match sign_entry(chain, &best, &entry, &key, next_nonce).await {
+				Ok(signed) => signed,
+				Err(ChainError::Call(reason)) => {
+					expire(store, metrics, id, entry, reason)?;
+					continue;
+				},
+				Err(error) => return Err(error.into()),
+			};
+			entry.signed = Some(signed);
 			store.write(|writer| outbox::update(writer, id, &entry))?;
 			match send(store, chain, metrics, memory, id, &mut entry).await? {
 				Submitted::Invalid(_) if chain.best_runtime().await? != runtime => {
@@ -278,6 +268,23 @@ pub async fn pass(
 		}
 	}
 	Ok(())
+}
+
+/// Signs `entry`'s call with `nonce` for the runtime of `best`.
+async fn sign_entry(
+	chain: &Chain,
+	best: &AtBlock,
+	entry: &Entry,
+	key: &Keypair,
+	nonce: u64,
+) -> Result<Signed, ChainError> {
+	let (extrinsic, hash) = chain.sign(best, &entry.call.encoded, key, nonce).await?;
+	Ok(Signed {
+		nonce,
+		extrinsic: hex::encode(extrinsic),
+		hash: hex::encode(hash),
+		runtime: Some(Chain::runtime(best)),
+	})
 }
 
 /// Beyond this many unfinalized blocks, entries go out even while the
