@@ -11,7 +11,9 @@ use frame_support::{
 	},
 };
 use gridveil_groth16::{scalar_bytes_from_u64, scalar_from_bytes};
-use pallet_meter_registry::{AttestationError, MeterAttestations, SignatureError};
+use pallet_meter_registry::{
+	AttestationCheck, AttestationError, MeterAttestations, SignatureError,
+};
 use pallet_zk_verifier::{Groth16Verifier, ProofError, PublicInput, Statement};
 use sp_runtime::{
 	traits::{Saturating, Verify, Zero},
@@ -187,17 +189,48 @@ impl<T: Config> Pallet<T> {
 		fingerprint: Scalar,
 		proof: &ProofBytes,
 		attestation: &HourAttestation,
-	) -> DispatchResult {
-		let (program, inputs) = Self::checked_submission(
+	) -> DispatchResultWithPostInfo {
+		let mut attestations = Vec::with_capacity(2);
+		let (program, inputs, start) = Self::checked_submission(
 			&signer,
 			program_id,
 			hour,
 			deviation,
 			fingerprint,
 			attestation,
+			&mut attestations,
 		)?;
+		Self::verify_attestations(&attestations)?;
 		let verdict = T::Verifier::verify(program.key_id, proof, &inputs);
-		Self::apply_verdict(program_id, program, hour, deviation, fingerprint, verdict)
+		Self::apply_verdict(program_id, program, hour, deviation, fingerprint, verdict)?;
+		let charged =
+			T::WeightInfo::submit_deviation().max(T::WeightInfo::submit_deviation_forfeiting());
+		Ok(match start {
+			HourStart::Attested => None,
+			HourStart::Continued => Some(charged.saturating_sub(Self::start_check_weight())),
+		}
+		.into())
+	}
+
+	/// What checking an hour's start attestation costs: one more signature
+	/// in the call's batch of meter signatures, the meter already read for
+	/// the hour's end. Refunded for every hour that continues the last
+	/// registered one, which needs no such check (every hour but a program's
+	/// first, unless one went missing); the benchmarks check one for every
+	/// hour.
+	pub(crate) fn start_check_weight() -> Weight {
+		T::Meters::verify_attestations_weight(2)
+			.saturating_sub(T::Meters::verify_attestations_weight(1))
+			.saturating_sub(T::DbWeight::get().reads(1))
+	}
+
+	/// Verifies the meter signatures of a submission or a batch at once:
+	/// the first refused one, in order, is the call's error.
+	fn verify_attestations(attestations: &[AttestationCheckOf<T>]) -> DispatchResult {
+		match T::Meters::verify_attestations(attestations).into_iter().find_map(Result::err) {
+			Some(error) => Err(attestation_error::<T>(error)),
+			None => Ok(()),
+		}
 	}
 
 	/// Checks every entry of a relayed batch (signature, then the rules of a
@@ -213,24 +246,31 @@ impl<T: Config> Pallet<T> {
 		let mut batch_key = None;
 		let mut seen = BTreeSet::new();
 		let mut checked = Vec::with_capacity(entries.len());
+		let mut continued = 0u32;
+		let mut attestations = Vec::with_capacity(entries.len().saturating_mul(2));
 		for entry in &entries {
 			ensure!(
 				entry.signature.verify(&entry.payload()[..], &entry.signer),
 				Error::<T>::BadSignature
 			);
 			ensure!(seen.insert(entry.program_id), Error::<T>::ProgramTwiceInBatch);
-			let (program, inputs) = Self::checked_submission(
+			let (program, inputs, start) = Self::checked_submission(
 				&entry.signer,
 				entry.program_id,
 				entry.hour,
 				entry.deviation,
 				entry.fingerprint,
 				&entry.attestation,
+				&mut attestations,
 			)?;
 			let key_id = *batch_key.get_or_insert(program.key_id);
 			ensure!(program.key_id == key_id, Error::<T>::MixedKeysInBatch);
+			if start == HourStart::Continued {
+				continued.saturating_inc();
+			}
 			checked.push((program, inputs));
 		}
+		Self::verify_attestations(&attestations)?;
 		let statements: Vec<Statement<'_>> = entries
 			.iter()
 			.zip(&checked)
@@ -266,9 +306,14 @@ impl<T: Config> Pallet<T> {
 			registered: count.saturating_sub(forfeited),
 			forfeited,
 		});
-		// A batch that held never ran the one-by-one fallback.
-		let actual = all_held.then(|| T::WeightInfo::submit_deviations(count));
-		Ok(actual.into())
+		// A batch that held never ran the one-by-one fallback; no hour that
+		// continued its program's last one checked a start attestation.
+		let charged = match all_held {
+			true => T::WeightInfo::submit_deviations(count),
+			false => Self::batch_weight(count),
+		};
+		let unused = Self::start_check_weight().saturating_mul(u64::from(continued));
+		Ok(Some(charged.saturating_sub(unused)).into())
 	}
 
 	/// What [`Pallet::submit_deviations`] may cost for `entries` entries: the
@@ -282,8 +327,10 @@ impl<T: Config> Pallet<T> {
 	/// The checks a deviation must pass before its proof is verified: the
 	/// signer may submit for the program, the program is active, no later
 	/// hour is registered, the hour has ended, the window is open, the
-	/// fingerprints are scalars and the program's meter signed them. Returns
-	/// the program and the proof's public inputs.
+	/// fingerprints are scalars. The meter's signatures over them go to
+	/// `attestations`, to verify with the rest of a batch's
+	/// ([`Self::verify_attestations`]). Returns the program, the proof's
+	/// public inputs and how the hour's start was established.
 	fn checked_submission(
 		signer: &T::AccountId,
 		program_id: ProgramId,
@@ -291,7 +338,11 @@ impl<T: Config> Pallet<T> {
 		deviation: u64,
 		fingerprint: Scalar,
 		attestation: &HourAttestation,
-	) -> Result<(ProgramOf<T>, [PublicInput; DEVIATION_PUBLIC_INPUTS as usize]), DispatchError> {
+		attestations: &mut Vec<AttestationCheckOf<T>>,
+	) -> Result<
+		(ProgramOf<T>, [PublicInput; DEVIATION_PUBLIC_INPUTS as usize], HourStart),
+		DispatchError,
+	> {
 		let program = Programs::<T>::get(program_id).ok_or(Error::<T>::UnknownProgram)?;
 		ensure!(
 			*signer == program.prosumer
@@ -310,16 +361,16 @@ impl<T: Config> Pallet<T> {
 			program.due(hour_length, T::GraceHours::get()).ok_or(Error::<T>::ProgramTooLong)?;
 		ensure!(now < due, Error::<T>::SubmissionWindowClosed);
 		ensure!(scalar_from_bytes(&fingerprint).is_some(), Error::<T>::FingerprintNotInField);
-		let previous = Self::attested_previous(&program, hour, hour_length, attestation)?;
+		let (previous, start) =
+			Self::attested_previous(&program, hour, hour_length, attestation, attestations)?;
 		let meter = program.meter.ok_or(Error::<T>::ProgramHasNoMeter)?;
-		T::Meters::verify_attestation(
-			meter,
-			&program.prosumer,
-			hour_end,
-			&fingerprint,
-			&attestation.signature,
-		)
-		.map_err(attestation_error::<T>)?;
+		attestations.push(AttestationCheck {
+			meter_id: meter,
+			prosumer: program.prosumer.clone(),
+			moment_ms: hour_end,
+			fingerprint,
+			signature: attestation.signature,
+		});
 
 		// The statement, in the circuit's order: program_id, commitment, hour,
 		// deviation, previous_fingerprint, fingerprint.
@@ -331,19 +382,20 @@ impl<T: Config> Pallet<T> {
 			previous,
 			fingerprint,
 		];
-		Ok((program, inputs))
+		Ok((program, inputs, start))
 	}
 
 	/// The fingerprint `hour`'s proof starts from: the last registered one
 	/// when the hour continues it (an attested one given with it must be
 	/// equal), otherwise the one the program's meter signed at the hour's
-	/// start.
+	/// start, whose signature goes to `attestations`.
 	fn attested_previous(
 		program: &ProgramOf<T>,
 		hour: u32,
 		hour_length: Moment,
 		attestation: &HourAttestation,
-	) -> Result<Scalar, DispatchError> {
+		attestations: &mut Vec<AttestationCheckOf<T>>,
+	) -> Result<(Scalar, HourStart), DispatchError> {
 		if program.continues_chain(hour) {
 			if let Some(previous) = &attestation.previous {
 				ensure!(
@@ -351,7 +403,7 @@ impl<T: Config> Pallet<T> {
 					Error::<T>::PreviousFingerprintMismatch
 				);
 			}
-			return Ok(program.last_fingerprint);
+			return Ok((program.last_fingerprint, HourStart::Continued));
 		}
 		let previous =
 			attestation.previous.as_ref().ok_or(Error::<T>::PreviousAttestationMissing)?;
@@ -361,15 +413,14 @@ impl<T: Config> Pallet<T> {
 		);
 		let meter = program.meter.ok_or(Error::<T>::ProgramHasNoMeter)?;
 		let hour_start = program.hour_start(hour, hour_length).ok_or(Error::<T>::ProgramTooLong)?;
-		T::Meters::verify_attestation(
-			meter,
-			&program.prosumer,
-			hour_start,
-			&previous.fingerprint,
-			&previous.signature,
-		)
-		.map_err(attestation_error::<T>)?;
-		Ok(previous.fingerprint)
+		attestations.push(AttestationCheck {
+			meter_id: meter,
+			prosumer: program.prosumer.clone(),
+			moment_ms: hour_start,
+			fingerprint: previous.fingerprint,
+			signature: previous.signature,
+		});
+		Ok((previous.fingerprint, HourStart::Attested))
 	}
 
 	/// Applies a proof's verdict: a valid proof registers the hour, a false

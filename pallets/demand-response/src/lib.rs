@@ -492,7 +492,8 @@ pub mod pallet {
 		/// changes nothing. A valid proof costs min(escrow, deviation × rate); a
 		/// well-formed proof that is false forfeits the whole escrow to the
 		/// aggregator and excludes the prosumer (the call succeeds so that this
-		/// sticks).
+		/// sticks). An hour that continues the last registered one needs no
+		/// start attestation, and that check is refunded.
 		#[pallet::call_index(5)]
 		#[pallet::weight(
 			T::WeightInfo::submit_deviation().max(T::WeightInfo::submit_deviation_forfeiting())
@@ -505,7 +506,7 @@ pub mod pallet {
 			fingerprint: Scalar,
 			proof: ProofBytes,
 			attestation: HourAttestation,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let signer = ensure_signed(origin)?;
 			Self::do_submit_deviation(
 				signer,
@@ -527,7 +528,9 @@ pub mod pallet {
 		/// one by one and each false one forfeits its own program only. An
 		/// entry that breaks a rule, is badly signed or has a malformed proof
 		/// refuses the whole batch and changes nothing. A batch whose proofs
-		/// all hold is charged the batch verification, refunding the fallback.
+		/// all hold is charged the batch verification, refunding the fallback;
+		/// every entry that continues its program's last hour has its start
+		/// attestation's check refunded.
 		#[pallet::call_index(7)]
 		#[pallet::weight(Pallet::<T>::batch_weight(entries.len() as u32))]
 		pub fn submit_deviations(

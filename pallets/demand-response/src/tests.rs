@@ -11,7 +11,7 @@ use gridveil_circuits::{
 	fixture::{example_pairing_secret, example_witness},
 	keys, poseidon, DeviationProvingKey, Witness, READINGS_PER_HOUR,
 };
-use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_to_bytes};
+use gridveil_groth16::{encode_proof, encode_verifying_key, scalar_from_bytes, scalar_to_bytes};
 use gridveil_p256::{attestation_message, low_s, public_key, sign, twin, MeterSigningKey};
 use rand::{rngs::StdRng, SeedableRng};
 use sp_runtime::{DispatchError, TokenError};
@@ -139,6 +139,15 @@ fn submit(
 	program_id: ProgramId,
 	submission: &Submission,
 ) -> sp_runtime::DispatchResult {
+	submit_for_weight(signer, program_id, submission).map(|_| ()).map_err(|error| error.error)
+}
+
+/// [`submit`], with what the call was charged.
+fn submit_for_weight(
+	signer: u64,
+	program_id: ProgramId,
+	submission: &Submission,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	DemandResponse::submit_deviation(
 		RuntimeOrigin::signed(signer),
 		program_id,
@@ -1148,6 +1157,45 @@ fn a_relayed_batch_registers_every_hour_and_refunds_the_fallback() {
 }
 
 #[test]
+fn hours_that_continue_the_last_one_are_refunded_the_start_attestation() {
+	new_test_ext().execute_with(|| {
+		let entries = three_programs_after_hour_0();
+		let start_check = DemandResponse::start_check_weight();
+		assert!(start_check.ref_time() > 0);
+		// Hour 0 starts each chain: its start attestation is checked.
+		let info = relay(entries.clone()).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit_deviations(3)));
+		// Hour 1 continues hour 0 in all three: three checks not made.
+		after_hour(1);
+		let hour_1: Vec<_> = entries
+			.iter()
+			.zip([PROSUMER, STRANGER, NEIGHBOUR])
+			.map(|(entry, prosumer)| {
+				let previous = scalar_from_bytes(&entry.fingerprint).unwrap();
+				signed(prosumer, entry.program_id, &prove(entry.program_id, 1, previous))
+			})
+			.collect();
+		let info = relay(hour_1.clone()).unwrap();
+		assert_eq!(
+			info.actual_weight,
+			Some(<() as WeightInfo>::submit_deviations(3).saturating_sub(start_check * 3))
+		);
+		for entry in &hour_1 {
+			assert_eq!(program(entry.program_id).next_hour, 2);
+		}
+		// One submission: the same refund from what it declares.
+		after_hour(2);
+		let program_id = entries[0].program_id;
+		let previous = scalar_from_bytes(&hour_1[0].fingerprint).unwrap();
+		let info =
+			submit_for_weight(PROSUMER, program_id, &prove(program_id, 2, previous)).unwrap();
+		let declared = <() as WeightInfo>::submit_deviation()
+			.max(<() as WeightInfo>::submit_deviation_forfeiting());
+		assert_eq!(info.actual_weight, Some(declared.saturating_sub(start_check)));
+	});
+}
+
+#[test]
 fn a_false_proof_in_a_batch_forfeits_only_its_program() {
 	new_test_ext().execute_with(|| {
 		let mut entries = three_programs_after_hour_0();
@@ -1156,7 +1204,11 @@ fn a_false_proof_in_a_batch_forfeits_only_its_program() {
 		false_hour.deviation += 1;
 		entries[1] = signed(STRANGER, false_program, &false_hour);
 		let info = relay(entries.clone()).unwrap();
-		assert_eq!(info.actual_weight, None, "a failed batch is charged the fallback");
+		assert_eq!(
+			info.actual_weight,
+			Some(DemandResponse::batch_weight(3)),
+			"a failed batch is charged the fallback"
+		);
 		assert_eq!(program(false_program).status, ProgramStatus::Forfeited);
 		assert_eq!(Excluded::<Test>::get(STRANGER), Some(false_program));
 		assert!(HourRecords::<Test>::get(false_program, 0).is_none());

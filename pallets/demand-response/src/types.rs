@@ -190,6 +190,20 @@ pub struct AttestedFingerprint {
 	pub signature: MeterSignature,
 }
 
+/// A meter signature a submission needs checked.
+pub type AttestationCheckOf<T> =
+	pallet_meter_registry::AttestationCheck<<T as frame_system::Config>::AccountId>;
+
+/// How a submitted hour's starting fingerprint was established.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HourStart {
+	/// The hour continues the last registered one: its start is that hour's
+	/// fingerprint, no signature checked.
+	Continued,
+	/// The meter's signature over the hour's start was checked.
+	Attested,
+}
+
 /// What the meter signed about an hour (`docs/meter-profile.md`).
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, Debug, TypeInfo, MaxEncodedLen,

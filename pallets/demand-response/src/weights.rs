@@ -75,8 +75,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::Programs` (`max_values`: None, `max_size`: Some(226), added: 2701, mode: `MaxEncodedLen`)
 	fn offer_program() -> Weight {
 		// Proof size: measured `1460`, estimated `5259`.
-		// Minimum execution time: 85_978_000 picoseconds.
-		Weight::from_parts(94_721_000, 5259)
+		// Minimum execution time: 86_809_000 picoseconds.
+		Weight::from_parts(100_439_000, 5259)
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn withdraw_offer() -> Weight {
 		// Proof size: measured `465`, estimated `3691`.
-		// Minimum execution time: 64_175_000 picoseconds.
-		Weight::from_parts(75_543_000, 3691)
+		// Minimum execution time: 65_858_000 picoseconds.
+		Weight::from_parts(76_784_000, 3691)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -115,8 +115,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::PendingSettlements` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn accept_program() -> Weight {
 		// Proof size: measured `873`, estimated `6196`.
-		// Minimum execution time: 105_236_000 picoseconds.
-		Weight::from_parts(125_817_000, 6196)
+		// Minimum execution time: 105_116_000 picoseconds.
+		Weight::from_parts(117_144_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
@@ -126,8 +126,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::DeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn authorize_device() -> Weight {
 		// Proof size: measured `36`, estimated `3545`.
-		// Minimum execution time: 15_333_000 picoseconds.
-		Weight::from_parts(17_065_000, 3545)
+		// Minimum execution time: 15_943_000 picoseconds.
+		Weight::from_parts(17_145_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -137,8 +137,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::DeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn revoke_device() -> Weight {
 		// Proof size: measured `212`, estimated `3545`.
-		// Minimum execution time: 18_107_000 picoseconds.
-		Weight::from_parts(20_361_000, 3545)
+		// Minimum execution time: 18_778_000 picoseconds.
+		Weight::from_parts(20_080_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -164,8 +164,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::HourRecords` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	fn submit_deviation() -> Weight {
 		// Proof size: measured `2269`, estimated `6196`.
-		// Minimum execution time: 2_893_861_000 picoseconds.
-		Weight::from_parts(3_318_842_000, 6196)
+		// Minimum execution time: 2_681_806_000 picoseconds.
+		Weight::from_parts(3_352_322_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -193,8 +193,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::SettlementCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn submit_deviation_forfeiting() -> Weight {
 		// Proof size: measured `2233`, estimated `6196`.
-		// Minimum execution time: 3_077_684_000 picoseconds.
-		Weight::from_parts(3_882_029_000, 6196)
+		// Minimum execution time: 2_686_652_000 picoseconds.
+		Weight::from_parts(3_126_846_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -221,10 +221,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 64]`.
 	fn submit_deviations(n: u32, ) -> Weight {
 		// Proof size: measured `1691`, estimated `5259`.
-		// Minimum execution time: 4_067_114_000 picoseconds.
-		Weight::from_parts(3_178_192_313, 5259)
-			// Standard error: 17_975_060
-			.saturating_add(Weight::from_parts(1_359_229_750, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_396_702_000 picoseconds.
+		Weight::from_parts(6_366_881_059, 5259)
+			// Standard error: 12_762_215
+			.saturating_add(Weight::from_parts(752_145_973, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -257,11 +257,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::SettlementCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn submit_deviations_forfeiting(n: u32, ) -> Weight {
-		// Proof size: measured `1749`, estimated `5259`.
-		// Minimum execution time: 7_413_667_000 picoseconds.
-		Weight::from_parts(17_678_958_833, 5259)
-			// Standard error: 46_861_606
-			.saturating_add(Weight::from_parts(3_476_118_375, 0).saturating_mul(n.into()))
+		// Proof size: measured `1743`, estimated `5259`.
+		// Minimum execution time: 5_802_894_000 picoseconds.
+		Weight::from_parts(9_114_258_413, 5259)
+			// Standard error: 18_790_567
+			.saturating_add(Weight::from_parts(2_900_570_619, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -286,8 +286,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::SettlementCursor` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `792`, estimated `6196`.
-		// Minimum execution time: 129_282_000 picoseconds.
-		Weight::from_parts(142_972_000, 6196)
+		// Minimum execution time: 128_221_000 picoseconds.
+		Weight::from_parts(135_301_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
@@ -309,8 +309,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::HourLength` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn on_idle_settle() -> Weight {
 		// Proof size: measured `792`, estimated `6196`.
-		// Minimum execution time: 136_122_000 picoseconds.
-		Weight::from_parts(155_872_000, 6196)
+		// Minimum execution time: 135_371_000 picoseconds.
+		Weight::from_parts(143_894_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
@@ -322,8 +322,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::PendingSettlementCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn on_idle_empty_period() -> Weight {
 		// Proof size: measured `174`, estimated `3497`.
-		// Minimum execution time: 15_273_000 picoseconds.
-		Weight::from_parts(19_569_000, 3497)
+		// Minimum execution time: 16_104_000 picoseconds.
+		Weight::from_parts(18_637_000, 3497)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -339,8 +339,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DemandResponse::HourRecords` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	fn on_idle_remove() -> Weight {
 		// Proof size: measured `1607`, estimated `62406`.
-		// Minimum execution time: 59_589_000 picoseconds.
-		Weight::from_parts(68_341_000, 62406)
+		// Minimum execution time: 60_309_000 picoseconds.
+		Weight::from_parts(66_980_000, 62406)
 			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().writes(27))
 	}
@@ -349,43 +349,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's weights, for mock runtimes and tests.
 impl WeightInfo for () {
 	fn offer_program() -> Weight {
-		Weight::from_parts(94_721_000, 5259)
+		Weight::from_parts(100_439_000, 5259)
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn withdraw_offer() -> Weight {
-		Weight::from_parts(75_543_000, 3691)
+		Weight::from_parts(76_784_000, 3691)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn accept_program() -> Weight {
-		Weight::from_parts(125_817_000, 6196)
+		Weight::from_parts(117_144_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	fn authorize_device() -> Weight {
-		Weight::from_parts(17_065_000, 3545)
+		Weight::from_parts(17_145_000, 3545)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn revoke_device() -> Weight {
-		Weight::from_parts(20_361_000, 3545)
+		Weight::from_parts(20_080_000, 3545)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn submit_deviation() -> Weight {
-		Weight::from_parts(3_318_842_000, 6196)
+		Weight::from_parts(3_352_322_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn submit_deviation_forfeiting() -> Weight {
-		Weight::from_parts(3_882_029_000, 6196)
+		Weight::from_parts(3_126_846_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().writes(9))
 	}
 	fn submit_deviations(n: u32, ) -> Weight {
-		Weight::from_parts(3_178_192_313, 5259)
-			.saturating_add(Weight::from_parts(1_359_229_750, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_366_881_059, 5259)
+			.saturating_add(Weight::from_parts(752_145_973, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -393,8 +393,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2701).saturating_mul(n.into()))
 	}
 	fn submit_deviations_forfeiting(n: u32, ) -> Weight {
-		Weight::from_parts(17_678_958_833, 5259)
-			.saturating_add(Weight::from_parts(3_476_118_375, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_114_258_413, 5259)
+			.saturating_add(Weight::from_parts(2_900_570_619, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -402,22 +402,22 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2701).saturating_mul(n.into()))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(142_972_000, 6196)
+		Weight::from_parts(135_301_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	fn on_idle_settle() -> Weight {
-		Weight::from_parts(155_872_000, 6196)
+		Weight::from_parts(143_894_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	fn on_idle_empty_period() -> Weight {
-		Weight::from_parts(19_569_000, 3497)
+		Weight::from_parts(18_637_000, 3497)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn on_idle_remove() -> Weight {
-		Weight::from_parts(68_341_000, 62406)
+		Weight::from_parts(66_980_000, 62406)
 			.saturating_add(ParityDbWeight::get().reads(29))
 			.saturating_add(ParityDbWeight::get().writes(27))
 	}

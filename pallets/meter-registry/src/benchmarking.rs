@@ -2,6 +2,7 @@
 //! backends. The meter's key is fixed and its signatures are real (signed
 //! in the benchmark's setup).
 use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::EnsureOrigin;
 use gridveil_p256::{attestation_message, low_s, public_key, sign, MeterSigningKey};
@@ -35,6 +36,36 @@ fn check<T: Config, B: SignatureBackend>(
 	signature: &MeterSignature,
 ) -> Result<(), AttestationError> {
 	Pallet::<T>::do_verify_attestation::<B>(METER, prosumer, HOUR_END, &FINGERPRINT, signature)
+}
+
+/// Most attestations a batch benchmark checks: two for each of the 32
+/// deviations of a relayed batch.
+const MAX_BATCH: u32 = 64;
+
+/// `n` meters of `n` prosumers, each with its own key, and each one's
+/// attestation of the benchmark hour.
+fn meters<T: Config>(n: u32) -> Result<Vec<AttestationCheck<T::AccountId>>, BenchmarkError> {
+	(0..n)
+		.map(|index| {
+			let mut secret = [0x17; 32];
+			secret[28..].copy_from_slice(&index.to_be_bytes());
+			let key = MeterSigningKey::from_slice(&secret)
+				.map_err(|_| BenchmarkError::Stop("the benchmark meter keys are valid scalars"))?;
+			let meter_id = METER + MeterId::from(index);
+			let prosumer: T::AccountId = account("prosumer", index, 0);
+			Pallet::<T>::do_register_meter(meter_id, public_key(&key), prosumer.clone())?;
+			let signature = sign(&key, &attestation_message(meter_id, HOUR_END, &FINGERPRINT));
+			let signature = low_s(&signature)
+				.map_err(|_| BenchmarkError::Stop("a meter signs well-formed signatures"))?;
+			Ok(AttestationCheck {
+				meter_id,
+				prosumer,
+				moment_ms: HOUR_END,
+				fingerprint: FINGERPRINT,
+				signature,
+			})
+		})
+		.collect()
 }
 
 #[benchmarks]
@@ -80,6 +111,37 @@ mod benchmarks {
 		}
 
 		assert_eq!(result, Ok(()));
+		Ok(())
+	}
+
+	/// `n` attestations of `n` meters at once, on the host function: what a
+	/// relayed batch of deviations checks.
+	#[benchmark]
+	fn verify_batch_with_host_function(n: Linear<1, MAX_BATCH>) -> Result<(), BenchmarkError> {
+		let checks = meters::<T>(n)?;
+		let verdicts;
+
+		#[block]
+		{
+			verdicts = Pallet::<T>::do_verify_attestations::<HostFunction>(&checks);
+		}
+
+		assert!(verdicts.len() == n as usize && verdicts.iter().all(Result::is_ok));
+		Ok(())
+	}
+
+	/// The same in wasm.
+	#[benchmark]
+	fn verify_batch_in_wasm(n: Linear<1, MAX_BATCH>) -> Result<(), BenchmarkError> {
+		let checks = meters::<T>(n)?;
+		let verdicts;
+
+		#[block]
+		{
+			verdicts = Pallet::<T>::do_verify_attestations::<InWasm>(&checks);
+		}
+
+		assert!(verdicts.len() == n as usize && verdicts.iter().all(Result::is_ok));
 		Ok(())
 	}
 

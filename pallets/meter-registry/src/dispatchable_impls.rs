@@ -1,5 +1,6 @@
 //! The logic behind the calls, and the attestation check other pallets use.
 use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
 
 impl<T: Config> Pallet<T> {
@@ -57,10 +58,53 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(), AttestationError> {
 		let meter = Self::active_meter_of(meter_id, prosumer)?;
 		let message = gridveil_p256::attestation_message(meter_id, hour_end_ms, fingerprint);
-		match B::verify(&meter.key, &message, signature) {
-			Ok(true) => Ok(()),
-			Ok(false) => Err(AttestationError::BadSignature),
-			Err(reason) => Err(AttestationError::Malformed(reason)),
-		}
+		attestation_verdict(B::verify(&meter.key, &message, signature))
+	}
+
+	/// Checks several attestations with a given backend: each meter looked
+	/// up in turn, then every signature of an active meter verified in one
+	/// call. One verdict each, in order.
+	pub(crate) fn do_verify_attestations<B: SignatureBackend>(
+		checks: &[AttestationCheck<T::AccountId>],
+	) -> Vec<Result<(), AttestationError>> {
+		let meters: Vec<_> = checks
+			.iter()
+			.map(|check| Self::active_meter_of(check.meter_id, &check.prosumer))
+			.collect();
+		let items: Vec<SignedMessage> = checks
+			.iter()
+			.zip(&meters)
+			.filter_map(|(check, meter)| {
+				let meter = meter.as_ref().ok()?;
+				Some(SignedMessage {
+					key: meter.key,
+					message: gridveil_p256::attestation_message(
+						check.meter_id,
+						check.moment_ms,
+						&check.fingerprint,
+					)
+					.to_vec(),
+					signature: check.signature,
+				})
+			})
+			.collect();
+		let mut signatures = B::verify_batch(&items).into_iter();
+		meters
+			.into_iter()
+			.map(|meter| {
+				meter?;
+				// One verdict an item; a missing one is refused, never taken.
+				attestation_verdict(signatures.next().unwrap_or(Ok(false)))
+			})
+			.collect()
+	}
+}
+
+/// An attestation's verdict from its signature's.
+fn attestation_verdict(signature: Result<bool, SignatureError>) -> Result<(), AttestationError> {
+	match signature {
+		Ok(true) => Ok(()),
+		Ok(false) => Err(AttestationError::BadSignature),
+		Err(reason) => Err(AttestationError::Malformed(reason)),
 	}
 }

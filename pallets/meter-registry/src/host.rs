@@ -1,14 +1,16 @@
-//! The `ecdsa_p256_verify` host function.
+//! The `ecdsa_p256_verify` and `ecdsa_p256_verify_batch` host functions.
 //!
 //! Declared with `#[runtime_interface]`: the runtime (wasm) calls
-//! `ext_gridveil_meter_ecdsa_p256_verify_version_1`, the node answers
+//! `ext_gridveil_meter_ecdsa_p256_verify_version_1` (and
+//! `…_verify_batch_version_1` for several signatures), the node answers
 //! natively with RustCrypto's `p256`. Both sides run `gridveil_p256::verify`,
 //! so host and in-wasm fallback agree on every byte. The node registers
 //! [`gridveil_meter::HostFunctions`] beside the Groth16 ones, in its executor
 //! and in `benchmark pallet`.
-use gridveil_p256::SignatureError;
+use alloc::vec::Vec;
+use gridveil_p256::{SignatureError, SignedMessage};
 use sp_runtime_interface::{
-	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead},
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecodeSlice, PassFatPointerAndRead},
 	runtime_interface,
 };
 
@@ -26,5 +28,15 @@ pub trait GridveilMeter {
 		signature: PassFatPointerAndRead<&[u8]>,
 	) -> AllocateAndReturnByCodec<Result<bool, SignatureError>> {
 		gridveil_p256::verify(public_key, message, signature)
+	}
+
+	/// Verifies every item as [`Self::ecdsa_p256_verify`] does, one verdict
+	/// each, in order; the node spreads the items over its cores. Never
+	/// panics.
+	#[version(1)]
+	fn ecdsa_p256_verify_batch(
+		items: PassFatPointerAndDecodeSlice<&[SignedMessage]>,
+	) -> AllocateAndReturnByCodec<Vec<Result<bool, SignatureError>>> {
+		gridveil_p256::verify_batch(items)
 	}
 }

@@ -1,5 +1,6 @@
 //! What other pallets call.
 use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
 use frame_support::weights::Weight;
 
 /// Meter attestations, for other pallets (the demand-response pallet checks
@@ -20,6 +21,14 @@ pub trait MeterAttestations<AccountId> {
 	) -> Result<(), AttestationError>;
 	/// Weight of one [`Self::verify_attestation`].
 	fn verify_weight() -> Weight;
+	/// [`Self::verify_attestation`] for every check, one verdict each, in
+	/// order; the signatures are verified together (natively on every core).
+	fn verify_attestations(
+		checks: &[AttestationCheck<AccountId>],
+	) -> Vec<Result<(), AttestationError>>;
+	/// Weight of [`Self::verify_attestations`] with `checks` checks of as
+	/// many meters.
+	fn verify_attestations_weight(checks: u32) -> Weight;
 	/// Registers a meter without an origin, for other pallets' benchmarks.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_meter(
@@ -52,6 +61,16 @@ impl<T: Config> MeterAttestations<T::AccountId> for Pallet<T> {
 
 	fn verify_weight() -> Weight {
 		T::Backend::weight::<T::WeightInfo>()
+	}
+
+	fn verify_attestations(
+		checks: &[AttestationCheck<T::AccountId>],
+	) -> Vec<Result<(), AttestationError>> {
+		Self::do_verify_attestations::<T::Backend>(checks)
+	}
+
+	fn verify_attestations_weight(checks: u32) -> Weight {
+		T::Backend::batch_weight::<T::WeightInfo>(checks)
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

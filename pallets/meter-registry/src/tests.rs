@@ -232,3 +232,52 @@ fn host_function_and_wasm_fallback_agree() {
 		}
 	});
 }
+
+#[test]
+fn a_batch_of_attestations_gets_each_ones_verdict_in_order_on_both_backends() {
+	new_test_ext().execute_with(|| {
+		let (key, revoked) = (meter(1), meter(2));
+		register(5, &key, PROSUMER);
+		register(6, &revoked, PROSUMER);
+		assert_ok!(MeterRegistry::revoke_meter(RuntimeOrigin::root(), 6));
+		let good = attest(&key, 5, HOUR_END);
+		let cases: [(MeterId, u64, MeterSignature); 7] = [
+			(5, PROSUMER, good),
+			(9, PROSUMER, good),
+			(6, PROSUMER, attest(&revoked, 6, HOUR_END)),
+			(5, OTHER, good),
+			(5, PROSUMER, attest(&key, 5, HOUR_END + 1)),
+			(5, PROSUMER, [0u8; 64]),
+			(5, PROSUMER, good),
+		];
+		let checks: Vec<AttestationCheck<u64>> = cases
+			.iter()
+			.map(|(meter_id, prosumer, signature)| AttestationCheck {
+				meter_id: *meter_id,
+				prosumer: *prosumer,
+				moment_ms: HOUR_END,
+				fingerprint: FINGERPRINT,
+				signature: *signature,
+			})
+			.collect();
+		let alone: Vec<_> = cases
+			.iter()
+			.map(|(meter_id, prosumer, signature)| check(*meter_id, *prosumer, signature))
+			.collect();
+		assert_eq!(
+			alone,
+			[
+				Ok(()),
+				Err(AttestationError::UnknownMeter),
+				Err(AttestationError::MeterRevoked),
+				Err(AttestationError::ForeignMeter),
+				Err(AttestationError::BadSignature),
+				Err(AttestationError::Malformed(SignatureError::MalformedSignature)),
+				Ok(()),
+			]
+		);
+		assert_eq!(MeterRegistry::verify_attestations(&checks), alone);
+		assert_eq!(MeterRegistry::do_verify_attestations::<InWasm>(&checks), alone);
+		assert!(MeterRegistry::verify_attestations(&[]).is_empty());
+	});
+}

@@ -1,10 +1,11 @@
 //! Types of the meter registry.
 use crate::{host, weights::WeightInfo};
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::weights::Weight;
 use scale_info::TypeInfo;
 
-pub use gridveil_p256::{MeterId, SignatureError};
+pub use gridveil_p256::{MeterId, SignatureError, SignedMessage};
 
 /// A meter's P-256 public key, SEC1 compressed: `0x02`/`0x03` ‖ x (big-endian).
 pub type MeterKey = gridveil_p256::PublicKey;
@@ -74,6 +75,21 @@ pub enum AttestationError {
 	BadSignature,
 }
 
+/// One hour's attestation to check, for [`crate::MeterAttestations::verify_attestations`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AttestationCheck<AccountId> {
+	/// The meter that signed.
+	pub meter_id: MeterId,
+	/// The prosumer the meter must measure.
+	pub prosumer: AccountId,
+	/// The moment attested (an hour's start or end), ms since the Unix epoch.
+	pub moment_ms: u64,
+	/// The blinded fingerprint at that moment, in the chain's encoding.
+	pub fingerprint: [u8; 32],
+	/// The meter's signature.
+	pub signature: MeterSignature,
+}
+
 /// Where signatures are verified: natively through the host function, or
 /// inside the runtime's wasm (the fallback, and the baseline it is measured
 /// against).
@@ -82,6 +98,10 @@ pub trait SignatureBackend {
 	fn verify(key: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, SignatureError>;
 	/// Weight of one verification.
 	fn weight<W: WeightInfo>() -> Weight;
+	/// Verifies every item, one verdict each, in order.
+	fn verify_batch(items: &[SignedMessage]) -> Vec<Result<bool, SignatureError>>;
+	/// Weight of checking `checks` attestations of as many meters at once.
+	fn batch_weight<W: WeightInfo>(checks: u32) -> Weight;
 }
 
 /// Verification by the node's `ecdsa_p256_verify` host function.
@@ -93,6 +113,12 @@ impl SignatureBackend for HostFunction {
 	fn weight<W: WeightInfo>() -> Weight {
 		W::verify_with_host_function()
 	}
+	fn verify_batch(items: &[SignedMessage]) -> Vec<Result<bool, SignatureError>> {
+		host::gridveil_meter::ecdsa_p256_verify_batch(items)
+	}
+	fn batch_weight<W: WeightInfo>(checks: u32) -> Weight {
+		W::verify_batch_with_host_function(checks)
+	}
 }
 
 /// Verification compiled into the runtime itself.
@@ -103,5 +129,11 @@ impl SignatureBackend for InWasm {
 	}
 	fn weight<W: WeightInfo>() -> Weight {
 		W::verify_in_wasm()
+	}
+	fn verify_batch(items: &[SignedMessage]) -> Vec<Result<bool, SignatureError>> {
+		gridveil_p256::verify_batch(items)
+	}
+	fn batch_weight<W: WeightInfo>(checks: u32) -> Weight {
+		W::verify_batch_in_wasm(checks)
 	}
 }

@@ -16,6 +16,9 @@
 //! n/2`, the malleable twin of a valid one) each have their own error.
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use p256::ecdsa::{
 	signature::{Signer, Verifier},
@@ -156,6 +159,33 @@ pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<boo
 	let key = decode_public_key(public_key)?;
 	let signature = decode_signature(signature)?;
 	Ok(key.verify(message, &signature).is_ok())
+}
+
+/// One signature to check in a batch: a meter key, the message it signed
+/// and the signature, in the encodings of [`verify`].
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct SignedMessage {
+	/// The meter's key, SEC1 compressed.
+	pub key: PublicKey,
+	/// What was signed.
+	pub message: Vec<u8>,
+	/// The signature, `r ‖ s`.
+	pub signature: Signature,
+}
+
+/// [`verify`] for every item, one verdict each, in order. Natively (`std`:
+/// the host function) the items are verified on every core; each verdict
+/// depends on its item alone, so the answer is the same on any number of
+/// cores and in wasm.
+pub fn verify_batch(items: &[SignedMessage]) -> Vec<Result<bool, SignatureError>> {
+	let check = |item: &SignedMessage| verify(&item.key, &item.message, &item.signature);
+	#[cfg(feature = "std")]
+	return {
+		use rayon::prelude::*;
+		items.par_iter().map(check).collect()
+	};
+	#[cfg(not(feature = "std"))]
+	items.iter().map(check).collect()
 }
 
 /// `signature` with `s` replaced by `n − s` when it is high, so the chain

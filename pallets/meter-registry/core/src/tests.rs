@@ -47,6 +47,40 @@ fn a_meters_signature_verifies_and_nothing_else_does() {
 }
 
 #[test]
+fn a_batch_gives_each_item_the_verdict_it_gets_alone_in_order() {
+	let keys: Vec<SigningKey> = (1..=9).map(meter).collect();
+	let items: Vec<SignedMessage> = keys
+		.iter()
+		.enumerate()
+		.map(|(index, key)| {
+			let message = attestation_message(index as u64, 1_700_000_000_000, &[7u8; 32]);
+			let signature = match index {
+				// Item 2 carries item 1's message's signature; item 5 a high-S one.
+				2 => low_s(&sign(key, &attestation_message(1, 1_700_000_000_000, &[7u8; 32])))
+					.unwrap(),
+				5 => signature_with(key, &message, true),
+				_ => signature_with(key, &message, false),
+			};
+			let mut public = public_key(key);
+			if index == 7 {
+				public[0] = 0x04; // not a compressed point
+			}
+			SignedMessage { key: public, message: message.to_vec(), signature }
+		})
+		.collect();
+	let verdicts = verify_batch(&items);
+	let alone: Vec<_> =
+		items.iter().map(|item| verify(&item.key, &item.message, &item.signature)).collect();
+	assert_eq!(verdicts, alone);
+	assert_eq!(verdicts[0], Ok(true));
+	assert_eq!(verdicts[2], Ok(false));
+	assert_eq!(verdicts[5], Err(SignatureError::HighS));
+	assert_eq!(verdicts[7], Err(SignatureError::MalformedKey));
+	assert_eq!(verdicts.iter().filter(|verdict| **verdict == Ok(true)).count(), 6);
+	assert!(verify_batch(&[]).is_empty());
+}
+
+#[test]
 fn high_s_is_refused_and_low_s_repairs_it() {
 	let key = meter(3);
 	let high = signature_with(&key, &message(), true);

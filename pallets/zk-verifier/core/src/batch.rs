@@ -1,15 +1,26 @@
 //! Verifying many proofs under one key at once: [`PreparedKey::verify_batch`]
 //! on decoded values, [`verify_batch`] on the chain's encodings, and
 //! [`batch_weights`], the transcript hash that weights each proof's equation.
+//!
+//! Natively (`std`: the host function) a batch's independent work runs on
+//! every core: decoding the proofs, the weighted `A`s, the Miller loops in
+//! one slice a core, and `e(α, β)^(Σ rᵢ)` beside them. Every step computes
+//! one value of a group or field, so the verdict does not depend on the
+//! number of cores; the wasm fallback runs the same steps one by one.
 
 use crate::encoding::{decode_inputs, decode_proof, PROOF_BYTES};
 use crate::prepared_key::PreparedKey;
 use crate::{Proof, Scalar, VerifyError};
 use alloc::vec::Vec;
 use ark_bn254::{Bn254, G1Affine, G1Projective, G2Affine};
-use ark_ec::{pairing::Pairing, CurveGroup, VariableBaseMSM};
-use ark_ff::{CyclotomicMultSubgroup, PrimeField};
+use ark_ec::{
+	pairing::{MillerLoopOutput, Pairing},
+	CurveGroup, VariableBaseMSM,
+};
+use ark_ff::{CyclotomicMultSubgroup, One, PrimeField};
 use blake2::{digest::consts::U32, Blake2b, Digest};
+#[cfg(feature = "std")]
+use rayon::prelude::*;
 
 /// What the batch transcript hash starts with, so it is never a hash of
 /// anything else.
@@ -57,22 +68,69 @@ impl PreparedKey {
 		let c_points: Vec<G1Affine> = proofs.iter().map(|proof| proof.c).collect();
 		let c_combined =
 			G1Projective::msm(&c_points, &weights).map_err(|_| VerifyError::MalformedProof)?;
-		let mut left: Vec<G1Projective> =
-			proofs.iter().zip(&weights).map(|(proof, weight)| proof.a * weight).collect();
+		let mut left = weighted_a(proofs, &weights);
 		left.push(prepared_inputs);
 		left.push(c_combined);
 		let left = G1Projective::normalize_batch(&left);
 		let mut right: Vec<G2Affine> = proofs.iter().map(|proof| proof.b).collect();
 		right.push(self.gamma_neg);
 		right.push(self.delta_neg);
-		let miller = Bn254::multi_miller_loop(left, right);
 		// e(α, β) is a pairing value, so it lies in the cyclotomic subgroup.
 		let exponent = combined[0].into_bigint();
-		Ok(match Bn254::final_exponentiation(miller) {
-			Some(result) => result.0 == self.alpha_beta.cyclotomic_exp(exponent),
-			None => false,
-		})
+		let (paired, expected) = join(
+			|| Bn254::final_exponentiation(miller_loop(&left, &right)),
+			|| self.alpha_beta.cyclotomic_exp(exponent),
+		);
+		Ok(paired.is_some_and(|result| result.0 == expected))
 	}
+}
+
+/// `rᵢ·Aᵢ` for every proof; natively on every core.
+fn weighted_a(proofs: &[Proof], weights: &[Scalar]) -> Vec<G1Projective> {
+	#[cfg(feature = "std")]
+	let pairs = proofs.par_iter().zip(weights.par_iter());
+	#[cfg(not(feature = "std"))]
+	let pairs = proofs.iter().zip(weights.iter());
+	pairs.map(|(proof, weight)| proof.a * weight).collect()
+}
+
+/// The product of the Miller loops of `left[i]` with `right[i]`. Natively the
+/// pairs are cut into one slice a core, each slice's lines (the costly G2
+/// preparation included) computed on its own thread, and the slices'
+/// results multiplied: a product of Miller loops is the Miller loop of all
+/// the pairs, so the answer does not depend on the number of cores.
+fn miller_loop(left: &[G1Affine], right: &[G2Affine]) -> MillerLoopOutput<Bn254> {
+	#[cfg(feature = "std")]
+	{
+		let slice = left.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+		let product = left
+			.par_chunks(slice)
+			.zip(right.par_chunks(slice))
+			.map(|(left, right)| {
+				Bn254::multi_miller_loop(left.iter().copied(), right.iter().copied()).0
+			})
+			.reduce(<Bn254 as Pairing>::TargetField::one, |a, b| a * b);
+		MillerLoopOutput(product)
+	}
+	#[cfg(not(feature = "std"))]
+	Bn254::multi_miller_loop(left.iter().copied(), right.iter().copied())
+}
+
+/// Runs `a` and `b` side by side natively, one after the other in wasm.
+fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+	#[cfg(feature = "std")]
+	return rayon::join(a, b);
+	#[cfg(not(feature = "std"))]
+	(a(), b())
+}
+
+/// The compressed proofs of a batch, decoded (each point's square root and
+/// subgroup check); natively on every core.
+fn decode_proofs(proofs: &[u8]) -> Result<Vec<Proof>, VerifyError> {
+	#[cfg(feature = "std")]
+	return proofs.par_chunks_exact(PROOF_BYTES).map(decode_proof).collect();
+	#[cfg(not(feature = "std"))]
+	proofs.chunks_exact(PROOF_BYTES).map(decode_proof).collect()
 }
 
 /// Verifies several proofs under one key at once, given the chain's
@@ -90,8 +148,7 @@ pub fn verify_batch(
 	if !proofs.len().is_multiple_of(PROOF_BYTES) {
 		return Err(VerifyError::MalformedProof);
 	}
-	let decoded =
-		proofs.chunks_exact(PROOF_BYTES).map(decode_proof).collect::<Result<Vec<_>, _>>()?;
+	let decoded = decode_proofs(proofs)?;
 	let scalars = decode_inputs(inputs)?;
 	let weights = batch_weights(prepared_key, proofs, inputs, decoded.len());
 	key.verify_batch(&decoded, &scalars, &weights)
