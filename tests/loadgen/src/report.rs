@@ -199,16 +199,16 @@ pub fn render(results: &Results, pallets: &Path, plot: &str, trading_plot: &str)
 		"≥ 1,800",
 		most_proofs.map(|most| (most.to_string(), most >= 1_800)),
 	)?;
+	// The newest batched round: its charge follows the weights it ran with.
 	let charged_per_proof = results
 		.rounds
 		.iter()
-		.filter_map(|round| match round.mode {
-			Mode::Batch(size) if round.network == "dev" => {
-				Some(round.actual_weight_ms.p50 / f64::from(size))
-			},
-			_ => None,
-		})
-		.next();
+		.filter(|round| matches!(round.mode, Mode::Batch(_)) && round.network == "dev")
+		.max_by_key(|round| round.round_start_ms)
+		.and_then(|round| match round.mode {
+			Mode::Batch(size) => Some(round.actual_weight_ms.p50 / f64::from(size)),
+			Mode::Single => None,
+		});
 	goal(
 		&mut page,
 		"charged per batched proof vs native batch verification per proof",
@@ -331,8 +331,12 @@ pub fn render(results: &Results, pallets: &Path, plot: &str, trading_plot: &str)
 	}
 	for mode in modes {
 		let of_mode: Vec<_> = rounds.iter().filter(|round| round.mode == mode).collect();
-		let charged =
-			median(&mut of_mode.iter().map(|round| round.actual_weight_ms.p50).collect::<Vec<_>>());
+		// What the newest round of the mode was charged: rounds measured
+		// before the weights were regenerated were charged the old ones.
+		let charged = of_mode
+			.iter()
+			.max_by_key(|round| round.round_start_ms)
+			.map_or(0.0, |round| round.actual_weight_ms.p50);
 		let observed = of_mode
 			.iter()
 			.flat_map(|round| round.blocks.iter().map(|block| block.deviations))
