@@ -364,13 +364,13 @@ impl<T: Config> Pallet<T> {
 		let (previous, start) =
 			Self::attested_previous(&program, hour, hour_length, attestation, attestations)?;
 		let meter = program.meter.ok_or(Error::<T>::ProgramHasNoMeter)?;
-		attestations.push(AttestationCheck {
-			meter_id: meter,
-			prosumer: program.prosumer.clone(),
-			moment_ms: hour_end,
+		attestations.push(meter_check::<T>(
+			meter,
+			&program,
+			hour_end,
 			fingerprint,
-			signature: attestation.signature,
-		});
+			attestation.signature,
+		));
 
 		// The statement, in the circuit's order: program_id, commitment, hour,
 		// deviation, previous_fingerprint, fingerprint.
@@ -413,13 +413,13 @@ impl<T: Config> Pallet<T> {
 		);
 		let meter = program.meter.ok_or(Error::<T>::ProgramHasNoMeter)?;
 		let hour_start = program.hour_start(hour, hour_length).ok_or(Error::<T>::ProgramTooLong)?;
-		attestations.push(AttestationCheck {
-			meter_id: meter,
-			prosumer: program.prosumer.clone(),
-			moment_ms: hour_start,
-			fingerprint: previous.fingerprint,
-			signature: previous.signature,
-		});
+		attestations.push(meter_check::<T>(
+			meter,
+			program,
+			hour_start,
+			previous.fingerprint,
+			previous.signature,
+		));
 		Ok((previous.fingerprint, HourStart::Attested))
 	}
 
@@ -594,6 +594,24 @@ impl<T: Config> Pallet<T> {
 		if PendingSettlements::<T>::take(period, program_id).is_some() {
 			PendingSettlementCount::<T>::mutate(|count| *count = count.saturating_sub(1));
 		}
+	}
+}
+
+/// The check that `meter` signed `fingerprint` at `moment_ms` for the
+/// program's prosumer.
+fn meter_check<T: Config>(
+	meter: MeterId,
+	program: &ProgramOf<T>,
+	moment_ms: Moment,
+	fingerprint: Scalar,
+	signature: MeterSignature,
+) -> AttestationCheckOf<T> {
+	AttestationCheck {
+		meter_id: meter,
+		prosumer: program.prosumer.clone(),
+		moment_ms,
+		fingerprint,
+		signature,
 	}
 }
 
